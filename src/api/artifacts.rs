@@ -1,0 +1,27 @@
+//! Artifact content, with range requests, ETags and long-lived caching (artifacts never change).
+
+use actix_files::NamedFile;
+use actix_web::http::header::{CacheControl, CacheDirective};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::ids::ArtifactId;
+
+#[get("/artifacts/{artifact_id}/content")]
+async fn artifact_content(state: web::Data<AppState>, path: web::Path<String>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let id = ArtifactId::parse(&path).map_err(|_| ApiError::not_found(format!("artifact {}", path.chars().take(64).collect::<String>())))?;
+    let artifact = state.store.artifact(&id).await?;
+    let file = NamedFile::open_async(state.artifacts.path_of(&artifact))
+        .await
+        .map_err(|_| ApiError::not_found(format!("the file of artifact {id}")))?;
+    let content_type = artifact.content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    let mut response = file.set_content_type(content_type).use_last_modified(true).into_response(&request);
+    let cache = CacheControl(vec![CacheDirective::Private, CacheDirective::MaxAge(31_536_000), CacheDirective::Extension("immutable".into(), None)]);
+    response.headers_mut().insert(actix_web::http::header::CACHE_CONTROL, cache.to_string().parse().expect("a valid header"));
+    Ok(response)
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.service(artifact_content);
+}

@@ -1,0 +1,86 @@
+//! The HTTP API and UI: the only module that speaks actix-web.
+//!
+//! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check; `/healthz` is
+//! the one unauthenticated route and says nothing but "ok"; every other path is the embedded UI,
+//! behind a login. Errors are JSON from one table of codes (`error`).
+
+mod artifacts;
+mod auth;
+mod error;
+mod runs;
+mod system;
+mod ui;
+mod views;
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpResponse, ResponseError, web};
+use futures::FutureExt;
+
+pub use error::{ApiError, Code};
+pub use views::Links;
+
+use crate::artifacts::ArtifactFiles;
+use crate::auth::KeyChecker;
+use crate::browser::BrowserPool;
+use crate::scheduler::Scheduler;
+use crate::store::Store;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub scheduler: Scheduler,
+    pub pool: BrowserPool,
+    pub artifacts: ArtifactFiles,
+    pub keys: KeyChecker,
+    pub links: Links,
+}
+
+/// Registers every route on an actix `App`.
+pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        let json = web::JsonConfig::default().limit(max_body_bytes).error_handler(error::json_body_error);
+        let form = web::FormConfig::default().limit(4096);
+        config
+            .app_data(state)
+            .app_data(json)
+            .app_data(form)
+            .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::invalid(e.to_string()).into()))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid(e.to_string()).into()))
+            .service(system::healthz)
+            .service(ui::login_page)
+            .service(ui::login)
+            .service(
+                web::scope("/v1")
+                    .wrap(from_fn(auth::require_api_key))
+                    .configure(runs::routes)
+                    .configure(artifacts::routes)
+                    .configure(system::routes)
+                    .default_service(web::to(unknown_api_route)),
+            )
+            .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));
+    }
+}
+
+async fn unknown_api_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(Code::NotFound, "no such API route"))
+}
+
+/// Turns a panic in a handler into a JSON 500 instead of a dropped connection.
+pub async fn contain_panics(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let http_request = request.request().clone();
+    match AssertUnwindSafe(next.call(request)).catch_unwind().await {
+        Ok(response) => Ok(response?.map_into_boxed_body()),
+        Err(_) => {
+            tracing::error!(path = http_request.path(), "a request handler panicked");
+            let body = ApiError::new(Code::Internal, "the appliance could not complete the request").error_response();
+            Ok(ServiceResponse::new(http_request, body).map_into_boxed_body())
+        }
+    }
+}

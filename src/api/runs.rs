@@ -1,0 +1,177 @@
+//! Run endpoints: create, read, list, cancel, artifacts, timeline.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::views::{Include, artifact_response, list_item, run_response};
+use crate::artifacts::ArtifactType;
+use crate::ids::RunId;
+use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
+use crate::store::RunFilter;
+
+const DEFAULT_PAGE_SIZE: u32 = 10;
+const MAX_PAGE_SIZE: u32 = 100;
+const MAX_BULK_CANCEL: usize = 1000;
+
+fn run_id(text: &str) -> Result<RunId, ApiError> {
+    RunId::parse(text).map_err(|_| ApiError::not_found(format!("run {}", text.chars().take(64).collect::<String>())))
+}
+
+/// The query's values of `key`; repeated keys (`status=a&status=b`) and comma lists both count.
+fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .filter(|(name, _)| name == key)
+        .flat_map(|(_, value)| value.split(',').map(|part| part.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+fn single_query_value(request: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(name, _)| name == key)
+        .map(|(_, value)| value.into_owned())
+}
+
+fn number_in(request: &HttpRequest, key: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, ApiError> {
+    match single_query_value(request, key) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| ApiError::invalid(format!("{key} must be a whole number from {} to {}", range.start(), range.end()))),
+    }
+}
+
+async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Result<Value, ApiError> {
+    let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
+    Ok(run_response(run, &artifacts, &state.links, include))
+}
+
+#[post("/run/tasks")]
+async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if !body.is_object() {
+        return Err(ApiError::invalid("the request body must be a JSON object"));
+    }
+    let request: TaskRequest = serde_json::from_value(body.clone()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let spec = request.into_spec()?;
+    let new_run = NewRun {
+        id: RunId::generate(),
+        run_type: RunType::TaskV1,
+        engine: spec.engine,
+        title: spec.title,
+        prompt: spec.prompt,
+        url: spec.url,
+        request: body,
+        browser_session_id: None,
+        webhook_url: spec.webhook_url,
+    };
+    let run = state.store.insert_queued_run(new_run).await?;
+    state.scheduler.enqueue(run.id.clone());
+    tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
+}
+
+#[derive(Deserialize)]
+struct IncludeQuery {
+    include: Option<String>,
+}
+
+#[get("/runs/{run_id}")]
+async fn get_run(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<IncludeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let include = Include::parse(query.include.as_deref()).map_err(ApiError::invalid)?;
+    let run = state.store.run(&run_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, include).await?))
+}
+
+#[get("/runs")]
+async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let statuses = query_values(&request, "status")
+        .iter()
+        .map(|text| text.parse::<RunStatus>().map_err(|e| ApiError::invalid(format!("status: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let run_types = query_values(&request, "run_type")
+        .iter()
+        .map(|text| RunType::parse(text).ok_or_else(|| ApiError::invalid(format!("run_type: `{text}` is not task_v1 or workflow_run"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filter = RunFilter {
+        statuses,
+        run_types,
+        search: single_query_value(&request, "search_key").map(|s| s.chars().take(200).collect()),
+        page: number_in(&request, "page", 1, 1..=1_000_000)?,
+        page_size: number_in(&request, "page_size", DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
+    };
+    let page = state.store.list_runs(filter).await?;
+    let items: Vec<Value> = page.runs.iter().map(list_item).collect();
+    Ok(HttpResponse::Ok().insert_header(("x-total-count", page.total.to_string())).json(items))
+}
+
+#[post("/runs/{run_id}/cancel")]
+async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run = state.scheduler.cancel(&run_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
+}
+
+#[derive(Deserialize)]
+struct BulkCancel {
+    run_ids: Vec<String>,
+}
+
+#[post("/runs/cancel")]
+async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<BulkCancel>) -> Result<HttpResponse, ApiError> {
+    if body.run_ids.len() > MAX_BULK_CANCEL {
+        return Err(ApiError::invalid(format!("run_ids: at most {MAX_BULK_CANCEL} at once")));
+    }
+    let (mut cancelled, mut failed) = (Vec::new(), Vec::new());
+    for text in &body.run_ids {
+        let outcome = match RunId::parse(text) {
+            Ok(id) => state.scheduler.cancel(&id).await.map_err(ApiError::from),
+            Err(_) => Err(ApiError::not_found(format!("run {text}"))),
+        };
+        match outcome {
+            Ok(_) => cancelled.push(text.clone()),
+            Err(error) if error.code == super::error::Code::Internal => return Err(error),
+            Err(_) => failed.push(text.clone()),
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({ "cancelled": cancelled, "failed": failed })))
+}
+
+#[get("/runs/{run_id}/artifacts")]
+async fn run_artifacts(state: web::Data<AppState>, path: web::Path<String>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let run_id = run_id(&path)?;
+    state.store.run(&run_id).await?;
+    let types = query_values(&request, "artifact_type")
+        .iter()
+        .map(|text| ArtifactType::parse(text).ok_or_else(|| ApiError::invalid(format!("artifact_type: unknown type `{text}`"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let artifacts = state.store.run_artifacts(&run_id, types).await?;
+    let body: Vec<Value> = artifacts.iter().map(|a| artifact_response(a, &state.links)).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[get("/runs/{run_id}/timeline")]
+async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run_id = run_id(&path)?;
+    state.store.run(&run_id).await?;
+    Ok(HttpResponse::Ok().json(state.store.timeline(&run_id).await?))
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(create_task_run)
+        .service(bulk_cancel_runs)
+        .service(list_runs)
+        .service(get_run)
+        .service(cancel_run)
+        .service(run_artifacts)
+        .service(run_timeline);
+}

@@ -1,0 +1,136 @@
+//! How runs, list items and artifacts look in responses: Skyvern's field names, so the SDK's
+//! models parse them, plus this appliance's extensions.
+
+use serde_json::{Value, json};
+
+use crate::artifacts::Artifact;
+use crate::runs::Run;
+
+/// The single organisation of a self-hosted appliance, for fields the SDK requires.
+pub const ORGANIZATION_ID: &str = "o_local";
+/// How many screenshots a run response lists unless `include=screenshots` asks for all.
+const RECENT_SCREENSHOTS: usize = 10;
+
+/// Builds absolute links from the appliance's public address.
+#[derive(Clone)]
+pub struct Links {
+    pub base: String,
+}
+
+impl Links {
+    pub fn artifact(&self, artifact: &Artifact) -> String {
+        format!("{}/v1/artifacts/{}/content", self.base, artifact.id)
+    }
+
+    pub fn run_page(&self, run: &Run) -> String {
+        format!("{}/runs/{}", self.base, run.id)
+    }
+}
+
+/// What `include=` adds to a run response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Include {
+    pub input: bool,
+    pub artifacts: bool,
+    pub screenshots: bool,
+}
+
+impl Include {
+    pub fn parse(text: Option<&str>) -> Result<Include, String> {
+        let mut include = Include::default();
+        for part in text.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "input" => include.input = true,
+                "artifacts" | "storage" => include.artifacts = true,
+                "screenshots" => include.screenshots = true,
+                other => return Err(format!("include: `{other}` is not one of input, artifacts, screenshots")),
+            }
+        }
+        Ok(include)
+    }
+}
+
+/// A run, as `GET /v1/runs/{id}` and `POST /v1/run/tasks` return it.
+pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: Include) -> Value {
+    let mut screenshot_urls: Vec<String> =
+        artifacts.iter().rev().filter(|a| a.artifact_type.is_screenshot()).map(|a| links.artifact(a)).collect();
+    if !include.screenshots {
+        screenshot_urls.truncate(RECENT_SCREENSHOTS);
+    }
+    let mut body = json!({
+        "run_id": run.id,
+        "run_type": run.run_type.as_str(),
+        "status": run.status,
+        "engine": run.engine.as_str(),
+        "title": run.title,
+        "output": run.output,
+        "downloaded_files": [],
+        "recording_url": null,
+        "screenshot_urls": screenshot_urls,
+        "failure_reason": run.failure_reason,
+        "errors": run.errors,
+        "created_at": run.created_at,
+        "modified_at": run.modified_at,
+        "queued_at": run.queued_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "app_url": links.run_page(run),
+        "browser_session_id": run.browser_session_id,
+        "step_count": run.step_count,
+        "action_count": run.action_count,
+        "usage": run.usage,
+        "run_request": run_request(&run.request),
+    });
+    if include.input {
+        body["input"] = run.request.clone();
+    }
+    if include.artifacts {
+        body["artifacts"] = artifacts.iter().map(|a| artifact_response(a, links)).collect();
+    }
+    body
+}
+
+/// The stored request as Skyvern's `run_request`, whose model requires a `prompt`.
+fn run_request(request: &Value) -> Value {
+    let mut request = request.clone();
+    if let Some(fields) = request.as_object_mut()
+        && fields.get("prompt").is_none_or(Value::is_null)
+    {
+        fields.insert("prompt".into(), Value::String(String::new()));
+    }
+    request
+}
+
+/// A run in `GET /v1/runs`.
+pub fn list_item(run: &Run) -> Value {
+    json!({
+        "task_run_id": run.id,
+        "run_id": run.id,
+        "task_run_type": run.run_type.as_str(),
+        "status": run.status,
+        "title": run.title,
+        "engine": run.engine.as_str(),
+        "url": run.url,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "created_at": run.created_at,
+        "workflow_permanent_id": null,
+        "script_run": run.engine == crate::runs::Engine::Code,
+    })
+}
+
+pub fn artifact_response(artifact: &Artifact, links: &Links) -> Value {
+    json!({
+        "artifact_id": artifact.id,
+        "artifact_type": artifact.artifact_type,
+        "uri": links.artifact(artifact),
+        "organization_id": ORGANIZATION_ID,
+        "run_id": artifact.run_id,
+        "step_id": artifact.step_run_id,
+        "content_type": artifact.content_type,
+        "file_size": artifact.size_bytes,
+        "checksum": artifact.sha256,
+        "created_at": artifact.created_at,
+        "modified_at": artifact.created_at,
+    })
+}

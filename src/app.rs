@@ -1,0 +1,139 @@
+//! Building and running the appliance: the one constructor used by `main` and by the tests.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpServer, web};
+use anyhow::Context;
+
+use crate::api::{self, AppState, Links};
+use crate::artifacts::ArtifactFiles;
+use crate::auth::{self, KeyChecker};
+use crate::browser::{BrowserPool, Launcher, PageSettings};
+use crate::config::Config;
+use crate::scheduler::Scheduler;
+use crate::store::Store;
+
+/// How long running runs get to stop at shutdown before they are settled as interrupted.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A built appliance, listening, not yet serving.
+pub struct App {
+    port: u16,
+    server: actix_web::dev::Server,
+    scheduler: Scheduler,
+    pool: BrowserPool,
+    store: Store,
+    initial_api_key: Option<String>,
+}
+
+/// Where the appliance keeps its files, below the data directory.
+pub struct DataPaths {
+    pub database: PathBuf,
+    pub artifacts: PathBuf,
+    pub browser_profiles: PathBuf,
+}
+
+impl DataPaths {
+    pub fn of(config: &Config) -> DataPaths {
+        let root = &config.storage.data_dir;
+        DataPaths {
+            database: root.join("skyvern.db"),
+            artifacts: root.join("artifacts"),
+            browser_profiles: root.join("browser-profiles"),
+        }
+    }
+}
+
+/// Opens (creating when needed) the data directory and its database.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let paths = DataPaths::of(config);
+    std::fs::create_dir_all(&config.storage.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.storage.data_dir.display()))?;
+    let database = paths.database.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&database)).await??;
+    Ok(store)
+}
+
+impl App {
+    /// Opens the store, cleans up after a previous process, warms the browser pool, resolves
+    /// unfinished runs and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let paths = DataPaths::of(&config);
+        let store = open_store(&config).await?;
+        let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
+
+        let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles);
+        launcher.clean_stale();
+        let page_settings = PageSettings {
+            viewport_width: config.browser.viewport_width,
+            viewport_height: config.browser.viewport_height,
+            action_timeout: Duration::from_millis(config.runs.action_timeout_ms),
+        };
+        let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
+        pool.warm_up().await;
+
+        let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
+        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone());
+        scheduler.start().await?;
+
+        let listener = TcpListener::bind(config.listen_addr())
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let address = listener.local_addr()?;
+        let base = if config.server.public_url.is_empty() {
+            format!("http://{address}")
+        } else {
+            config.server.public_url.trim_end_matches('/').to_owned()
+        };
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            scheduler: scheduler.clone(),
+            pool: pool.clone(),
+            artifacts,
+            keys: KeyChecker::new(store.clone(), &config.auth.api_key),
+            links: Links { base },
+        });
+        let max_body_bytes = config.server.max_body_bytes;
+        let server = HttpServer::new(move || {
+            actix_web::App::new()
+                .wrap(from_fn(api::contain_panics))
+                .configure(api::configure(state.clone(), max_body_bytes))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen(listener)?
+        .run();
+        tracing::info!(%address, "listening");
+        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The key created on a first start, to show once.
+    pub fn initial_api_key(&self) -> Option<&str> {
+        self.initial_api_key.as_deref()
+    }
+
+    /// Serves until `shutdown` resolves, then stops in order: stop accepting requests, stop the
+    /// scheduler (runs in progress are settled as interrupted), close the browsers, checkpoint
+    /// the database.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        shutdown.await;
+        tracing::info!("shutting down");
+        handle.stop(true).await;
+        let _ = server.await;
+        self.scheduler.shut_down(SHUTDOWN_GRACE).await;
+        self.pool.shut_down().await;
+        self.store.checkpoint().await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,138 @@
+//! Artifacts: the files a run leaves (screenshots, scripts, page HTML, …), kept under
+//! `<data_dir>/artifacts/<run_id>/` with a row in the store for each.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::clock;
+use crate::ids::{ArtifactId, RunId, StepRunId};
+use crate::store::{Store, StoreError};
+
+/// Skyvern's artifact types that this appliance writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactType {
+    /// Taken on request by a `screenshot` action.
+    Screenshot,
+    /// Taken after each action.
+    ScreenshotAction,
+    /// The page as the run ended.
+    ScreenshotFinal,
+    /// The action script a code run executed.
+    ScriptFile,
+    /// The page's HTML as the run ended.
+    Html,
+}
+
+impl ArtifactType {
+    pub const ALL: [ArtifactType; 5] = [
+        ArtifactType::Screenshot,
+        ArtifactType::ScreenshotAction,
+        ArtifactType::ScreenshotFinal,
+        ArtifactType::ScriptFile,
+        ArtifactType::Html,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactType::Screenshot => "screenshot",
+            ArtifactType::ScreenshotAction => "screenshot_action",
+            ArtifactType::ScreenshotFinal => "screenshot_final",
+            ArtifactType::ScriptFile => "script_file",
+            ArtifactType::Html => "html",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ArtifactType> {
+        ArtifactType::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// Whether the artifact is a picture of the page (listed in `screenshot_urls`).
+    pub fn is_screenshot(self) -> bool {
+        matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction | ArtifactType::ScreenshotFinal)
+    }
+}
+
+/// A stored artifact's metadata.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub id: ArtifactId,
+    pub run_id: RunId,
+    pub step_run_id: Option<StepRunId>,
+    pub artifact_type: ArtifactType,
+    /// Below the artifacts folder; built by the appliance, never from request input.
+    pub relative_path: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: String,
+}
+
+/// What went wrong keeping an artifact.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("cannot write artifact file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Writes artifact files and records them.
+#[derive(Clone)]
+pub struct ArtifactFiles {
+    root: PathBuf,
+    store: Store,
+}
+
+impl ArtifactFiles {
+    pub fn new(root: PathBuf, store: Store) -> ArtifactFiles {
+        ArtifactFiles { root, store }
+    }
+
+    /// The file behind an artifact.
+    pub fn path_of(&self, artifact: &Artifact) -> PathBuf {
+        self.root.join(&artifact.relative_path)
+    }
+
+    /// Writes `bytes` as a new artifact of the run and records it.
+    pub async fn save(
+        &self,
+        run_id: &RunId,
+        step_run_id: Option<&StepRunId>,
+        artifact_type: ArtifactType,
+        extension: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Artifact, ArtifactError> {
+        let id = ArtifactId::generate();
+        let relative_path = format!("{run_id}/{id}.{extension}");
+        let path = self.root.join(&relative_path);
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let size_bytes = bytes.len() as i64;
+        write_file(&path, bytes).await.map_err(|source| ArtifactError::Write { path: path.clone(), source })?;
+        let artifact = Artifact {
+            id,
+            run_id: run_id.clone(),
+            step_run_id: step_run_id.cloned(),
+            artifact_type,
+            relative_path,
+            content_type: content_type_of(extension),
+            size_bytes,
+            sha256,
+            created_at: clock::now(),
+        };
+        Ok(self.store.insert_artifact(artifact).await?)
+    }
+}
+
+async fn write_file(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await?;
+    }
+    tokio::fs::write(path, bytes).await
+}
+
+fn content_type_of(extension: &str) -> String {
+    mime_guess::from_ext(extension).first_or_octet_stream().essence_str().to_owned()
+}

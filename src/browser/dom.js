@@ -1,0 +1,149 @@
+// Page-side helpers of the action layer. Evaluated as one function expression:
+// (op, args) => result, where a result is {ok: true, ...} or {ok: false, retry, error}.
+// `retry: true` means "not yet": the element or text may still appear, so the caller waits.
+(op, args) => {
+  const notYet = (error) => ({ ok: false, retry: true, error });
+  const refuse = (error) => ({ ok: false, retry: false, error });
+
+  const visible = (el) => {
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "none") return false;
+    const rect = el.getBoundingClientRect();
+    return rect.width > 0 && rect.height > 0;
+  };
+
+  const find = (selector) => {
+    try {
+      return { el: document.querySelector(selector) };
+    } catch (e) {
+      return { invalid: `invalid selector: ${e.message}` };
+    }
+  };
+
+  // Finds a visible, enabled element; scrolls it to the middle of the viewport.
+  const target = (selector, needEnabled) => {
+    const { el, invalid } = find(selector);
+    if (invalid) return { fail: refuse(invalid) };
+    if (!el) return { fail: notYet("no element matches") };
+    if (!visible(el)) return { fail: notYet("the element is not visible") };
+    if (needEnabled && el.disabled) return { fail: notYet("the element is disabled") };
+    el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+    return { el };
+  };
+
+  const fire = (el, ...types) => types.forEach((t) => el.dispatchEvent(new Event(t, { bubbles: true })));
+
+  const setNativeValue = (el, value) => {
+    const proto = Object.getPrototypeOf(el);
+    const setter = Object.getOwnPropertyDescriptor(proto, "value")?.set;
+    if (setter) setter.call(el, value); else el.value = value;
+  };
+
+  const textOf = (el, attribute) => {
+    if (attribute) return el.getAttribute(attribute);
+    if (el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio")) return String(el.checked);
+    if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) return el.value;
+    if (el instanceof HTMLSelectElement) return el.selectedOptions[0]?.textContent.trim() ?? null;
+    return (el.innerText ?? el.textContent ?? "").trim();
+  };
+
+  // Extracts `spec` (name -> field) below `root`; a field is a selector or
+  // {selector, attribute, all, fields}. Missing single fields are null.
+  const extractFields = (root, spec) => {
+    const out = {};
+    for (const [name, field] of Object.entries(spec)) {
+      const f = typeof field === "string" ? { selector: field } : field;
+      const read = (el) => (f.fields ? extractFields(el, f.fields) : textOf(el, f.attribute));
+      if (f.all) {
+        out[name] = Array.from(root.querySelectorAll(f.selector)).map(read);
+      } else {
+        const el = root.querySelector(f.selector);
+        out[name] = el ? read(el) : null;
+      }
+    }
+    return out;
+  };
+
+  switch (op) {
+    case "point": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      const rect = el.getBoundingClientRect();
+      return { ok: true, x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+    }
+    case "focus": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      el.focus();
+      return { ok: true };
+    }
+    case "fill": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      if (el.isContentEditable) {
+        el.focus();
+        el.textContent = args.value;
+        fire(el, "input");
+        return { ok: true, value: el.textContent };
+      }
+      if (!("value" in el)) return refuse(`a <${el.tagName.toLowerCase()}> cannot be filled`);
+      if (el.readOnly) return refuse("the element is read-only");
+      el.focus();
+      setNativeValue(el, args.value);
+      fire(el, "input", "change");
+      return { ok: true, value: el.value };
+    }
+    case "select": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      if (!(el instanceof HTMLSelectElement)) return refuse("the element is not a <select>");
+      const options = Array.from(el.options);
+      const option = options.find((o) =>
+        args.value != null ? o.value === args.value : o.textContent.trim() === args.label);
+      if (!option) {
+        const choices = options.map((o) => `${o.value} (${o.textContent.trim()})`).join(", ");
+        return refuse(`no option ${args.value != null ? "with value" : "labelled"} "${args.value ?? args.label}"; options: ${choices}`);
+      }
+      el.value = option.value;
+      fire(el, "input", "change");
+      return { ok: true, value: el.value };
+    }
+    case "check": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      if (!(el instanceof HTMLInputElement) || !["checkbox", "radio"].includes(el.type))
+        return refuse("the element is not a checkbox or radio button");
+      if (el.checked !== args.checked) el.click();
+      if (el.checked !== args.checked) return refuse("the page did not let the box change");
+      return { ok: true, checked: el.checked };
+    }
+    case "scroll": {
+      if (args.selector) {
+        const { el, fail } = target(args.selector, false);
+        if (fail) return fail;
+        el.scrollBy({ left: args.x, top: args.y, behavior: "instant" });
+      } else {
+        window.scrollBy({ left: args.x, top: args.y, behavior: "instant" });
+      }
+      return { ok: true, scroll_x: window.scrollX, scroll_y: window.scrollY };
+    }
+    case "present": {
+      const { el, invalid } = find(args.selector);
+      if (invalid) return refuse(invalid);
+      return el && visible(el) ? { ok: true } : notYet("no visible element matches");
+    }
+    case "text": {
+      const body = document.body?.innerText ?? "";
+      return body.includes(args.text) ? { ok: true } : notYet("the text is not on the page");
+    }
+    case "extract": {
+      try {
+        return { ok: true, value: extractFields(document, args.fields) };
+      } catch (e) {
+        return refuse(`invalid selector: ${e.message}`);
+      }
+    }
+    default:
+      return refuse(`unknown operation ${op}`);
+  }
+}

@@ -1,0 +1,159 @@
+//! Starting Chromium processes, and removing those a previous appliance process left behind.
+//!
+//! Every local Chromium gets a profile directory below `<data_dir>/browser-profiles/`, which is
+//! also how stale processes are recognised at start-up: any process whose command line names
+//! that directory belongs to this appliance and is killed before the pool starts.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chromiumoxide::{Browser, BrowserConfig, Handler};
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use super::BrowserError;
+use crate::config;
+
+/// Switches every local Chromium gets: quiet on a closed network, no first-run work.
+const QUIET_SWITCHES: &[&str] = &[
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--no-default-browser-check",
+    "--password-store=basic",
+    "--use-mock-keychain",
+];
+
+/// Tells everyone holding a receiver when the connection to a browser is gone.
+#[derive(Clone)]
+pub struct Liveness {
+    gone: watch::Receiver<bool>,
+}
+
+impl Liveness {
+    pub fn is_alive(&self) -> bool {
+        !*self.gone.borrow()
+    }
+
+    /// Resolves once the browser is gone.
+    pub async fn gone(&self) {
+        let mut gone = self.gone.clone();
+        let _ = gone.wait_for(|gone| *gone).await;
+    }
+}
+
+/// Polls a browser's CDP connection until it breaks, then reports it gone.
+pub fn drive_connection(mut handler: Handler) -> Liveness {
+    let (sender, gone) = watch::channel(false);
+    tokio::spawn(async move {
+        while let Some(event) = handler.next().await {
+            if let Err(error) = event {
+                tracing::warn!(%error, "browser connection broke");
+                break;
+            }
+        }
+        let _ = sender.send(true);
+    });
+    Liveness { gone }
+}
+
+/// Launches local Chromium processes with the configured switches.
+pub struct Launcher {
+    settings: config::BrowserConfig,
+    profiles_root: PathBuf,
+    launched: AtomicU64,
+}
+
+/// A running local Chromium, killed when dropped.
+pub struct LocalChromium {
+    pub browser: Browser,
+    pub liveness: Liveness,
+    pub profile_dir: PathBuf,
+}
+
+impl Launcher {
+    pub fn new(settings: config::BrowserConfig, profiles_root: PathBuf) -> Arc<Launcher> {
+        Arc::new(Launcher { settings, profiles_root, launched: AtomicU64::new(0) })
+    }
+
+    /// Kills Chromium processes that use this data directory's profiles and removes the profiles.
+    pub fn clean_stale(&self) {
+        let killed = kill_processes_using(&self.profiles_root);
+        if killed > 0 {
+            tracing::warn!(killed, "killed Chromium processes left by a previous run of the appliance");
+        }
+        let _ = std::fs::remove_dir_all(&self.profiles_root);
+    }
+
+    pub fn launched(&self) -> u64 {
+        self.launched.load(Ordering::Relaxed)
+    }
+
+    pub async fn launch(&self) -> Result<LocalChromium, BrowserError> {
+        let number = self.launched.fetch_add(1, Ordering::Relaxed);
+        let profile_dir = self.profiles_root.join(format!("{}-{number}", std::process::id()));
+        std::fs::create_dir_all(&profile_dir).map_err(|e| BrowserError::Launch(format!("profile dir: {e}")))?;
+        let settings = &self.settings;
+        let mut builder = BrowserConfig::builder()
+            .chrome_executable(&settings.executable)
+            .user_data_dir(&profile_dir)
+            .no_sandbox()
+            .launch_timeout(Duration::from_secs(settings.launch_timeout_seconds))
+            .request_timeout(Duration::from_secs(30))
+            .viewport(None)
+            .window_size(settings.viewport_width, settings.viewport_height)
+            .args(QUIET_SWITCHES.iter().copied())
+            .args(settings.extra_args.iter().map(String::as_str));
+        if !settings.headless {
+            builder = builder.with_head();
+        }
+        let config = builder.build().map_err(BrowserError::Launch)?;
+        let (browser, handler) = Browser::launch(config).await.map_err(|e| {
+            BrowserError::Launch(format!("{} could not be started: {e}", settings.executable.display()))
+        })?;
+        Ok(LocalChromium { browser, liveness: drive_connection(handler), profile_dir })
+    }
+}
+
+impl LocalChromium {
+    /// Closes the browser, waits for the process, and removes its profile.
+    pub async fn shut_down(mut self) {
+        if self.liveness.is_alive() {
+            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
+        }
+        if tokio::time::timeout(Duration::from_secs(3), self.browser.wait()).await.is_err() {
+            let _ = self.browser.kill().await;
+        }
+        let _ = tokio::fs::remove_dir_all(&self.profile_dir).await;
+    }
+}
+
+/// Sends SIGKILL to every process whose command line mentions `marker`; returns how many.
+fn kill_processes_using(marker: &Path) -> usize {
+    let marker = marker.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    let own = std::process::id();
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != own)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker))
+                .unwrap_or(false)
+        })
+        .filter(|pid| {
+            std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+        .count()
+}

@@ -1,0 +1,30 @@
+//! Chromium: the only module that speaks CDP (through chromiumoxide).
+//!
+//! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
+//! each one an isolated browser context, `page` holds the primitive operations (click, fill,
+//! select, …) that the engines compose.
+
+mod launch;
+mod page;
+mod pool;
+
+pub use launch::Launcher;
+pub use page::{OptionChoice, PageSettings, RunPage};
+pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
+
+/// Why a browser operation did not happen.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BrowserError {
+    #[error("Chromium could not be started: {0}")]
+    Launch(String),
+    #[error("the browser process exited (Chromium crashed or was killed)")]
+    Crashed,
+    #[error("navigation to {url} failed: {reason}")]
+    Navigation { url: String, reason: String },
+    #[error("`{target}` was not found within {waited_ms} ms ({reason})")]
+    NotFound { target: String, waited_ms: u64, reason: String },
+    #[error("`{target}`: {reason}")]
+    Refused { target: String, reason: String },
+    #[error("browser protocol error: {0}")]
+    Cdp(String),
+}

@@ -1,0 +1,269 @@
+//! A run's page and the primitive browser operations every engine builds on.
+//!
+//! Operations that name an element wait for it (visible, enabled) up to the action timeout, the
+//! way a person waits for a page to load; a click that starts a navigation waits for the new page
+//! to load before returning. Every CDP call is raced against the browser's liveness, so a crashed
+//! Chromium ends the operation at once with `BrowserError::Crashed` instead of a long timeout.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::network::{Headers, SetExtraHttpHeadersParams};
+use chromiumoxide::cdp::browser_protocol::page::{
+    CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
+};
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::layout::Point;
+use chromiumoxide::page::ScreenshotParams;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::BrowserError;
+use super::launch::Liveness;
+
+/// Page-side helpers, see `dom.js`.
+const DOM_HELPERS: &str = include_str!("dom.js");
+
+/// How often a waiting operation looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(40);
+/// How long after a click a navigation may start and still be waited for.
+const NAVIGATION_GRACE: Duration = Duration::from_millis(60);
+/// How long a navigation may take to load.
+const NAVIGATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings shared by every run's page.
+#[derive(Debug, Clone)]
+pub struct PageSettings {
+    pub viewport_width: u32,
+    pub viewport_height: u32,
+    /// How long element operations wait for their element.
+    pub action_timeout: Duration,
+}
+
+/// Which option of a `<select>` to choose.
+#[derive(Debug, Clone)]
+pub enum OptionChoice {
+    Value(String),
+    Label(String),
+}
+
+pub struct RunPage {
+    page: Page,
+    liveness: Liveness,
+    action_timeout: Duration,
+}
+
+impl RunPage {
+    pub(super) async fn new(page: Page, liveness: Liveness, settings: &PageSettings) -> Result<RunPage, BrowserError> {
+        let run_page = RunPage { page, liveness, action_timeout: settings.action_timeout };
+        let metrics = SetDeviceMetricsOverrideParams::new(
+            i64::from(settings.viewport_width),
+            i64::from(settings.viewport_height),
+            1.0,
+            false,
+        );
+        run_page.guard(run_page.page.execute(metrics)).await?;
+        Ok(run_page)
+    }
+
+    pub fn action_timeout(&self) -> Duration {
+        self.action_timeout
+    }
+
+    /// Races a CDP call against the browser going away.
+    async fn guard<T>(&self, call: impl Future<Output = chromiumoxide::Result<T>>) -> Result<T, BrowserError> {
+        if !self.liveness.is_alive() {
+            return Err(BrowserError::Crashed);
+        }
+        tokio::select! {
+            result = call => result.map_err(|error| {
+                if self.liveness.is_alive() { BrowserError::Cdp(error.to_string()) } else { BrowserError::Crashed }
+            }),
+            _ = self.liveness.gone() => Err(BrowserError::Crashed),
+        }
+    }
+
+    /// Runs one `dom.js` operation once.
+    async fn dom(&self, op: &str, args: Value) -> Result<Value, BrowserError> {
+        let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
+        let params = EvaluateParams::builder()
+            .expression(expression)
+            .return_by_value(true)
+            .await_promise(true)
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let result = self.guard(self.page.evaluate_expression(params)).await?;
+        Ok(result.value().cloned().unwrap_or(Value::Null))
+    }
+
+    /// Runs a `dom.js` operation until it succeeds, refuses, or `timeout` passes.
+    async fn dom_until(&self, op: &str, args: Value, what: &str, timeout: Duration) -> Result<Value, BrowserError> {
+        let started = Instant::now();
+        loop {
+            // While a navigation swaps documents an evaluation can fail; that is "not yet".
+            let (retry, error) = match self.dom(op, args.clone()).await {
+                Ok(result) if result["ok"] == true => return Ok(result),
+                Ok(result) => (result["retry"] == true, result["error"].as_str().unwrap_or("failed").to_owned()),
+                Err(BrowserError::Cdp(message)) => (true, message),
+                Err(other) => return Err(other),
+            };
+            if !retry {
+                return Err(BrowserError::Refused { target: what.to_owned(), reason: error });
+            }
+            if started.elapsed() >= timeout {
+                return Err(BrowserError::NotFound {
+                    target: what.to_owned(),
+                    waited_ms: timeout.as_millis() as u64,
+                    reason: error,
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Sends these headers with every request of the page.
+    pub async fn set_extra_headers(&self, headers: &BTreeMap<String, String>) -> Result<(), BrowserError> {
+        let headers = Headers::new(json!(headers));
+        self.guard(self.page.execute(SetExtraHttpHeadersParams::new(headers))).await?;
+        Ok(())
+    }
+
+    /// Loads `url` and waits for it to finish loading.
+    pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
+        match self.guard(self.page.goto(url)).await {
+            Err(BrowserError::Cdp(reason)) => Err(BrowserError::Navigation { url: url.to_owned(), reason }),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Clicks the middle of the element with real mouse events; waits for a navigation it starts.
+    pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
+        let point = self.dom_until("point", json!({ "selector": selector }), selector, self.action_timeout).await?;
+        let point = Point::new(point["x"].as_f64().unwrap_or(0.0), point["y"].as_f64().unwrap_or(0.0));
+        let mut started = self.guard(self.page.event_listener::<EventFrameStartedLoading>()).await?;
+        let mut stopped = self.guard(self.page.event_listener::<EventFrameStoppedLoading>()).await?;
+        let main_frame = self.guard(self.page.mainframe()).await?;
+        self.guard(self.page.click(point)).await?;
+        let navigation_started = tokio::time::timeout(NAVIGATION_GRACE, async {
+            while let Some(event) = started.next().await {
+                if Some(&event.frame_id) == main_frame.as_ref() {
+                    return true;
+                }
+            }
+            false
+        });
+        if navigation_started.await.unwrap_or(false) {
+            let loaded = tokio::time::timeout(NAVIGATION_TIMEOUT, async {
+                while let Some(event) = stopped.next().await {
+                    if Some(&event.frame_id) == main_frame.as_ref() {
+                        break;
+                    }
+                }
+            });
+            tokio::select! {
+                _ = loaded => {}
+                _ = self.liveness.gone() => return Err(BrowserError::Crashed),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a field's value at once, firing `input` and `change`.
+    pub async fn fill(&self, selector: &str, value: &str) -> Result<(), BrowserError> {
+        self.dom_until("fill", json!({ "selector": selector, "value": value }), selector, self.action_timeout).await?;
+        Ok(())
+    }
+
+    /// Focuses a field and types text into it as keyboard input.
+    pub async fn type_text(&self, selector: &str, text: &str) -> Result<(), BrowserError> {
+        self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
+        let insert = chromiumoxide::cdp::browser_protocol::input::InsertTextParams::new(text);
+        self.guard(self.page.execute(insert)).await?;
+        Ok(())
+    }
+
+    pub async fn select_option(&self, selector: &str, choice: &OptionChoice) -> Result<String, BrowserError> {
+        let args = match choice {
+            OptionChoice::Value(value) => json!({ "selector": selector, "value": value }),
+            OptionChoice::Label(label) => json!({ "selector": selector, "label": label }),
+        };
+        let result = self.dom_until("select", args, selector, self.action_timeout).await?;
+        Ok(result["value"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn set_checked(&self, selector: &str, checked: bool) -> Result<(), BrowserError> {
+        let args = json!({ "selector": selector, "checked": checked });
+        self.dom_until("check", args, selector, self.action_timeout).await?;
+        Ok(())
+    }
+
+    /// Presses a key (`Enter`, `Tab`, `ArrowDown`, `a`, …) on the element, or on the focused one.
+    pub async fn press_key(&self, key: &str, selector: Option<&str>) -> Result<(), BrowserError> {
+        if let Some(selector) = selector {
+            self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
+        }
+        let element = match self.guard(self.page.find_element(":focus")).await {
+            Ok(element) => element,
+            Err(_) => self.guard(self.page.find_element("body")).await?,
+        };
+        self.guard(element.press_key(key)).await.map_err(|error| match error {
+            BrowserError::Cdp(reason) => BrowserError::Refused { target: format!("key {key}"), reason },
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    /// Scrolls the page, or the element, by (x, y) pixels.
+    pub async fn scroll(&self, selector: Option<&str>, x: f64, y: f64) -> Result<(), BrowserError> {
+        let args = json!({ "selector": selector, "x": x, "y": y });
+        self.dom_until("scroll", args, selector.unwrap_or("the page"), self.action_timeout).await?;
+        Ok(())
+    }
+
+    pub async fn wait_for_selector(&self, selector: &str, timeout: Duration) -> Result<(), BrowserError> {
+        self.dom_until("present", json!({ "selector": selector }), selector, timeout).await?;
+        Ok(())
+    }
+
+    pub async fn wait_for_text(&self, text: &str, timeout: Duration) -> Result<(), BrowserError> {
+        let what = format!("text \"{text}\"");
+        self.dom_until("text", json!({ "text": text }), &what, timeout).await?;
+        Ok(())
+    }
+
+    /// Reads the fields described by `fields` (see `dom.js`), waiting for `wait_for` first.
+    pub async fn extract(&self, fields: &Value, wait_for: &[String]) -> Result<Value, BrowserError> {
+        for selector in wait_for {
+            self.wait_for_selector(selector, self.action_timeout).await?;
+        }
+        let result = self.dom_until("extract", json!({ "fields": fields }), "extraction", self.action_timeout).await?;
+        Ok(result["value"].clone())
+    }
+
+    /// The visible viewport as a JPEG.
+    pub async fn screenshot(&self, full_page: bool) -> Result<Vec<u8>, BrowserError> {
+        let params = ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Jpeg)
+            .quality(80)
+            .full_page(full_page)
+            .build();
+        self.guard(self.page.screenshot(params)).await
+    }
+
+    pub async fn url(&self) -> Option<String> {
+        self.guard(self.page.url()).await.ok().flatten()
+    }
+
+    pub async fn html(&self) -> Result<String, BrowserError> {
+        self.guard(self.page.content()).await
+    }
+
+    pub(super) async fn close(self) {
+        if self.liveness.is_alive() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.page.close()).await;
+        }
+    }
+}

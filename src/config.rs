@@ -1,0 +1,243 @@
+//! Configuration: embedded defaults, then an optional file, then `SKYVERN__SECTION__KEY`.
+//!
+//! The defaults are the fully commented `skyvern.toml` at the crate root, compiled into the binary,
+//! so the appliance starts with no file at all and the file documents every key. Keys that none of
+//! the layers define are reported, so a typo is not silently ignored.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The embedded defaults; also the reference of every key.
+pub const DEFAULTS: &str = include_str!("../skyvern.toml");
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub auth: AuthConfig,
+    pub browser: BrowserConfig,
+    pub runs: RunsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthConfig {
+    pub api_key: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrowserConfig {
+    pub executable: PathBuf,
+    pub pool_size: usize,
+    pub headless: bool,
+    pub viewport_width: u32,
+    pub viewport_height: u32,
+    pub launch_timeout_seconds: u64,
+    pub extra_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunsConfig {
+    pub time_budget_seconds: u64,
+    pub inactivity_timeout_seconds: u64,
+    pub action_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must never be printed: `Debug` shows whether it is set, not what it is.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
+    }
+}
+
+/// A loaded configuration and the keys it was given that no section knows.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub unknown_keys: Vec<String>,
+}
+
+impl Config {
+    /// The embedded defaults alone, as tests and `skyvern serve` without a file start from.
+    pub fn defaults() -> Result<Config, ConfigError> {
+        Ok(Self::load(None, std::iter::empty())?.config)
+    }
+
+    /// Layers the defaults, `file` and the `SKYVERN__…` variables among `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        let defaults = config::File::from_str(DEFAULTS, config::FileFormat::Toml);
+        let mut builder = config::Config::builder().add_source(defaults.clone());
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        let environment: config::Map<String, String> =
+            env.into_iter().filter(|(key, _)| key.starts_with("SKYVERN__")).collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("SKYVERN")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("browser.extra_args")
+                .source(Some(environment)),
+        );
+        let merged = builder.build()?;
+        let known = leaf_keys(&config::Config::builder().add_source(defaults).build()?);
+        let unknown_keys = leaf_keys(&merged).difference(&known).cloned().collect();
+        let config: Config = merged.try_deserialize()?;
+        config.validate()?;
+        Ok(Loaded { config, unknown_keys })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |message: String| Err(ConfigError::Invalid(message));
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return invalid(format!("server.listen `{}` is not an address:port", self.server.listen));
+        }
+        if !self.server.public_url.is_empty() && url::Url::parse(&self.server.public_url).is_err() {
+            return invalid(format!("server.public_url `{}` is not a URL", self.server.public_url));
+        }
+        if self.browser.pool_size == 0 || self.browser.pool_size > 64 {
+            return invalid("browser.pool_size must be between 1 and 64".into());
+        }
+        if self.browser.viewport_width < 200 || self.browser.viewport_height < 200 {
+            return invalid("browser.viewport_width and viewport_height must be at least 200".into());
+        }
+        if self.runs.time_budget_seconds == 0 || self.runs.inactivity_timeout_seconds == 0 {
+            return invalid("runs.time_budget_seconds and inactivity_timeout_seconds must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The address to listen on; validated at load.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.server.listen.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8000)))
+    }
+}
+
+/// Every `section.key` path of a configuration, to find the ones the defaults do not have.
+fn leaf_keys(config: &config::Config) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Ok(table) = config.clone().try_deserialize::<config::Map<String, config::Value>>() {
+        collect_keys("", &table, &mut keys);
+    }
+    keys
+}
+
+fn collect_keys(prefix: &str, table: &config::Map<String, config::Value>, keys: &mut BTreeSet<String>) {
+    for (name, value) in table {
+        let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        match value.clone().into_table() {
+            Ok(inner) => collect_keys(&path, &inner, keys),
+            Err(_) => {
+                keys.insert(path);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn embedded_defaults_load_on_their_own() {
+        let config = Config::defaults().unwrap();
+        assert_eq!(config.browser.pool_size, 2);
+        assert_eq!(config.runs.inactivity_timeout_seconds, 1800);
+        assert!(config.auth.api_key.is_empty());
+    }
+
+    #[test]
+    fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skyvern.toml");
+        std::fs::write(&path, "[browser]\npool_size = 3\nheadless = false\n").unwrap();
+        let loaded = Config::load(
+            Some(&path),
+            env(&[("SKYVERN__BROWSER__POOL_SIZE", "5"), ("SKYVERN__BROWSER__EXTRA_ARGS", "--a,--b")]),
+        )
+        .unwrap();
+        assert_eq!(loaded.config.browser.pool_size, 5);
+        assert!(!loaded.config.browser.headless);
+        assert_eq!(loaded.config.browser.extra_args, vec!["--a", "--b"]);
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_and_bad_values_refused() {
+        let loaded = Config::load(None, env(&[("SKYVERN__BROWSER__POOL_SIZ", "5")])).unwrap();
+        assert_eq!(loaded.unknown_keys, vec!["browser.pool_siz"]);
+        assert!(Config::load(None, env(&[("SKYVERN__BROWSER__POOL_SIZE", "0")])).is_err());
+        assert!(Config::load(None, env(&[("SKYVERN__SERVER__LISTEN", "nowhere")])).is_err());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secret = Secret::new("sk-very-secret");
+        assert!(!format!("{secret:?}").contains("very"));
+    }
+}

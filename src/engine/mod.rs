@@ -1,0 +1,27 @@
+//! Engines: what drives a run's browser once the scheduler has given it one.
+//!
+//! `code` replays an action script deterministically, with no model. Each engine records its own
+//! timeline and artifacts through a `RunRecorder` and returns an `Outcome`; the scheduler owns
+//! the status changes, the time limits and cancellation.
+
+mod code;
+mod extract;
+mod recorder;
+pub mod script;
+
+pub use code::run_script;
+pub use recorder::{Activity, RunRecorder};
+pub use script::{Action, Field};
+
+use serde_json::Value;
+
+use crate::runs::RunError;
+
+/// How an engine's work on a run ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The goal was met; `output` holds the result.
+    Completed { output: Option<Value> },
+    /// Something went wrong.
+    Failed(RunError),
+}

@@ -1,0 +1,221 @@
+//! The action script: the documented JSON list of actions that the `code` engine replays.
+//!
+//! Each action is an object with an `action` name and its fields; unknown names or fields are
+//! refused when the run is created, with serde's message naming the culprit.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One step of a script.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Load a URL (http or https) and wait for it to load.
+    Goto { url: String },
+    /// Click the element's centre with the mouse.
+    Click { selector: String },
+    /// Set a field's value at once.
+    Fill { selector: String, value: String },
+    /// Type text into a field as keyboard input.
+    Type { selector: String, text: String },
+    /// Choose an option of a `<select>` by `value` or by visible `label`.
+    SelectOption {
+        selector: String,
+        #[serde(default)]
+        value: Option<String>,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// Tick (or with `checked: false`, clear) a checkbox or radio button.
+    Check {
+        selector: String,
+        #[serde(default = "ticked")]
+        checked: bool,
+    },
+    /// Press a key (`Enter`, `Tab`, `Escape`, `ArrowDown`, a character…), on an element or the focused one.
+    PressKey {
+        key: String,
+        #[serde(default)]
+        selector: Option<String>,
+    },
+    /// Scroll the page, or an element, by (x, y) pixels.
+    Scroll {
+        #[serde(default)]
+        selector: Option<String>,
+        #[serde(default)]
+        x: f64,
+        #[serde(default)]
+        y: f64,
+    },
+    /// Wait until an element is visible.
+    WaitForSelector {
+        selector: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    /// Wait until a text appears on the page.
+    WaitForText {
+        text: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    /// Pause for a fixed time.
+    Wait { ms: u64 },
+    /// Read fields from the page into the run's output.
+    Extract { fields: BTreeMap<String, Field> },
+    /// Keep a screenshot of the viewport (or the whole page) as an artifact.
+    Screenshot {
+        #[serde(default)]
+        full_page: bool,
+    },
+}
+
+fn ticked() -> bool {
+    true
+}
+
+/// Where a field's value comes from: a CSS selector, or the detailed form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Field {
+    /// The text (or form value) of the first element the selector matches.
+    Selector(String),
+    Detailed(FieldSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub selector: String,
+    /// Read this attribute instead of the text (e.g. `href`).
+    #[serde(default)]
+    pub attribute: Option<String>,
+    /// Read every match into an array.
+    #[serde(default)]
+    pub all: bool,
+    /// Read an object from each match, with selectors relative to it.
+    #[serde(default)]
+    pub fields: Option<BTreeMap<String, Field>>,
+}
+
+impl Field {
+    /// The selector to wait for before extracting: single fields must be on the page.
+    pub fn required_selector(&self) -> Option<&str> {
+        match self {
+            Field::Selector(selector) => Some(selector),
+            Field::Detailed(spec) if !spec.all => Some(&spec.selector),
+            Field::Detailed(_) => None,
+        }
+    }
+}
+
+/// Largest number of actions one script may have.
+pub const MAX_ACTIONS: usize = 500;
+/// Longest single wait a script may ask for.
+pub const MAX_WAIT_MS: u64 = 600_000;
+
+/// Why a script was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("script action {index}: {message}")]
+pub struct ScriptError {
+    pub index: usize,
+    pub message: String,
+}
+
+/// Checks what serde cannot: URLs, option choices, bounds.
+pub fn validate(actions: &[Action]) -> Result<(), ScriptError> {
+    if actions.len() > MAX_ACTIONS {
+        return Err(ScriptError { index: MAX_ACTIONS + 1, message: format!("a script has at most {MAX_ACTIONS} actions") });
+    }
+    for (position, action) in actions.iter().enumerate() {
+        let fail = |message: String| Err(ScriptError { index: position + 1, message });
+        match action {
+            Action::Goto { url } => {
+                if let Err(message) = crate::runs::web_url(url) {
+                    return fail(message);
+                }
+            }
+            Action::SelectOption { value, label, .. } if value.is_some() == label.is_some() => {
+                return fail("select_option needs exactly one of `value` and `label`".into());
+            }
+            Action::WaitForSelector { timeout_ms: Some(ms), .. } | Action::WaitForText { timeout_ms: Some(ms), .. }
+                if *ms > MAX_WAIT_MS =>
+            {
+                return fail(format!("timeout_ms may be at most {MAX_WAIT_MS}"));
+            }
+            Action::Wait { ms } if *ms > MAX_WAIT_MS => return fail(format!("ms may be at most {MAX_WAIT_MS}")),
+            Action::Extract { fields } if fields.is_empty() => return fail("extract needs at least one field".into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Action {
+    /// A short label for the timeline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Goto { url } => write!(f, "go to {url}"),
+            Action::Click { selector } => write!(f, "click {selector}"),
+            Action::Fill { selector, .. } => write!(f, "fill {selector}"),
+            Action::Type { selector, .. } => write!(f, "type into {selector}"),
+            Action::SelectOption { selector, value, label } => {
+                write!(f, "select {} in {selector}", value.as_deref().or(label.as_deref()).unwrap_or_default())
+            }
+            Action::Check { selector, checked: true } => write!(f, "check {selector}"),
+            Action::Check { selector, checked: false } => write!(f, "uncheck {selector}"),
+            Action::PressKey { key, .. } => write!(f, "press {key}"),
+            Action::Scroll { x, y, .. } => write!(f, "scroll by ({x}, {y})"),
+            Action::WaitForSelector { selector, .. } => write!(f, "wait for {selector}"),
+            Action::WaitForText { text, .. } => write!(f, "wait for text \"{text}\""),
+            Action::Wait { ms } => write!(f, "wait {ms} ms"),
+            Action::Extract { fields } => {
+                write!(f, "extract {}", fields.keys().cloned().collect::<Vec<_>>().join(", "))
+            }
+            Action::Screenshot { .. } => write!(f, "screenshot"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_script_parses() {
+        let script: Vec<Action> = serde_json::from_value(serde_json::json!([
+            {"action": "goto", "url": "http://127.0.0.1/form"},
+            {"action": "fill", "selector": "#name", "value": "Ada"},
+            {"action": "select_option", "selector": "#country", "label": "France"},
+            {"action": "check", "selector": "#terms"},
+            {"action": "press_key", "key": "Enter"},
+            {"action": "extract", "fields": {"title": "h1", "links": {"selector": "a", "attribute": "href", "all": true}}}
+        ]))
+        .unwrap();
+        assert_eq!(script.len(), 6);
+        assert!(matches!(script[3], Action::Check { checked: true, .. }));
+        validate(&script).unwrap();
+    }
+
+    #[test]
+    fn unknown_actions_and_fields_are_refused_with_their_name() {
+        let unknown = serde_json::from_value::<Vec<Action>>(serde_json::json!([{"action": "clik", "selector": "a"}]));
+        assert!(unknown.unwrap_err().to_string().contains("clik"));
+        let extra = serde_json::from_value::<Vec<Action>>(serde_json::json!([{"action": "click", "selector": "a", "force": true}]));
+        assert!(extra.unwrap_err().to_string().contains("force"));
+    }
+
+    #[test]
+    fn validation_names_the_failing_action() {
+        let script = vec![
+            Action::Click { selector: "a".into() },
+            Action::Goto { url: "file:///etc/passwd".into() },
+        ];
+        let error = validate(&script).unwrap_err();
+        assert_eq!(error.index, 2);
+        let both = vec![Action::SelectOption { selector: "s".into(), value: Some("a".into()), label: Some("b".into()) }];
+        assert!(validate(&both).is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! A self-hosted Skyvern appliance: AI agents and replayed scripts drive a real Chromium through
+//! websites, and every run is kept for audit.
+//!
+//! # Threading and ownership
+//!
+//! One tokio runtime runs the appliance; actix-web serves HTTP on two worker threads of its own.
+//! Each mutable resource has one owner:
+//!
+//! - the **store** (`store`) owns the SQLite database: one writing connection behind a mutex and
+//!   a small pool of reading connections, used only from tokio's blocking threads;
+//! - the **scheduler** (`scheduler`) owns the queue: one dispatcher task admits queued runs as
+//!   browser slots free up, and hands each to a worker task that owns the run until it ends;
+//! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
+//!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
+//! - **artifacts** are files written once under the data directory and never changed.
+//!
+//! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
+//! store to answer. Cancel reaches a worker through the run's cancel token. Every status change
+//! and timeline item is appended to the store's event log in the same transaction.
+//!
+//! `App::build` wires these together; `App::run_until_stopped` takes the shutdown signal as a
+//! parameter, so `main` and the tests start and stop the appliance the same way.
+
+pub mod api;
+pub mod app;
+pub mod artifacts;
+pub mod auth;
+pub mod browser;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod ids;
+pub mod runs;
+pub mod scheduler;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,117 @@
+//! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `backup` copies
+//! the database while the appliance runs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use skyvern::config::{Config, Loaded};
+use skyvern::ids::ApiKeyId;
+use skyvern::{App, app, auth, telemetry};
+
+#[derive(Parser)]
+#[command(name = "skyvern", version, about = "A self-hosted Skyvern appliance")]
+struct Cli {
+    /// A configuration file with the keys to change (see skyvern.toml for all of them).
+    #[arg(long, global = true, env = "SKYVERN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the appliance: API, UI, scheduler and browser pool.
+    Serve,
+    /// Create, list or revoke API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+    /// Write a consistent copy of the database to a file (safe while the appliance runs).
+    Backup { target: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it (it is shown only this once).
+    Create {
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List keys (their ids and first characters, never the keys).
+    List,
+    /// Revoke a key by its id (key_…); requests with it are refused at once.
+    Revoke { id: String },
+}
+
+fn load_config(file: Option<&PathBuf>) -> anyhow::Result<Config> {
+    let Loaded { config, unknown_keys } = Config::load(file.map(PathBuf::as_path), std::env::vars())?;
+    telemetry::init(&config.log);
+    for key in unknown_keys {
+        tracing::warn!(key, "unknown configuration key (ignored)");
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = load_config(cli.config.as_ref())?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::ApiKey(command) => api_key(config, command).await,
+        Command::Backup { target } => {
+            let store = app::open_store(&config).await?;
+            store.backup_to(&target).await.context("backup failed")?;
+            println!("database copied to {}", target.display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    if let Some(key) = app.initial_api_key() {
+        println!("\nNo API key existed, so one was created. It is shown only now; keep it:\n\n    {key}\n");
+        println!("Send it as the x-api-key header, or sign in to the UI with it.\n");
+    }
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let store = app::open_store(&config).await?;
+    match command {
+        ApiKeyCommand::Create { name } => {
+            let (key, record) = auth::create_key(&store, &name).await?;
+            println!("{key}");
+            eprintln!("created {} ({}); it is shown only now", record.id, record.name);
+        }
+        ApiKeyCommand::List => {
+            for key in store.api_keys().await? {
+                let state = key.revoked_at.map_or("active".to_owned(), |at| format!("revoked {at}"));
+                println!("{}\t{}\t{}…\t{}\t{}", key.id, key.name, key.key_prefix, key.created_at, state);
+            }
+        }
+        ApiKeyCommand::Revoke { id } => {
+            let id = ApiKeyId::parse(&id)?;
+            store.revoke_api_key(&id).await?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}

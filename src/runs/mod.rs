@@ -1,0 +1,11 @@
+//! Runs: what a run is, its statuses and their transition table, its request and its timeline.
+
+mod model;
+mod request;
+mod status;
+mod timeline;
+
+pub use model::{Engine, NewRun, Run, RunError, RunType, Usage};
+pub use request::{InvalidRequest, TaskRequest, TaskSpec, web_url};
+pub use status::{RunStatus, UnknownStatus};
+pub use timeline::{ItemOutcome, ItemStatus, NewTimelineItem, TimelineItem, TimelineKind};

@@ -1,0 +1,248 @@
+//! The task run request: Skyvern's `POST /v1/run/tasks` body, with this appliance's extensions,
+//! parsed once into a typed `TaskSpec`.
+//!
+//! Every optional field accepts `null` (the SDK sends them all). Unknown fields are ignored, so
+//! newer SDKs keep working. The request is stored whole and parsed again when the run starts,
+//! so a run that waited in the queue across a restart runs exactly what was asked.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Engine;
+use crate::engine::{Action, script};
+
+/// The body as the SDK sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskRequest {
+    pub prompt: Option<String>,
+    pub url: Option<String>,
+    pub engine: Option<String>,
+    pub title: Option<String>,
+    pub proxy_location: Option<Value>,
+    pub data_extraction_schema: Option<Value>,
+    pub error_code_mapping: Option<BTreeMap<String, Option<String>>>,
+    pub max_steps: Option<i64>,
+    pub webhook_url: Option<String>,
+    pub totp_identifier: Option<String>,
+    pub totp_url: Option<String>,
+    pub browser_session_id: Option<String>,
+    pub model: Option<serde_json::Map<String, Value>>,
+    pub extra_http_headers: Option<BTreeMap<String, Option<String>>>,
+    pub cdp_connect_headers: Option<BTreeMap<String, Option<String>>>,
+    pub publish_workflow: Option<bool>,
+    pub include_action_history_in_verification: Option<bool>,
+    pub max_screenshot_scrolls: Option<i64>,
+    pub browser_address: Option<String>,
+    pub run_with: Option<String>,
+    /// Extension: the actions the `code` engine replays.
+    pub script: Option<Vec<Action>>,
+    /// Extension: this run's time budget, instead of `runs.time_budget_seconds`.
+    pub time_budget_seconds: Option<u64>,
+}
+
+/// A valid task request, typed.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    pub engine: Engine,
+    pub prompt: Option<String>,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub script: Vec<Action>,
+    pub data_extraction_schema: Option<Value>,
+    pub time_budget: Option<Duration>,
+    pub extra_http_headers: BTreeMap<String, String>,
+    pub browser_address: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+/// A field of the request that is not acceptable, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidRequest {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn invalid<T>(field: &'static str, message: impl Into<String>) -> Result<T, InvalidRequest> {
+    Err(InvalidRequest { field, message: message.into() })
+}
+
+/// Longest accepted prompt, title or URL.
+const MAX_TEXT: usize = 100_000;
+/// Largest accepted time budget: one day.
+const MAX_BUDGET_SECONDS: u64 = 86_400;
+
+/// Accepts only absolute http and https URLs.
+pub fn web_url(text: &str) -> Result<(), String> {
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        Ok(url) => Err(format!("only http and https URLs are allowed, not `{}:`", url.scheme())),
+        Err(error) => Err(format!("`{}` is not a URL: {error}", text.chars().take(200).collect::<String>())),
+    }
+}
+
+impl TaskRequest {
+    /// Checks every field and resolves the engine.
+    pub fn into_spec(self) -> Result<TaskSpec, InvalidRequest> {
+        for (field, text) in [("prompt", &self.prompt), ("title", &self.title), ("url", &self.url)] {
+            if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT) {
+                return invalid(field, format!("longer than {MAX_TEXT} bytes"));
+            }
+        }
+        if let Some(url) = &self.url {
+            web_url(url).or_else(|message| invalid("url", message))?;
+        }
+        if let Some(url) = &self.webhook_url {
+            web_url(url).or_else(|message| invalid("webhook_url", message))?;
+        }
+        if let Some(address) = &self.browser_address {
+            let scheme_ok = ["ws://", "wss://", "http://", "https://"].iter().any(|s| address.starts_with(s));
+            if !scheme_ok || url::Url::parse(address).is_err() {
+                return invalid("browser_address", "expected a CDP address: ws://, wss://, http:// or https://");
+            }
+        }
+        if let Some(id) = &self.browser_session_id {
+            return invalid("browser_session_id", format!("browser session `{id}` does not exist"));
+        }
+        if let Some(location) = &self.proxy_location
+            && !(location.is_null() || location == "NONE")
+        {
+            return invalid("proxy_location", "this appliance has no proxies; use null or \"NONE\"");
+        }
+        if let Some(steps) = self.max_steps
+            && !(1..=1000).contains(&steps)
+        {
+            return invalid("max_steps", "must be between 1 and 1000");
+        }
+        let time_budget = match self.time_budget_seconds {
+            Some(0) => return invalid("time_budget_seconds", "must be positive"),
+            Some(seconds) if seconds > MAX_BUDGET_SECONDS => {
+                return invalid("time_budget_seconds", format!("may be at most {MAX_BUDGET_SECONDS}"));
+            }
+            other => other.map(Duration::from_secs),
+        };
+        let data_extraction_schema = match self.data_extraction_schema {
+            // A JSON text is a schema; any other text is a description of the wanted output.
+            Some(Value::String(text)) => Some(serde_json::from_str(&text).unwrap_or(Value::String(text))),
+            Some(Value::Null) | None => None,
+            Some(schema @ Value::Object(_)) => Some(schema),
+            Some(_) => return invalid("data_extraction_schema", "expected a JSON Schema object or a text"),
+        };
+        let script = self.script.unwrap_or_default();
+        script::validate(&script).or_else(|error| invalid("script", error.to_string()))?;
+        let engine = resolve_engine(self.engine.as_deref(), self.run_with.as_deref(), !script.is_empty())?;
+        match engine {
+            Engine::Code if script.is_empty() && self.url.is_none() => {
+                return invalid("script", "a code run needs a `script` (or at least a `url`)");
+            }
+            Engine::Agent => {
+                if self.prompt.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                    return invalid("prompt", "the agent needs a prompt");
+                }
+                return invalid(
+                    "engine",
+                    "the agent engine needs an LLM provider, and none is configured; send a `script` to run with the code engine",
+                );
+            }
+            Engine::Code => {}
+        }
+        let extra_http_headers = self
+            .extra_http_headers
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|value| (name, value)))
+            .collect();
+        Ok(TaskSpec {
+            engine,
+            prompt: self.prompt,
+            url: self.url,
+            title: self.title,
+            script,
+            data_extraction_schema,
+            time_budget,
+            extra_http_headers,
+            browser_address: self.browser_address,
+            webhook_url: self.webhook_url,
+        })
+    }
+}
+
+/// Skyvern's engine names (`skyvern-1.0`, `skyvern-2.0`) mean the agent; `run_with` or a script
+/// selects the code engine.
+fn resolve_engine(engine: Option<&str>, run_with: Option<&str>, has_script: bool) -> Result<Engine, InvalidRequest> {
+    let named = match engine {
+        None => None,
+        Some("skyvern-1.0" | "skyvern-2.0" | "agent") => Some(Engine::Agent),
+        Some("code") => Some(Engine::Code),
+        Some(other) => return invalid("engine", format!("`{other}` is not supported; use skyvern-1.0, skyvern-2.0, agent or code")),
+    };
+    let chosen = match run_with {
+        None => None,
+        Some("agent") => Some(Engine::Agent),
+        Some("code") => Some(Engine::Code),
+        Some(other) => return invalid("run_with", format!("`{other}` is not one of agent, code")),
+    };
+    Ok(match (named, chosen) {
+        (Some(Engine::Code), _) | (_, Some(Engine::Code)) => Engine::Code,
+        (_, Some(Engine::Agent)) => Engine::Agent,
+        // A script is replayed by the code engine whatever engine name the SDK sent by default.
+        _ if has_script => Engine::Code,
+        _ => Engine::Agent,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(body: Value) -> Result<TaskSpec, InvalidRequest> {
+        serde_json::from_value::<TaskRequest>(body).unwrap().into_spec()
+    }
+
+    #[test]
+    fn every_optional_field_accepts_null() {
+        let body = json!({
+            "prompt": "p", "url": "http://127.0.0.1/", "engine": null, "title": null, "proxy_location": null,
+            "data_extraction_schema": null, "error_code_mapping": null, "max_steps": null, "webhook_url": null,
+            "totp_identifier": null, "totp_url": null, "browser_session_id": null, "model": null,
+            "extra_http_headers": null, "cdp_connect_headers": null, "publish_workflow": null,
+            "include_action_history_in_verification": null, "max_screenshot_scrolls": null,
+            "browser_address": null, "run_with": "code", "script": null, "time_budget_seconds": null
+        });
+        let spec = parse(body).unwrap();
+        assert_eq!(spec.engine, Engine::Code);
+    }
+
+    #[test]
+    fn a_script_selects_the_code_engine_even_with_the_sdk_default_engine() {
+        let spec = parse(json!({"prompt": "p", "engine": "skyvern-1.0", "script": [{"action": "wait", "ms": 1}]})).unwrap();
+        assert_eq!(spec.engine, Engine::Code);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let cases = [
+            (json!({"url": "ftp://x/", "script": []}), "url"),
+            (json!({"url": "javascript:alert(1)", "run_with": "code"}), "url"),
+            (json!({"run_with": "code"}), "script"),
+            (json!({"prompt": "p", "engine": "openai-cua"}), "engine"),
+            (json!({"prompt": "p", "run_with": "code", "url": "http://a/", "max_steps": 0}), "max_steps"),
+            (json!({"run_with": "code", "url": "http://a/", "time_budget_seconds": 0}), "time_budget_seconds"),
+            (json!({"run_with": "code", "url": "http://a/", "browser_address": "localhost:9222"}), "browser_address"),
+        ];
+        for (body, field) in cases {
+            let error = parse(body.clone()).unwrap_err();
+            assert_eq!(error.field, field, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_schema_given_as_json_text_is_parsed() {
+        let spec = parse(json!({"run_with": "code", "url": "http://a/", "data_extraction_schema": "{\"type\": \"object\"}"})).unwrap();
+        assert_eq!(spec.data_extraction_schema, Some(json!({"type": "object"})));
+    }
+}

@@ -1,0 +1,125 @@
+//! The scheduler: a FIFO queue of runs, admitted one by one as browser slots free up.
+//!
+//! One dispatcher task owns the order: it waits for a queued run, then for a free slot, and hands
+//! both to a worker task (`worker`). The worker owns the run until it ends: it moves it to
+//! `running`, opens its browser, drives the engine, and races it against cancel, the time budget,
+//! the inactivity timeout and shutdown. Cancel reaches a running worker through its token.
+//! `recovery` decides, at start-up, what becomes of runs a previous process left unfinished.
+
+mod cancel;
+mod recovery;
+mod worker;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use cancel::CancelError;
+
+use crate::artifacts::ArtifactFiles;
+use crate::browser::BrowserPool;
+use crate::config::RunsConfig;
+use crate::ids::RunId;
+use crate::store::Store;
+
+/// Everything a worker needs, shared.
+struct Shared {
+    store: Store,
+    pool: BrowserPool,
+    artifacts: ArtifactFiles,
+    limits: RunsConfig,
+    queue: Mutex<VecDeque<RunId>>,
+    queued: Notify,
+    /// Cancel tokens of the runs that workers hold.
+    active: Mutex<HashMap<RunId, CancellationToken>>,
+    shutdown: CancellationToken,
+    workers: TaskTracker,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    shared: Arc<Shared>,
+}
+
+impl Scheduler {
+    pub fn new(store: Store, pool: BrowserPool, artifacts: ArtifactFiles, limits: RunsConfig) -> Scheduler {
+        Scheduler {
+            shared: Arc::new(Shared {
+                store,
+                pool,
+                artifacts,
+                limits,
+                queue: Mutex::new(VecDeque::new()),
+                queued: Notify::new(),
+                active: Mutex::new(HashMap::new()),
+                shutdown: CancellationToken::new(),
+                workers: TaskTracker::new(),
+            }),
+        }
+    }
+
+    /// Resolves runs left unfinished by a previous process, then starts dispatching.
+    pub async fn start(&self) -> Result<(), crate::store::StoreError> {
+        let requeued = recovery::resolve_unfinished(&self.shared.store).await?;
+        for run_id in requeued {
+            self.enqueue(run_id);
+        }
+        let scheduler = self.clone();
+        self.shared.workers.spawn(async move { scheduler.dispatch().await });
+        Ok(())
+    }
+
+    /// Puts a queued run at the back of the queue.
+    pub fn enqueue(&self, run_id: RunId) {
+        self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(run_id);
+        self.shared.queued.notify_one();
+    }
+
+    fn forget_queued(&self, run_id: &RunId) {
+        self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).retain(|queued| queued != run_id);
+    }
+
+    /// Waits for the next queued run, then for a slot, and hands both to a worker.
+    async fn dispatch(&self) {
+        let shared = &self.shared;
+        loop {
+            let has_work = async {
+                loop {
+                    if !shared.queue.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+                        return;
+                    }
+                    shared.queued.notified().await;
+                }
+            };
+            let slot = async {
+                has_work.await;
+                shared.pool.acquire_slot().await
+            };
+            let slot = tokio::select! {
+                slot = slot => slot,
+                _ = shared.shutdown.cancelled() => return,
+            };
+            let Some(run_id) = shared.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() else {
+                continue;
+            };
+            let worker = self.clone();
+            shared.workers.spawn(async move { worker.run(run_id, slot).await });
+        }
+    }
+
+    /// Stops dispatching, interrupts running runs (recording why) and waits for the workers.
+    pub async fn shut_down(&self, grace: Duration) {
+        self.shared.shutdown.cancel();
+        self.shared.workers.close();
+        if tokio::time::timeout(grace, self.shared.workers.wait()).await.is_err() {
+            tracing::warn!("some runs did not stop in time");
+        }
+        if let Err(error) = recovery::settle_interrupted(&self.shared.store).await {
+            tracing::error!(%error, "interrupted runs could not be settled; they are at the next start");
+        }
+    }
+}

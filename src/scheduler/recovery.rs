@@ -1,0 +1,71 @@
+//! What becomes of runs a previous process left unfinished (after a crash, a `kill -9` or a
+//! shutdown that outlasted its grace period). The rule:
+//!
+//! - `created` and `queued` runs are queued again, in their original order;
+//! - `canceling` runs end `canceled`: someone asked for it and the run is stopped now;
+//! - `running`, `paused` and `interaction_required` runs that had not done anything yet (no
+//!   timeline item) go back to the queue; those that had end `failed`, with the reason, because
+//!   their page state is gone and replaying actions could repeat side effects (a payment, a post);
+//! - `review_required` runs keep waiting for their reviewer: they need no browser.
+//!
+//! So no run is left in a status that nothing will advance.
+
+use crate::ids::RunId;
+use crate::runs::{RunError, RunStatus};
+use crate::store::{StatusChange, Store, StoreError, Transition};
+
+/// Statuses of runs that were being driven by a worker.
+const INTERRUPTIBLE: [RunStatus; 4] =
+    [RunStatus::Running, RunStatus::Paused, RunStatus::InteractionRequired, RunStatus::Canceling];
+
+/// At start-up: applies the rule to every unfinished run; returns the runs to queue, oldest first.
+pub(super) async fn resolve_unfinished(store: &Store) -> Result<Vec<RunId>, StoreError> {
+    let mut statuses = vec![RunStatus::Created, RunStatus::Queued];
+    statuses.extend(INTERRUPTIBLE);
+    settle(store, &statuses).await
+}
+
+/// At shutdown, once the workers stopped: applies the rule to the runs they were driving, so no
+/// run stays `running` while the appliance is down. Queued runs wait for the next start.
+pub(super) async fn settle_interrupted(store: &Store) -> Result<(), StoreError> {
+    settle(store, &INTERRUPTIBLE).await.map(drop)
+}
+
+async fn settle(store: &Store, statuses: &[RunStatus]) -> Result<Vec<RunId>, StoreError> {
+    let unfinished = store.runs_with_status(statuses).await?;
+    let mut queue = Vec::new();
+    for run in unfinished {
+        let change = match run.status {
+            RunStatus::Queued => {
+                queue.push(run.id);
+                continue;
+            }
+            RunStatus::Created => StatusChange::to(RunStatus::Queued),
+            RunStatus::Canceling => StatusChange {
+                failure_reason: Some("canceled by a person".into()),
+                ..StatusChange::to(RunStatus::Canceled)
+            },
+            _ if !store.run_has_activity(&run.id).await? && run.status == RunStatus::Running => {
+                StatusChange::to(RunStatus::Queued)
+            }
+            _ => StatusChange::with_error(
+                RunStatus::Failed,
+                RunError::new(
+                    "system",
+                    "interrupted",
+                    "the appliance stopped while this run was in progress; it had already acted on the page, \
+                     so it was not restarted (re-run it to try again)",
+                ),
+            ),
+        };
+        let to = change.to;
+        match store.transition(&run.id, change).await? {
+            Transition::Applied(_) if to == RunStatus::Queued => queue.push(run.id),
+            Transition::Applied(_) => tracing::info!(run_id = %run.id, status = %to, "resolved an interrupted run"),
+            Transition::Refused { current } => {
+                tracing::warn!(run_id = %run.id, %current, "an interrupted run changed status while being resolved")
+            }
+        }
+    }
+    Ok(queue)
+}

@@ -1,0 +1,137 @@
+//! A worker drives one run from `queued` to a final status.
+//!
+//! It registers the run's cancel token, moves it to `running` (a run canceled meanwhile stops
+//! here, before any browser), opens its browser context, and races the engine against cancel,
+//! the time budget, the inactivity timeout and shutdown. Whatever wins, the context is closed and
+//! the final status written; if a person canceled while the engine finished, cancel wins.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Scheduler;
+use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
+use crate::engine::{self, Activity, Outcome, RunRecorder};
+use crate::ids::RunId;
+use crate::runs::{ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
+use crate::store::{StatusChange, Transition};
+
+/// Why the engine stopped, seen from the worker.
+enum Ending {
+    Engine(Outcome),
+    Canceled,
+    TimedOut(RunError),
+    Shutdown,
+}
+
+impl Scheduler {
+    pub(super) async fn run(&self, run_id: RunId, slot: Slot) {
+        let token = CancellationToken::new();
+        self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), token.clone());
+        if let Err(error) = self.run_registered(&run_id, slot, &token).await {
+            tracing::error!(%run_id, %error, "a run could not be driven to its end");
+        }
+        self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
+    }
+
+    async fn run_registered(&self, run_id: &RunId, slot: Slot, token: &CancellationToken) -> Result<(), crate::store::StoreError> {
+        let store = &self.shared.store;
+        let run = match store.transition(run_id, StatusChange::to(RunStatus::Running)).await? {
+            Transition::Applied(run) => *run,
+            // Canceled (or otherwise ended) while it waited: it never gets a browser.
+            Transition::Refused { .. } => return Ok(()),
+        };
+        tracing::info!(%run_id, "run started");
+        let ending = self.drive(run, slot, token).await;
+        self.finish(run_id, ending).await
+    }
+
+    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken) -> Ending {
+        let spec = match serde_json::from_value::<TaskRequest>(run.request.clone()).map(TaskRequest::into_spec) {
+            Ok(Ok(spec)) => spec,
+            Ok(Err(invalid)) => return failed("invalid_request", invalid.to_string()),
+            Err(error) => return failed("invalid_request", format!("the stored request is unreadable: {error}")),
+        };
+        let limits = &self.shared.limits;
+        let budget = spec.time_budget.unwrap_or(Duration::from_secs(limits.time_budget_seconds));
+        let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
+        let activity = Activity::new();
+        let location = spec.browser_address.clone().map_or(BrowserLocation::Local, BrowserLocation::Remote);
+
+        let opening = self.shared.pool.open(slot, location);
+        let browser = tokio::select! {
+            browser = opening => browser,
+            _ = token.cancelled() => return Ending::Canceled,
+            _ = self.shared.shutdown.cancelled() => return Ending::Shutdown,
+        };
+        let browser = match browser {
+            Ok(browser) => browser,
+            Err(error) => return browser_failure(&error),
+        };
+        if let Err(error) = self.shared.store.mark_browser_opened(&run.id).await {
+            tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
+        }
+        let recorder = RunRecorder::new(run.id.clone(), self.shared.store.clone(), self.shared.artifacts.clone(), activity.clone());
+        let ending = tokio::select! {
+            outcome = execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+            _ = token.cancelled() => Ending::Canceled,
+            _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
+                "timeout", "time_budget_exceeded", format!("the run exceeded its time budget of {} s", budget.as_secs()))),
+            _ = activity.idle_for(inactivity) => Ending::TimedOut(RunError::new(
+                "timeout", "inactivity_timeout", format!("the run made no progress for {} s", inactivity.as_secs()))),
+            _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
+        };
+        let ending = match ending {
+            // An engine error caused by a crash is reported as the crash.
+            Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
+            other => other,
+        };
+        browser.close().await;
+        if !matches!(ending, Ending::Engine(_)) {
+            let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };
+            if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
+                tracing::warn!(run_id = %run.id, %error, "could not close the run's open timeline items");
+            }
+        }
+        ending
+    }
+
+    async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), crate::store::StoreError> {
+        let store = &self.shared.store;
+        let change = match ending {
+            Ending::Engine(Outcome::Completed { output }) => StatusChange { output, ..StatusChange::to(RunStatus::Completed) },
+            Ending::Engine(Outcome::Failed(error)) => StatusChange::with_error(RunStatus::Failed, error),
+            Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
+            Ending::Canceled => StatusChange::to(RunStatus::Canceled),
+            // Left to the shutdown's settling, which applies the recovery rule.
+            Ending::Shutdown => return Ok(()),
+        };
+        let status = change.to;
+        match store.transition(run_id, change).await? {
+            Transition::Applied(_) => tracing::info!(%run_id, %status, "run ended"),
+            // A person canceled while the run was ending: cancel wins.
+            Transition::Refused { current: RunStatus::Canceling } => {
+                store.transition(run_id, StatusChange::to(RunStatus::Canceled)).await?;
+                tracing::info!(%run_id, "run canceled");
+            }
+            Transition::Refused { current } => tracing::info!(%run_id, %current, "run had already ended"),
+        }
+        Ok(())
+    }
+}
+
+async fn execute(recorder: &RunRecorder, browser: &RunBrowser, spec: &TaskSpec) -> Outcome {
+    engine::run_script(recorder, &browser.page, spec).await
+}
+
+fn failed(code: &str, message: String) -> Ending {
+    Ending::Engine(Outcome::Failed(RunError::new("system", code, message)))
+}
+
+fn browser_failure(error: &BrowserError) -> Ending {
+    let (code, message) = match error {
+        BrowserError::Crashed => ("browser_crashed", "Chromium crashed during the run: the browser process exited".to_owned()),
+        other => ("browser_unavailable", format!("no browser could be opened for the run: {other}")),
+    };
+    Ending::Engine(Outcome::Failed(RunError::new("browser", code, message)))
+}

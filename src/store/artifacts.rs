@@ -1,0 +1,71 @@
+//! Artifact records: which file of which run, of what type; the bytes live in the artifact folder.
+
+use rusqlite::{Connection, Row, params};
+
+use super::{Store, StoreError, rows};
+use crate::artifacts::{Artifact, ArtifactType};
+use crate::ids::{ArtifactId, RunId, StepRunId};
+
+const ARTIFACT_COLUMNS: &str =
+    "id, run_id, step_run_id, artifact_type, relative_path, content_type, size_bytes, sha256, created_at";
+
+fn artifact_from_row(row: &Row<'_>) -> rusqlite::Result<Artifact> {
+    Ok(Artifact {
+        id: rows::parsed(row, "id", ArtifactId::parse)?,
+        run_id: rows::parsed(row, "run_id", RunId::parse)?,
+        step_run_id: rows::optional_parsed(row, "step_run_id", StepRunId::parse)?,
+        artifact_type: rows::parsed(row, "artifact_type", |t| ArtifactType::parse(t).ok_or("unknown type"))?,
+        relative_path: row.get("relative_path")?,
+        content_type: row.get("content_type")?,
+        size_bytes: row.get("size_bytes")?,
+        sha256: row.get("sha256")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+fn load_artifact(connection: &Connection, id: &ArtifactId) -> Result<Artifact, StoreError> {
+    let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE id = ?1");
+    rows::found(connection.query_row(&sql, [id.as_str()], artifact_from_row), || format!("artifact {id}"))
+}
+
+impl Store {
+    pub async fn insert_artifact(&self, artifact: Artifact) -> Result<Artifact, StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO artifacts (id, run_id, step_run_id, artifact_type, relative_path, content_type,
+                    size_bytes, sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    artifact.id.as_str(),
+                    artifact.run_id.as_str(),
+                    artifact.step_run_id.as_ref().map(StepRunId::as_str),
+                    artifact.artifact_type.as_str(),
+                    artifact.relative_path,
+                    artifact.content_type,
+                    artifact.size_bytes,
+                    artifact.sha256,
+                    artifact.created_at,
+                ],
+            )?;
+            load_artifact(tx, &artifact.id)
+        })
+        .await
+    }
+
+    pub async fn artifact(&self, id: &ArtifactId) -> Result<Artifact, StoreError> {
+        let id = id.clone();
+        self.read(move |connection| load_artifact(connection, &id)).await
+    }
+
+    /// A run's artifacts, oldest first, optionally only of some types.
+    pub async fn run_artifacts(&self, run_id: &RunId, types: Vec<ArtifactType>) -> Result<Vec<Artifact>, StoreError> {
+        let run_id = run_id.clone();
+        self.read(move |connection| {
+            let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE run_id = ?1 ORDER BY created_at, id");
+            let mut statement = connection.prepare_cached(&sql)?;
+            let all: Vec<Artifact> = statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
+            Ok(all.into_iter().filter(|a| types.is_empty() || types.contains(&a.artifact_type)).collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,154 @@
+//! The run store: the only module that speaks SQL.
+//!
+//! SQLite in WAL mode with foreign keys on, a busy timeout and `synchronous=NORMAL`. One
+//! connection writes, behind a mutex, so writes never contend; readers take connections of their
+//! own from a small pool, which WAL lets run beside the writer. Every call runs on tokio's blocking
+//! threads, never on the async workers. The rest of the appliance sees only domain methods
+//! (`insert_run`, `transition`, `append_timeline_item`, …), so the store can move to another
+//! database behind the same interface.
+
+mod api_keys;
+mod artifacts;
+mod events;
+mod migrate;
+mod rows;
+mod runs;
+mod timeline;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use api_keys::ApiKeyRecord;
+pub use events::Event;
+pub use runs::{RunFilter, RunPage, StatusChange, Transition};
+
+/// What went wrong in the store. `NotFound` is the caller's problem; the rest are the appliance's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("migration {name} failed: {source}")]
+    Migration { name: String, source: rusqlite::Error },
+    #[error("the store's worker thread stopped: {0}")]
+    Worker(String),
+}
+
+/// How many reading connections are kept open between calls.
+const READER_POOL: usize = 4;
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating when needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut writer = open_connection(path, OpenFlags::default())?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrate::apply(&mut writer)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `work` in one transaction on the writing connection, off the async threads.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let transaction = connection.transaction()?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        })
+        .await
+        .map_err(|join| StoreError::Worker(join.to_string()))?
+    }
+
+    /// Runs `work` on a reading connection, off the async threads.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let connection = match pooled {
+                Some(connection) => connection,
+                None => open_connection(&inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?,
+            };
+            let value = work(&connection);
+            let mut readers = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if readers.len() < READER_POOL {
+                readers.push(connection);
+            }
+            value
+        })
+        .await
+        .map_err(|join| StoreError::Worker(join.to_string()))?
+    }
+
+    /// Writes the WAL back into the main file; called at shutdown so a copy of the file is whole.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.write_outside_transaction(|connection| {
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A consistent copy of the whole database at `target`, taken while the appliance runs.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        let target = target.to_string_lossy().into_owned();
+        self.write_outside_transaction(move |connection| {
+            connection.execute("VACUUM INTO ?1", [target])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn write_outside_transaction<F>(&self, work: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            work(&connection)
+        })
+        .await
+        .map_err(|join| StoreError::Worker(join.to_string()))?
+    }
+}
+
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(connection)
+}

@@ -1,0 +1,328 @@
+//! Runs: creation, lookup, listing, status transitions, step accounting and start-up recovery.
+
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde_json::{Value, json};
+
+use super::{Store, StoreError, events, rows};
+use crate::clock;
+use crate::ids::{RunId, StepId, StepRunId};
+use crate::runs::{Engine, NewRun, Run, RunError, RunStatus, RunType, Usage};
+
+/// A status change and what it carries.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub to: RunStatus,
+    pub failure_reason: Option<String>,
+    pub errors: Vec<RunError>,
+    pub output: Option<Value>,
+}
+
+impl StatusChange {
+    pub fn to(status: RunStatus) -> StatusChange {
+        StatusChange { to: status, failure_reason: None, errors: Vec::new(), output: None }
+    }
+
+    /// A change that ends the run with a reason, kept as `failure_reason` and one error.
+    pub fn with_error(status: RunStatus, error: RunError) -> StatusChange {
+        StatusChange { to: status, failure_reason: Some(error.message.clone()), errors: vec![error], output: None }
+    }
+}
+
+/// What a transition did.
+#[derive(Debug, Clone)]
+pub enum Transition {
+    /// The run now has the new status.
+    Applied(Box<Run>),
+    /// The table does not allow the move; the run keeps `current`.
+    Refused { current: RunStatus },
+}
+
+/// Which runs a listing returns.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub statuses: Vec<RunStatus>,
+    pub run_types: Vec<RunType>,
+    /// Case-insensitive substring of the id, title, prompt or URL.
+    pub search: Option<String>,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// One page of runs, newest first.
+#[derive(Debug, Clone)]
+pub struct RunPage {
+    pub runs: Vec<Run>,
+    pub total: u64,
+}
+
+const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
+    failure_reason, errors_json, step_count, action_count, browser_opened, browser_session_id, webhook_url,
+    input_tokens, cached_tokens, output_tokens, cost_usd, created_at, modified_at, queued_at, started_at,
+    finished_at";
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
+    let errors = rows::json(row, "errors_json")?;
+    Ok(Run {
+        id: rows::parsed(row, "id", RunId::parse)?,
+        run_type: rows::parsed(row, "run_type", |t| RunType::parse(t).ok_or("unknown run type"))?,
+        engine: rows::parsed(row, "engine", |t| Engine::parse(t).ok_or("unknown engine"))?,
+        status: rows::parsed(row, "status", str::parse::<RunStatus>)?,
+        title: row.get("title")?,
+        prompt: row.get("prompt")?,
+        url: row.get("url")?,
+        request: rows::json(row, "request_json")?,
+        output: rows::optional_json(row, "output_json")?,
+        failure_reason: row.get("failure_reason")?,
+        errors: serde_json::from_value(errors).unwrap_or_default(),
+        step_count: row.get("step_count")?,
+        action_count: row.get("action_count")?,
+        browser_opened: row.get("browser_opened")?,
+        browser_session_id: row.get("browser_session_id")?,
+        webhook_url: row.get("webhook_url")?,
+        usage: Usage {
+            input_tokens: row.get("input_tokens")?,
+            cached_tokens: row.get("cached_tokens")?,
+            output_tokens: row.get("output_tokens")?,
+            cost_usd: row.get("cost_usd")?,
+        },
+        created_at: row.get("created_at")?,
+        modified_at: row.get("modified_at")?,
+        queued_at: row.get("queued_at")?,
+        started_at: row.get("started_at")?,
+        finished_at: row.get("finished_at")?,
+    })
+}
+
+fn load_run(connection: &Connection, run_id: &RunId) -> Result<Run, StoreError> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
+    rows::found(connection.query_row(&sql, [run_id.as_str()], run_from_row), || format!("run {run_id}"))
+}
+
+/// Moves a run to a new status inside the caller's transaction, or says why not.
+fn apply_transition(connection: &Connection, run_id: &RunId, change: StatusChange) -> Result<Transition, StoreError> {
+    let run = load_run(connection, run_id)?;
+    let from = run.status;
+    if !from.can_become(change.to) {
+        return Ok(Transition::Refused { current: from });
+    }
+    let now = clock::now();
+    let mut errors = run.errors;
+    errors.extend(change.errors);
+    let errors_json = serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into());
+    let to = change.to;
+    connection.execute(
+        "UPDATE runs SET status = ?2, modified_at = ?3,
+            queued_at = CASE WHEN ?2 = 'queued' THEN ?3 ELSE queued_at END,
+            started_at = CASE WHEN ?2 = 'running' THEN COALESCE(started_at, ?3) ELSE started_at END,
+            finished_at = CASE WHEN ?4 THEN ?3 ELSE finished_at END,
+            failure_reason = COALESCE(?5, failure_reason),
+            errors_json = ?6,
+            output_json = COALESCE(?7, output_json)
+         WHERE id = ?1",
+        params![
+            run_id.as_str(),
+            to.as_str(),
+            now,
+            to.is_terminal(),
+            change.failure_reason.as_deref(),
+            errors_json,
+            change.output.as_ref().map(Value::to_string),
+        ],
+    )?;
+    let payload = json!({
+        "run_id": run_id,
+        "from": from,
+        "status": to,
+        "failure_reason": change.failure_reason,
+    });
+    events::append(connection, run_id, "run.status_changed", &payload)?;
+    Ok(Transition::Applied(Box::new(load_run(connection, run_id)?)))
+}
+
+impl Store {
+    /// Stores a new run in `created` and moves it straight to `queued`, as one transaction.
+    pub async fn insert_queued_run(&self, run: NewRun) -> Result<Run, StoreError> {
+        self.write(move |tx| {
+            let now = clock::now();
+            tx.execute(
+                "INSERT INTO runs (id, run_type, engine, status, title, prompt, url, request_json,
+                    browser_session_id, webhook_url, created_at, modified_at)
+                 VALUES (?1, ?2, ?3, 'created', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    run.id.as_str(),
+                    run.run_type.as_str(),
+                    run.engine.as_str(),
+                    run.title,
+                    run.prompt,
+                    run.url,
+                    run.request.to_string(),
+                    run.browser_session_id,
+                    run.webhook_url,
+                    now,
+                ],
+            )?;
+            let created = json!({ "run_id": run.id, "from": null, "status": RunStatus::Created });
+            events::append(tx, &run.id, "run.status_changed", &created)?;
+            match apply_transition(tx, &run.id, StatusChange::to(RunStatus::Queued))? {
+                Transition::Applied(run) => Ok(*run),
+                Transition::Refused { current } => {
+                    Err(StoreError::Corrupt(format!("a new run could not be queued from {current}")))
+                }
+            }
+        })
+        .await
+    }
+
+    pub async fn run(&self, run_id: &RunId) -> Result<Run, StoreError> {
+        let run_id = run_id.clone();
+        self.read(move |connection| load_run(connection, &run_id)).await
+    }
+
+    /// Moves a run to `change.to` if the transition table allows it from its current status.
+    pub async fn transition(&self, run_id: &RunId, change: StatusChange) -> Result<Transition, StoreError> {
+        let run_id = run_id.clone();
+        self.write(move |tx| apply_transition(tx, &run_id, change)).await
+    }
+
+    /// A page of runs matching `filter`, newest first, with the number of all matches.
+    pub async fn list_runs(&self, filter: RunFilter) -> Result<RunPage, StoreError> {
+        self.read(move |connection| {
+            let mut clauses = Vec::new();
+            let mut values: Vec<String> = Vec::new();
+            if !filter.statuses.is_empty() {
+                clauses.push(format!("status IN ({})", placeholders(filter.statuses.len())));
+                values.extend(filter.statuses.iter().map(|s| s.as_str().to_owned()));
+            }
+            if !filter.run_types.is_empty() {
+                clauses.push(format!("run_type IN ({})", placeholders(filter.run_types.len())));
+                values.extend(filter.run_types.iter().map(|t| t.as_str().to_owned()));
+            }
+            if let Some(search) = filter.search.filter(|s| !s.is_empty()) {
+                let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                clauses.push(
+                    "(id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR prompt LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')"
+                        .into(),
+                );
+                values.extend(std::iter::repeat_n(pattern, 4));
+            }
+            let condition = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+            let total: i64 = connection.query_row(
+                &format!("SELECT COUNT(*) FROM runs {condition}"),
+                params_from_iter(values.iter()),
+                |row| row.get(0),
+            )?;
+            let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(filter.page_size);
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs {condition} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {offset}",
+                filter.page_size
+            );
+            let mut statement = connection.prepare(&sql)?;
+            let runs = statement.query_map(params_from_iter(values.iter()), run_from_row)?.collect::<Result<_, _>>()?;
+            Ok(RunPage { runs, total: total as u64 })
+        })
+        .await
+    }
+
+    /// Runs in any of `statuses`, oldest queued first (the order the queue serves them).
+    pub async fn runs_with_status(&self, statuses: &[RunStatus]) -> Result<Vec<Run>, StoreError> {
+        let names: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        self.read(move |connection| {
+            let sql = format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ({}) ORDER BY COALESCE(queued_at, created_at), id",
+                placeholders(names.len())
+            );
+            let mut statement = connection.prepare(&sql)?;
+            let runs = statement.query_map(params_from_iter(names.iter()), run_from_row)?.collect::<Result<_, _>>()?;
+            Ok(runs)
+        })
+        .await
+    }
+
+    /// Notes that a browser context was opened for the run.
+    pub async fn mark_browser_opened(&self, run_id: &RunId) -> Result<(), StoreError> {
+        let run_id = run_id.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE runs SET browser_opened = 1, modified_at = ?2 WHERE id = ?1",
+                params![run_id.as_str(), clock::now()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Opens a step of the run with its first attempt; counts it in `step_count`.
+    pub async fn begin_step(&self, run_id: &RunId, label: &str, kind: &str) -> Result<StepRunId, StoreError> {
+        let (run_id, label, kind) = (run_id.clone(), label.to_owned(), kind.to_owned());
+        self.write(move |tx| {
+            let now = clock::now();
+            let step_id = StepId::generate();
+            let position: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM steps WHERE run_id = ?1",
+                [run_id.as_str()],
+                |row| row.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO steps (id, run_id, position, label, kind, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![step_id.as_str(), run_id.as_str(), position, label, kind, now],
+            )?;
+            let step_run_id = StepRunId::generate();
+            tx.execute(
+                "INSERT INTO step_runs (id, step_id, run_id, attempt, status, started_at)
+                 VALUES (?1, ?2, ?3, 1, 'running', ?4)",
+                params![step_run_id.as_str(), step_id.as_str(), run_id.as_str(), now],
+            )?;
+            tx.execute(
+                "UPDATE runs SET step_count = step_count + 1, modified_at = ?2 WHERE id = ?1",
+                params![run_id.as_str(), now],
+            )?;
+            Ok(step_run_id)
+        })
+        .await
+    }
+
+    /// Closes a step attempt with its status, output and failure reason.
+    pub async fn finish_step_run(
+        &self,
+        step_run_id: &StepRunId,
+        status: &str,
+        output: Option<Value>,
+        failure_reason: Option<String>,
+    ) -> Result<(), StoreError> {
+        let (step_run_id, status) = (step_run_id.clone(), status.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE step_runs SET status = ?2, output_json = ?3, failure_reason = ?4, finished_at = ?5
+                 WHERE id = ?1",
+                params![
+                    step_run_id.as_str(),
+                    status,
+                    output.map(|o| o.to_string()),
+                    failure_reason,
+                    clock::now()
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Whether anything happened in the run yet: a step, an action or a timeline item.
+    pub async fn run_has_activity(&self, run_id: &RunId) -> Result<bool, StoreError> {
+        let run_id = run_id.clone();
+        self.read(move |connection| {
+            let any: Option<i64> = connection
+                .query_row("SELECT 1 FROM timeline_items WHERE run_id = ?1 LIMIT 1", [run_id.as_str()], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            Ok(any.is_some())
+        })
+        .await
+    }
+}
+
+fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
+}
