@@ -17,7 +17,7 @@ use std::panic::AssertUnwindSafe;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use futures::FutureExt;
 
 pub use error::{ApiError, Code};
@@ -74,13 +74,12 @@ pub async fn contain_panics(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let http_request = request.request().clone();
+    let path = request.path().to_owned();
     match AssertUnwindSafe(next.call(request)).catch_unwind().await {
-        Ok(response) => Ok(response?.map_into_boxed_body()),
+        Ok(response) => response,
         Err(_) => {
-            tracing::error!(path = http_request.path(), "a request handler panicked");
-            let body = ApiError::new(Code::Internal, "the appliance could not complete the request").error_response();
-            Ok(ServiceResponse::new(http_request, body).map_into_boxed_body())
+            tracing::error!(path, "a request handler panicked");
+            Err(ApiError::new(Code::Internal, "the appliance could not complete the request").into())
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct PoolStats {
     pub idle_browsers: usize,
     pub browsers_launched: u64,
     pub contexts_opened: u64,
+    /// Contexts whose disposal the browser confirmed (or whose browser is gone).
+    pub contexts_closed: u64,
 }
 
 /// The right to drive one browser; the slot frees when this is dropped.
@@ -48,7 +50,7 @@ pub struct RunBrowser {
     context_id: chromiumoxide::cdp::browser_protocol::browser::BrowserContextId,
     host: Host,
     pool: BrowserPool,
-    _slot: Slot,
+    slot: Slot,
 }
 
 enum Host {
@@ -84,6 +86,7 @@ struct PoolInner {
     idle: Mutex<Vec<LocalChromium>>,
     page_settings: PageSettings,
     contexts_opened: AtomicU64,
+    contexts_closed: AtomicU64,
 }
 
 impl BrowserPool {
@@ -96,6 +99,7 @@ impl BrowserPool {
                 idle: Mutex::new(Vec::new()),
                 page_settings,
                 contexts_opened: AtomicU64::new(0),
+                contexts_closed: AtomicU64::new(0),
             }),
         }
     }
@@ -132,17 +136,17 @@ impl BrowserPool {
         let (context_id, page) = match opened {
             Ok(opened) => opened,
             Err(error) => {
-                self.give_back(host).await;
+                self.give_back(host, slot).await;
                 return Err(error);
             }
         };
         self.inner.contexts_opened.fetch_add(1, Ordering::Relaxed);
         let page = RunPage::new(page, host.liveness().clone(), &self.inner.page_settings).await;
         match page {
-            Ok(page) => Ok(RunBrowser { page, context_id, host, pool: self.clone(), _slot: slot }),
+            Ok(page) => Ok(RunBrowser { page, context_id, host, pool: self.clone(), slot }),
             Err(error) => {
                 let _ = host.browser().dispose_browser_context(context_id).await;
-                self.give_back(host).await;
+                self.give_back(host, slot).await;
                 Err(error)
             }
         }
@@ -181,17 +185,19 @@ impl BrowserPool {
         }
     }
 
-    /// Returns a browser to the idle list, or replaces it if it died.
-    async fn give_back(&self, host: Host) {
+    /// Returns a browser to the idle list, or replaces it if it died; then frees the slot.
+    async fn give_back(&self, host: Host, slot: Slot) {
         match host {
             Host::Local(chromium) if chromium.liveness.is_alive() => self.inner.idle.lock().await.push(chromium),
-            Host::Local(broken) => self.replace(broken).await,
+            Host::Local(broken) => self.replace(broken, slot).await,
             Host::Remote { .. } => {}
         }
     }
 
-    /// Ends a broken browser's process and launches a fresh one for its slot in the background.
-    async fn replace(&self, broken: LocalChromium) {
+    /// Ends a broken browser's process and launches a fresh one in the background. The slot
+    /// stays taken until the fresh browser is idle, so the next run gets it warm and the pool
+    /// never holds more browsers than slots.
+    async fn replace(&self, broken: LocalChromium, slot: Slot) {
         broken.shut_down().await;
         let pool = self.clone();
         tokio::spawn(async move {
@@ -199,6 +205,7 @@ impl BrowserPool {
                 Ok(fresh) => pool.inner.idle.lock().await.push(fresh),
                 Err(error) => tracing::error!(%error, "could not replace a broken browser"),
             }
+            drop(slot);
         });
     }
 
@@ -209,6 +216,7 @@ impl BrowserPool {
             idle_browsers: self.inner.idle.lock().await.len(),
             browsers_launched: self.inner.launcher.launched(),
             contexts_opened: self.inner.contexts_opened.load(Ordering::Relaxed),
+            contexts_closed: self.inner.contexts_closed.load(Ordering::Relaxed),
         }
     }
 
@@ -224,20 +232,26 @@ impl RunBrowser {
         self.host.liveness().is_alive()
     }
 
+    /// Resolves once the browser is gone (crashed, killed, or its connection broke).
+    pub async fn gone(&self) {
+        self.host.liveness().gone().await
+    }
+
     /// Disposes the run's context (its cookies and storage go with it) and frees the slot.
     pub async fn close(self) {
-        let RunBrowser { page, context_id, host, pool, _slot } = self;
+        let RunBrowser { page, context_id, host, pool, slot } = self;
         page.close().await;
         if host.liveness().is_alive() {
             let disposed = tokio::time::timeout(Duration::from_secs(5), host.browser().dispose_browser_context(context_id));
             if !matches!(disposed.await, Ok(Ok(()))) {
                 tracing::warn!("a browser context could not be disposed; replacing its browser");
                 if let Host::Local(chromium) = host {
-                    pool.replace(chromium).await;
+                    pool.replace(chromium, slot).await;
                 }
                 return;
             }
         }
-        pool.give_back(host).await;
+        pool.inner.contexts_closed.fetch_add(1, Ordering::Relaxed);
+        pool.give_back(host, slot).await;
     }
 }

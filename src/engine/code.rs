@@ -89,10 +89,10 @@ async fn run_actions(
             .finish_item(item, ItemOutcome { status, detail, screenshot_artifact_id: screenshot })
             .await
             .map_err(system_error)?;
-        match result {
-            Ok(Some(Value::Object(fields))) => extracted.extend(fields),
-            Ok(_) => {}
-            Err(error) => return Err(action_error(index + 1, &action.to_string(), &error)),
+        match (action, result) {
+            (Action::Extract { .. }, Ok(Some(Value::Object(fields)))) => extracted.extend(fields),
+            (_, Ok(_)) => {}
+            (_, Err(error)) => return Err(action_error(index + 1, &action.to_string(), &error)),
         }
     }
     Ok(extracted)
@@ -114,7 +114,7 @@ async fn keep_screenshot(recorder: &RunRecorder, page: &RunPage, step: &StepRunI
     }
 }
 
-/// Does one action; `extract` returns the fields it read.
+/// Does one action; returns what it read or chose, for the timeline (`extract`: the fields).
 async fn perform(page: &RunPage, action: &Action) -> Result<Option<Value>, BrowserError> {
     let wait_limit = |timeout_ms: &Option<u64>| timeout_ms.map(Duration::from_millis).unwrap_or(page.action_timeout());
     match action {

@@ -74,6 +74,7 @@ impl Scheduler {
         let recorder = RunRecorder::new(run.id.clone(), self.shared.store.clone(), self.shared.artifacts.clone(), activity.clone());
         let ending = tokio::select! {
             outcome = execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+            _ = browser.gone() => browser_failure(&BrowserError::Crashed),
             _ = token.cancelled() => Ending::Canceled,
             _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
                 "timeout", "time_budget_exceeded", format!("the run exceeded its time budget of {} s", budget.as_secs()))),
@@ -87,11 +88,10 @@ impl Scheduler {
             other => other,
         };
         browser.close().await;
-        if !matches!(ending, Ending::Engine(_)) {
-            let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };
-            if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
-                tracing::warn!(run_id = %run.id, %error, "could not close the run's open timeline items");
-            }
+        // An engine stopped from outside leaves its current items open; close them.
+        let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };
+        if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
+            tracing::warn!(run_id = %run.id, %error, "could not close the run's open timeline items");
         }
         ending
     }

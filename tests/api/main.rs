@@ -1,1 +1,9 @@
+//! Integration tests: the real appliance, real SQLite, real Chromium, local fixture pages.
 
+mod api_contract;
+mod browser_failures;
+mod cancel;
+mod code_runs;
+mod helpers;
+mod restart;
+mod timeouts;

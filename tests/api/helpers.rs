@@ -1,0 +1,196 @@
+//! The test harness: the real appliance on a free port with a temporary data directory and real
+//! Chromium, a local server for the fixture pages, and one method per endpoint.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use skyvern::{App, Config};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const API_KEY: &str = "skv_test_key_0123456789";
+/// Every wait in the tests is bounded by this.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The fixture pages, served from `tests/fixtures/` on a free port.
+pub struct Fixtures {
+    pub base: String,
+    _server: actix_web::dev::ServerHandle,
+}
+
+impl Fixtures {
+    pub fn start() -> Fixtures {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().service(actix_files::Files::new("/", root.clone()))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Fixtures { base: format!("http://127.0.0.1:{port}"), _server: handle }
+    }
+
+    pub fn url(&self, page: &str) -> String {
+        format!("{}/{page}", self.base)
+    }
+}
+
+/// The configuration every test starts from: one warm browser, short action timeouts.
+pub fn test_config(data_dir: &Path) -> Config {
+    let mut config = Config::defaults().unwrap();
+    config.server.listen = "127.0.0.1:0".into();
+    config.storage.data_dir = data_dir.to_owned();
+    config.auth.api_key = skyvern::config::Secret::new(API_KEY);
+    config.browser.pool_size = 1;
+    config.runs.action_timeout_ms = 3000;
+    config
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub fixtures: Fixtures,
+    pub data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    serving: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(data_dir.path());
+        customize(&mut config);
+        Self::spawn_in(data_dir, config).await
+    }
+
+    /// Starts the appliance on an existing data directory (a restart).
+    pub async fn spawn_in(data_dir: TempDir, config: Config) -> TestApp {
+        let app = App::build(config).await.expect("the appliance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (stop, stopped) = oneshot::channel();
+        let serving = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            client: reqwest::Client::builder().timeout(PATIENCE).build().unwrap(),
+            fixtures: Fixtures::start(),
+            data_dir,
+            stop: Some(stop),
+            serving: Some(serving),
+        }
+    }
+
+    /// Shuts the appliance down gracefully and returns its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        self.stop.take().unwrap().send(()).unwrap();
+        let serving = self.serving.take().unwrap();
+        tokio::time::timeout(PATIENCE, serving).await.unwrap().unwrap().unwrap();
+        self.data_dir
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).header("x-api-key", API_KEY)
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).header("x-api-key", API_KEY)
+    }
+
+    pub async fn create_run(&self, body: Value) -> Value {
+        let response = self.post("/v1/run/tasks").json(&body).send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "creating a run failed: {body}");
+        body
+    }
+
+    /// A code run of `script` starting at the fixture page `page`.
+    pub async fn create_script_run(&self, page: &str, script: Value) -> String {
+        let run = self.create_run(json!({ "prompt": "test", "url": self.fixtures.url(page), "script": script })).await;
+        run["run_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn run(&self, run_id: &str) -> Value {
+        let response = self.get(&format!("/v1/runs/{run_id}")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn cancel(&self, run_id: &str) -> reqwest::Response {
+        self.post(&format!("/v1/runs/{run_id}/cancel")).send().await.unwrap()
+    }
+
+    pub async fn timeline(&self, run_id: &str) -> Vec<Value> {
+        self.get(&format!("/v1/runs/{run_id}/timeline")).send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn artifacts(&self, run_id: &str) -> Vec<Value> {
+        self.get(&format!("/v1/runs/{run_id}/artifacts")).send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn pool(&self) -> Value {
+        let health: Value = self.get("/v1/health").send().await.unwrap().json().await.unwrap();
+        health["browser_pool"].clone()
+    }
+
+    /// Polls the run until `done` holds for it; panics after `PATIENCE`.
+    pub async fn wait_for(&self, run_id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let run = self.run(run_id).await;
+            if done(&run) {
+                return run;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "run {run_id} never became {what}; last seen: {run}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn wait_for_status(&self, run_id: &str, status: &str) -> Value {
+        self.wait_for(run_id, status, |run| run["status"] == status).await
+    }
+
+    /// Waits until the run ends, whatever the status.
+    pub async fn wait_until_final(&self, run_id: &str) -> Value {
+        let finals = ["completed", "failed", "terminated", "timed_out", "canceled"];
+        self.wait_for(run_id, "final", |run| finals.contains(&run["status"].as_str().unwrap_or_default())).await
+    }
+}
+
+/// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`.
+pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
+    let marker = data_dir.join("browser-profiles").to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            let is_zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "));
+            cmdline.contains(&marker) && !cmdline.contains("--type=") && !is_zombie
+        })
+        .collect()
+}
+
+/// A script that keeps a run busy (waiting for text that never comes) for up to a minute.
+pub fn a_long_wait() -> Value {
+    json!([{ "action": "wait_for_text", "text": "this text never appears", "timeout_ms": 60000 }])
+}
