@@ -12,9 +12,7 @@ pub fn now() -> String {
 /// Formats a time the way every stored timestamp is written.
 /// Always six fractional digits and a `Z`, so that text order is time order.
 pub fn format(at: OffsetDateTime) -> String {
-    let layout = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let layout = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     let at = at.to_offset(UtcOffset::UTC);
     at.format(layout).unwrap_or_else(|_| at.unix_timestamp().to_string())
 }

@@ -120,10 +120,7 @@ impl Config {
     }
 
     /// Layers the defaults, `file` and the `SKYVERN__…` variables among `env`.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Loaded, ConfigError> {
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Loaded, ConfigError> {
         let defaults = config::File::from_str(DEFAULTS, config::FileFormat::Toml);
         let mut builder = config::Config::builder().add_source(defaults.clone());
         if let Some(path) = file {

@@ -9,16 +9,27 @@ use super::error::ApiError;
 use crate::ids::ArtifactId;
 
 #[get("/artifacts/{artifact_id}/content")]
-async fn artifact_content(state: web::Data<AppState>, path: web::Path<String>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let id = ArtifactId::parse(&path).map_err(|_| ApiError::not_found(format!("artifact {}", path.chars().take(64).collect::<String>())))?;
+async fn artifact_content(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = ArtifactId::parse(&path)
+        .map_err(|_| ApiError::not_found(format!("artifact {}", path.chars().take(64).collect::<String>())))?;
     let artifact = state.store.artifact(&id).await?;
     let file = NamedFile::open_async(state.artifacts.path_of(&artifact))
         .await
         .map_err(|_| ApiError::not_found(format!("the file of artifact {id}")))?;
     let content_type = artifact.content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
     let mut response = file.set_content_type(content_type).use_last_modified(true).into_response(&request);
-    let cache = CacheControl(vec![CacheDirective::Private, CacheDirective::MaxAge(31_536_000), CacheDirective::Extension("immutable".into(), None)]);
-    response.headers_mut().insert(actix_web::http::header::CACHE_CONTROL, cache.to_string().parse().expect("a valid header"));
+    let cache = CacheControl(vec![
+        CacheDirective::Private,
+        CacheDirective::MaxAge(31_536_000),
+        CacheDirective::Extension("immutable".into(), None),
+    ]);
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::CACHE_CONTROL, cache.to_string().parse().expect("a valid header"));
     Ok(response)
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::views::{Include, artifact_response, list_item, run_response};
+use super::views::{Include, artifact_response, list_item, run_response, timeline_item};
 use crate::artifacts::ArtifactType;
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
@@ -35,14 +35,17 @@ fn single_query_value(request: &HttpRequest, key: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-fn number_in(request: &HttpRequest, key: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, ApiError> {
+fn number_in(
+    request: &HttpRequest,
+    key: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ApiError> {
     match single_query_value(request, key) {
         None => Ok(default),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| ApiError::invalid(format!("{key} must be a whole number from {} to {}", range.start(), range.end()))),
+        Some(text) => text.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            ApiError::invalid(format!("{key} must be a whole number from {} to {}", range.start(), range.end()))
+        }),
     }
 }
 
@@ -100,7 +103,10 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
         .collect::<Result<Vec<_>, _>>()?;
     let run_types = query_values(&request, "run_type")
         .iter()
-        .map(|text| RunType::parse(text).ok_or_else(|| ApiError::invalid(format!("run_type: `{text}` is not task_v1 or workflow_run"))))
+        .map(|text| {
+            RunType::parse(text)
+                .ok_or_else(|| ApiError::invalid(format!("run_type: `{text}` is not task_v1 or workflow_run")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let filter = RunFilter {
         statuses,
@@ -146,12 +152,18 @@ async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<BulkCancel
 }
 
 #[get("/runs/{run_id}/artifacts")]
-async fn run_artifacts(state: web::Data<AppState>, path: web::Path<String>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn run_artifacts(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let run_id = run_id(&path)?;
     state.store.run(&run_id).await?;
     let types = query_values(&request, "artifact_type")
         .iter()
-        .map(|text| ArtifactType::parse(text).ok_or_else(|| ApiError::invalid(format!("artifact_type: unknown type `{text}`"))))
+        .map(|text| {
+            ArtifactType::parse(text).ok_or_else(|| ApiError::invalid(format!("artifact_type: unknown type `{text}`")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let artifacts = state.store.run_artifacts(&run_id, types).await?;
     let body: Vec<Value> = artifacts.iter().map(|a| artifact_response(a, &state.links)).collect();
@@ -162,7 +174,8 @@ async fn run_artifacts(state: web::Data<AppState>, path: web::Path<String>, requ
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = run_id(&path)?;
     state.store.run(&run_id).await?;
-    Ok(HttpResponse::Ok().json(state.store.timeline(&run_id).await?))
+    let items: Vec<Value> = state.store.timeline(&run_id).await?.iter().map(timeline_item).collect();
+    Ok(HttpResponse::Ok().json(items))
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::artifacts::Artifact;
-use crate::runs::Run;
+use crate::runs::{Run, TimelineItem};
 
 /// The single organisation of a self-hosted appliance, for fields the SDK requires.
 pub const ORGANIZATION_ID: &str = "o_local";
@@ -133,4 +133,14 @@ pub fn artifact_response(artifact: &Artifact, links: &Links) -> Value {
         "created_at": artifact.created_at,
         "modified_at": artifact.created_at,
     })
+}
+
+/// A timeline item, with the `type`, `created_at` and `modified_at` that the SDK's timeline model
+/// requires next to this appliance's fields.
+pub fn timeline_item(item: &TimelineItem) -> Value {
+    let mut body = serde_json::to_value(item).unwrap_or_default();
+    body["type"] = json!(item.kind);
+    body["created_at"] = json!(item.started_at);
+    body["modified_at"] = json!(item.finished_at.as_ref().unwrap_or(&item.started_at));
+    body
 }

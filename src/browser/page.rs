@@ -245,11 +245,8 @@ impl RunPage {
 
     /// The visible viewport as a JPEG.
     pub async fn screenshot(&self, full_page: bool) -> Result<Vec<u8>, BrowserError> {
-        let params = ScreenshotParams::builder()
-            .format(CaptureScreenshotFormat::Jpeg)
-            .quality(80)
-            .full_page(full_page)
-            .build();
+        let params =
+            ScreenshotParams::builder().format(CaptureScreenshotFormat::Jpeg).quality(80).full_page(full_page).build();
         self.guard(self.page.screenshot(params)).await
     }
 

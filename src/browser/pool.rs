@@ -15,9 +15,9 @@ use chromiumoxide::Browser;
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
+use super::BrowserError;
 use super::launch::{Launcher, Liveness, LocalChromium, drive_connection};
 use super::page::{PageSettings, RunPage};
-use super::BrowserError;
 
 /// Counters for health checks and tests.
 #[derive(Debug, Default, serde::Serialize)]
@@ -155,7 +155,8 @@ impl BrowserPool {
     async fn open_context(
         &self,
         browser: &Browser,
-    ) -> Result<(chromiumoxide::cdp::browser_protocol::browser::BrowserContextId, chromiumoxide::Page), BrowserError> {
+    ) -> Result<(chromiumoxide::cdp::browser_protocol::browser::BrowserContextId, chromiumoxide::Page), BrowserError>
+    {
         let context_id = browser
             .create_browser_context(CreateBrowserContextParams::default())
             .await
@@ -242,7 +243,8 @@ impl RunBrowser {
         let RunBrowser { page, context_id, host, pool, slot } = self;
         page.close().await;
         if host.liveness().is_alive() {
-            let disposed = tokio::time::timeout(Duration::from_secs(5), host.browser().dispose_browser_context(context_id));
+            let disposed =
+                tokio::time::timeout(Duration::from_secs(5), host.browser().dispose_browser_context(context_id));
             if !matches!(disposed.await, Ok(Ok(()))) {
                 tracing::warn!("a browser context could not be disposed; replacing its browser");
                 if let Host::Local(chromium) = host {

@@ -57,7 +57,11 @@ async fn replay(recorder: &RunRecorder, page: &RunPage, spec: &TaskSpec) -> Resu
         Ok(_) => (ItemStatus::Completed, None),
         Err(error) => (ItemStatus::Failed, Some(error.message.clone())),
     };
-    let block_outcome = ItemOutcome { status, detail: json!({ "engine": "code", "actions": actions.len(), "error": failure }), screenshot_artifact_id: None };
+    let block_outcome = ItemOutcome {
+        status,
+        detail: json!({ "engine": "code", "actions": actions.len(), "error": failure }),
+        screenshot_artifact_id: None,
+    };
     recorder.finish_item(block, block_outcome).await.map_err(system_error)?;
     let output = result.as_ref().ok().cloned().flatten();
     recorder.finish_step(&step, status, output, failure).await.map_err(system_error)?;
@@ -99,7 +103,12 @@ async fn run_actions(
 }
 
 /// Takes the action's screenshot; a page that cannot be pictured (the browser died) has none.
-async fn keep_screenshot(recorder: &RunRecorder, page: &RunPage, step: &StepRunId, action: &Action) -> Option<ArtifactId> {
+async fn keep_screenshot(
+    recorder: &RunRecorder,
+    page: &RunPage,
+    step: &StepRunId,
+    action: &Action,
+) -> Option<ArtifactId> {
     let (kind, full_page) = match action {
         Action::Screenshot { full_page } => (ArtifactType::Screenshot, *full_page),
         _ => (ArtifactType::ScreenshotAction, false),
@@ -133,7 +142,9 @@ async fn perform(page: &RunPage, action: &Action) -> Result<Option<Value>, Brows
         Action::Check { selector, checked } => page.set_checked(selector, *checked).await?,
         Action::PressKey { key, selector } => page.press_key(key, selector.as_deref()).await?,
         Action::Scroll { selector, x, y } => page.scroll(selector.as_deref(), *x, *y).await?,
-        Action::WaitForSelector { selector, timeout_ms } => page.wait_for_selector(selector, wait_limit(timeout_ms)).await?,
+        Action::WaitForSelector { selector, timeout_ms } => {
+            page.wait_for_selector(selector, wait_limit(timeout_ms)).await?
+        }
         Action::WaitForText { text, timeout_ms } => page.wait_for_text(text, wait_limit(timeout_ms)).await?,
         Action::Wait { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
         Action::Extract { fields } => {

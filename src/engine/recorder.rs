@@ -83,7 +83,13 @@ impl RunRecorder {
         detail: Value,
     ) -> Result<i64, StoreError> {
         self.activity.touch();
-        let item = NewTimelineItem { run_id: self.run_id.clone(), step_run_id: Some(step_run_id.clone()), kind, label, detail };
+        let item = NewTimelineItem {
+            run_id: self.run_id.clone(),
+            step_run_id: Some(step_run_id.clone()),
+            kind,
+            label,
+            detail,
+        };
         Ok(self.store.start_timeline_item(item).await?.id)
     }
 

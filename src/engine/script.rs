@@ -127,7 +127,10 @@ pub struct ScriptError {
 /// Checks what serde cannot: URLs, option choices, bounds.
 pub fn validate(actions: &[Action]) -> Result<(), ScriptError> {
     if actions.len() > MAX_ACTIONS {
-        return Err(ScriptError { index: MAX_ACTIONS + 1, message: format!("a script has at most {MAX_ACTIONS} actions") });
+        return Err(ScriptError {
+            index: MAX_ACTIONS + 1,
+            message: format!("a script has at most {MAX_ACTIONS} actions"),
+        });
     }
     for (position, action) in actions.iter().enumerate() {
         let fail = |message: String| Err(ScriptError { index: position + 1, message });
@@ -203,19 +206,19 @@ mod tests {
     fn unknown_actions_and_fields_are_refused_with_their_name() {
         let unknown = serde_json::from_value::<Vec<Action>>(serde_json::json!([{"action": "clik", "selector": "a"}]));
         assert!(unknown.unwrap_err().to_string().contains("clik"));
-        let extra = serde_json::from_value::<Vec<Action>>(serde_json::json!([{"action": "click", "selector": "a", "force": true}]));
+        let extra = serde_json::from_value::<Vec<Action>>(
+            serde_json::json!([{"action": "click", "selector": "a", "force": true}]),
+        );
         assert!(extra.unwrap_err().to_string().contains("force"));
     }
 
     #[test]
     fn validation_names_the_failing_action() {
-        let script = vec![
-            Action::Click { selector: "a".into() },
-            Action::Goto { url: "file:///etc/passwd".into() },
-        ];
+        let script = vec![Action::Click { selector: "a".into() }, Action::Goto { url: "file:///etc/passwd".into() }];
         let error = validate(&script).unwrap_err();
         assert_eq!(error.index, 2);
-        let both = vec![Action::SelectOption { selector: "s".into(), value: Some("a".into()), label: Some("b".into()) }];
+        let both =
+            vec![Action::SelectOption { selector: "s".into(), value: Some("a".into()), label: Some("b".into()) }];
         assert!(validate(&both).is_err());
     }
 }

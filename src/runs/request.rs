@@ -177,7 +177,12 @@ fn resolve_engine(engine: Option<&str>, run_with: Option<&str>, has_script: bool
         None => None,
         Some("skyvern-1.0" | "skyvern-2.0" | "agent") => Some(Engine::Agent),
         Some("code") => Some(Engine::Code),
-        Some(other) => return invalid("engine", format!("`{other}` is not supported; use skyvern-1.0, skyvern-2.0, agent or code")),
+        Some(other) => {
+            return invalid(
+                "engine",
+                format!("`{other}` is not supported; use skyvern-1.0, skyvern-2.0, agent or code"),
+            );
+        }
     };
     let chosen = match run_with {
         None => None,
@@ -219,7 +224,8 @@ mod tests {
 
     #[test]
     fn a_script_selects_the_code_engine_even_with_the_sdk_default_engine() {
-        let spec = parse(json!({"prompt": "p", "engine": "skyvern-1.0", "script": [{"action": "wait", "ms": 1}]})).unwrap();
+        let spec =
+            parse(json!({"prompt": "p", "engine": "skyvern-1.0", "script": [{"action": "wait", "ms": 1}]})).unwrap();
         assert_eq!(spec.engine, Engine::Code);
     }
 
@@ -242,7 +248,9 @@ mod tests {
 
     #[test]
     fn a_schema_given_as_json_text_is_parsed() {
-        let spec = parse(json!({"run_with": "code", "url": "http://a/", "data_extraction_schema": "{\"type\": \"object\"}"})).unwrap();
+        let spec =
+            parse(json!({"run_with": "code", "url": "http://a/", "data_extraction_schema": "{\"type\": \"object\"}"}))
+                .unwrap();
         assert_eq!(spec.data_extraction_schema, Some(json!({"type": "object"})));
     }
 }

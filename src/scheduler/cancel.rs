@@ -27,7 +27,8 @@ impl Scheduler {
                 RunStatus::Canceling => return Ok(run),
                 status => return Err(CancelError::AlreadyFinished { run_id: run_id.clone(), status }),
             };
-            let change = StatusChange { failure_reason: Some("canceled by a person".into()), ..StatusChange::to(target) };
+            let change =
+                StatusChange { failure_reason: Some("canceled by a person".into()), ..StatusChange::to(target) };
             match store.transition(run_id, change).await? {
                 Transition::Applied(run) => {
                     if target == RunStatus::Canceled {

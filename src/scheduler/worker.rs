@@ -34,7 +34,12 @@ impl Scheduler {
         self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
     }
 
-    async fn run_registered(&self, run_id: &RunId, slot: Slot, token: &CancellationToken) -> Result<(), crate::store::StoreError> {
+    async fn run_registered(
+        &self,
+        run_id: &RunId,
+        slot: Slot,
+        token: &CancellationToken,
+    ) -> Result<(), crate::store::StoreError> {
         let store = &self.shared.store;
         let run = match store.transition(run_id, StatusChange::to(RunStatus::Running)).await? {
             Transition::Applied(run) => *run,
@@ -71,7 +76,12 @@ impl Scheduler {
         if let Err(error) = self.shared.store.mark_browser_opened(&run.id).await {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
-        let recorder = RunRecorder::new(run.id.clone(), self.shared.store.clone(), self.shared.artifacts.clone(), activity.clone());
+        let recorder = RunRecorder::new(
+            run.id.clone(),
+            self.shared.store.clone(),
+            self.shared.artifacts.clone(),
+            activity.clone(),
+        );
         let ending = tokio::select! {
             outcome = execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
             _ = browser.gone() => browser_failure(&BrowserError::Crashed),
@@ -99,7 +109,9 @@ impl Scheduler {
     async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), crate::store::StoreError> {
         let store = &self.shared.store;
         let change = match ending {
-            Ending::Engine(Outcome::Completed { output }) => StatusChange { output, ..StatusChange::to(RunStatus::Completed) },
+            Ending::Engine(Outcome::Completed { output }) => {
+                StatusChange { output, ..StatusChange::to(RunStatus::Completed) }
+            }
             Ending::Engine(Outcome::Failed(error)) => StatusChange::with_error(RunStatus::Failed, error),
             Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
             Ending::Canceled => StatusChange::to(RunStatus::Canceled),
@@ -130,7 +142,9 @@ fn failed(code: &str, message: String) -> Ending {
 
 fn browser_failure(error: &BrowserError) -> Ending {
     let (code, message) = match error {
-        BrowserError::Crashed => ("browser_crashed", "Chromium crashed during the run: the browser process exited".to_owned()),
+        BrowserError::Crashed => {
+            ("browser_crashed", "Chromium crashed during the run: the browser process exited".to_owned())
+        }
         other => ("browser_unavailable", format!("no browser could be opened for the run: {other}")),
     };
     Ending::Engine(Outcome::Failed(RunError::new("browser", code, message)))

@@ -17,16 +17,16 @@ pub struct ApiKeyRecord {
 }
 
 impl Store {
-    pub async fn insert_api_key(&self, name: &str, key_hash: [u8; 32], key_prefix: &str) -> Result<ApiKeyRecord, StoreError> {
+    pub async fn insert_api_key(
+        &self,
+        name: &str,
+        key_hash: [u8; 32],
+        key_prefix: &str,
+    ) -> Result<ApiKeyRecord, StoreError> {
         let (name, key_prefix) = (name.to_owned(), key_prefix.to_owned());
         self.write(move |tx| {
-            let record = ApiKeyRecord {
-                id: ApiKeyId::generate(),
-                name,
-                key_prefix,
-                created_at: clock::now(),
-                revoked_at: None,
-            };
+            let record =
+                ApiKeyRecord { id: ApiKeyId::generate(), name, key_prefix, created_at: clock::now(), revoked_at: None };
             tx.execute(
                 "INSERT INTO api_keys (id, name, key_hash, key_prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![record.id.as_str(), record.name, key_hash.to_vec(), record.key_prefix, record.created_at],

@@ -63,7 +63,8 @@ impl Store {
         self.read(move |connection| {
             let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE run_id = ?1 ORDER BY created_at, id");
             let mut statement = connection.prepare_cached(&sql)?;
-            let all: Vec<Artifact> = statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
+            let all: Vec<Artifact> =
+                statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
             Ok(all.into_iter().filter(|a| types.is_empty() || types.contains(&a.artifact_type)).collect())
         })
         .await

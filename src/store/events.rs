@@ -19,7 +19,12 @@ pub struct Event {
 }
 
 /// Appends an event inside the caller's transaction.
-pub(super) fn append(connection: &Connection, run_id: &RunId, event_type: &str, payload: &Value) -> Result<i64, StoreError> {
+pub(super) fn append(
+    connection: &Connection,
+    run_id: &RunId,
+    event_type: &str,
+    payload: &Value,
+) -> Result<i64, StoreError> {
     connection.execute(
         "INSERT INTO events (run_id, event_type, payload_json, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![run_id.as_str(), event_type, payload.to_string(), crate::clock::now()],

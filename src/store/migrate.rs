@@ -34,10 +34,7 @@ pub(super) fn apply(connection: &mut Connection) -> Result<usize, StoreError> {
         let transaction = connection.transaction()?;
         transaction.execute_batch(&sql).map_err(fail)?;
         transaction
-            .execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
-                (&name, crate::clock::now()),
-            )
+            .execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)", (&name, crate::clock::now()))
             .map_err(fail)?;
         transaction.commit()?;
         applied += 1;
@@ -53,8 +50,7 @@ mod tests {
         let first = super::apply(&mut connection).unwrap();
         assert!(first >= 1);
         assert_eq!(super::apply(&mut connection).unwrap(), 0);
-        let recorded: i64 =
-            connection.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        let recorded: i64 = connection.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(recorded as usize, first);
     }
 }

@@ -36,8 +36,7 @@ where
     E: std::fmt::Display,
 {
     let text: Option<String> = row.get(column)?;
-    text.map(|text| parse(&text).map_err(|error| conversion(column, DisplayError(error.to_string()))))
-        .transpose()
+    text.map(|text| parse(&text).map_err(|error| conversion(column, DisplayError(error.to_string())))).transpose()
 }
 
 /// Maps "no such row" to `NotFound(what)`.
@@ -49,10 +48,11 @@ pub(super) fn found<T>(result: rusqlite::Result<T>, what: impl FnOnce() -> Strin
 }
 
 fn conversion(column: &str, error: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(ColumnError {
-        column: column.to_owned(),
-        message: error.to_string(),
-    }))
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        Box::new(ColumnError { column: column.to_owned(), message: error.to_string() }),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]

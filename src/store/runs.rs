@@ -258,11 +258,8 @@ impl Store {
         self.write(move |tx| {
             let now = clock::now();
             let step_id = StepId::generate();
-            let position: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM steps WHERE run_id = ?1",
-                [run_id.as_str()],
-                |row| row.get(0),
-            )?;
+            let position: i64 =
+                tx.query_row("SELECT COUNT(*) FROM steps WHERE run_id = ?1", [run_id.as_str()], |row| row.get(0))?;
             tx.execute(
                 "INSERT INTO steps (id, run_id, position, label, kind, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![step_id.as_str(), run_id.as_str(), position, label, kind, now],
@@ -295,13 +292,7 @@ impl Store {
             tx.execute(
                 "UPDATE step_runs SET status = ?2, output_json = ?3, failure_reason = ?4, finished_at = ?5
                  WHERE id = ?1",
-                params![
-                    step_run_id.as_str(),
-                    status,
-                    output.map(|o| o.to_string()),
-                    failure_reason,
-                    clock::now()
-                ],
+                params![step_run_id.as_str(), status, output.map(|o| o.to_string()), failure_reason, clock::now()],
             )?;
             Ok(())
         })

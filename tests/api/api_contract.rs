@@ -32,7 +32,9 @@ async fn the_first_start_creates_a_key_once_and_revoked_keys_stop_working() {
     let key = app.initial_api_key().expect("a key is created on the first start").to_owned();
     let address = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(app.run_until_stopped(async { let _ = stopped.await; }));
+    let serving = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
     let client = reqwest::Client::new();
     let ok = client.get(format!("{address}/v1/version")).header("x-api-key", &key).send().await.unwrap();
     assert_eq!(ok.status(), 200);
@@ -70,7 +72,13 @@ async fn bad_requests_get_clear_errors_and_create_nothing() {
         assert!(error["message"].as_str().unwrap().contains(needle), "{error}");
     }
 
-    let malformed = app.post("/v1/run/tasks").header("content-type", "application/json").body("{\"prompt\": ").send().await.unwrap();
+    let malformed = app
+        .post("/v1/run/tasks")
+        .header("content-type", "application/json")
+        .body("{\"prompt\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
     let error: Value = malformed.json().await.unwrap();
     assert_eq!(error["code"], "malformed_json");
@@ -131,7 +139,14 @@ async fn runs_are_listed_newest_first_with_status_filters_and_pages() {
     assert_eq!(searched.len(), 1);
     assert_eq!(searched[0]["title"], "second");
 
-    let detailed: Value = app.get(&format!("/v1/runs/{}?include=input,artifacts,screenshots", ids[0])).send().await.unwrap().json().await.unwrap();
+    let detailed: Value = app
+        .get(&format!("/v1/runs/{}?include=input,artifacts,screenshots", ids[0]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detailed["input"]["title"], "first");
     assert!(detailed["artifacts"].as_array().unwrap().iter().any(|a| a["artifact_type"] == "script_file"));
 }

@@ -77,12 +77,15 @@ async fn a_code_run_fills_a_form_across_two_pages_and_extracts_a_json_object() {
 async fn every_action_is_numbered_on_the_timeline_with_a_screenshot_that_is_served() {
     let app = TestApp::spawn().await;
     let run_id = app
-        .create_script_run("small.html", json!([
-            {"action": "fill", "selector": "#q", "value": "flights"},
-            {"action": "click", "selector": "#go"},
-            {"action": "wait_for_text", "text": "searched flights"},
-            {"action": "extract", "fields": {"result": "#result"}}
-        ]))
+        .create_script_run(
+            "small.html",
+            json!([
+                {"action": "fill", "selector": "#q", "value": "flights"},
+                {"action": "click", "selector": "#go"},
+                {"action": "wait_for_text", "text": "searched flights"},
+                {"action": "extract", "fields": {"result": "#result"}}
+            ]),
+        )
         .await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
@@ -103,9 +106,16 @@ async fn every_action_is_numbered_on_the_timeline_with_a_screenshot_that_is_serv
     assert!(artifacts.iter().any(|a| a["artifact_type"] == "script_file"));
     let urls = run["screenshot_urls"].as_array().unwrap();
     assert_eq!(urls.len(), 5);
-    assert!(urls[0].as_str().unwrap().ends_with(&format!("{}/content", screenshots[4]["artifact_id"].as_str().unwrap())), "newest first");
+    assert!(
+        urls[0].as_str().unwrap().ends_with(&format!("{}/content", screenshots[4]["artifact_id"].as_str().unwrap())),
+        "newest first"
+    );
 
-    let content = app.get(&format!("/v1/artifacts/{}/content", screenshots[0]["artifact_id"].as_str().unwrap())).send().await.unwrap();
+    let content = app
+        .get(&format!("/v1/artifacts/{}/content", screenshots[0]["artifact_id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(content.status(), 200);
     assert_eq!(content.headers()["content-type"], "image/jpeg");
     assert!(content.headers()["cache-control"].to_str().unwrap().contains("immutable"));
@@ -127,15 +137,21 @@ async fn every_action_is_numbered_on_the_timeline_with_a_screenshot_that_is_serv
 async fn a_failing_action_fails_the_run_naming_the_action_and_selector() {
     let app = TestApp::spawn().await;
     let run_id = app
-        .create_script_run("small.html", json!([
-            {"action": "fill", "selector": "#q", "value": "x"},
-            {"action": "click", "selector": "#does-not-exist"}
-        ]))
+        .create_script_run(
+            "small.html",
+            json!([
+                {"action": "fill", "selector": "#q", "value": "x"},
+                {"action": "click", "selector": "#does-not-exist"}
+            ]),
+        )
         .await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "failed");
     let reason = run["failure_reason"].as_str().unwrap();
-    assert!(reason.contains("action 3") && reason.contains("#does-not-exist") && reason.contains("not found"), "{reason}");
+    assert!(
+        reason.contains("action 3") && reason.contains("#does-not-exist") && reason.contains("not found"),
+        "{reason}"
+    );
     assert_eq!(run["errors"][0]["code"], "element_not_found");
     let timeline = app.timeline(&run_id).await;
     assert_eq!(timeline.last().unwrap()["status"], "failed");

@@ -41,7 +41,8 @@ impl Process {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.address)).header("x-api-key", API_KEY);
+        let mut request =
+            reqwest::Client::new().request(method, format!("{}{path}", self.address)).header("x-api-key", API_KEY);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -111,7 +112,8 @@ async fn a_shutdown_settles_running_runs_and_keeps_queued_ones_for_the_next_star
     let app = TestApp::spawn().await;
     let running = app.create_script_run("small.html", a_long_wait()).await;
     app.wait_for(&running, "acting", |run| run["action_count"].as_i64() >= Some(2)).await;
-    let queued = app.create_script_run("small.html", json!([{"action": "extract", "fields": {"title": "#title"}}])).await;
+    let queued =
+        app.create_script_run("small.html", json!([{"action": "extract", "fields": {"title": "#title"}}])).await;
     let data_dir = app.stop().await;
     assert!(chromium_browser_pids(data_dir.path()).is_empty(), "no Chromium outlives the appliance");
 
@@ -131,7 +133,8 @@ async fn a_run_interrupted_before_it_did_anything_is_queued_again() {
     let config = test_config(data_dir.path());
     let store = skyvern::app::open_store(&config).await.unwrap();
     let run_id = RunId::generate();
-    let request = json!({"url": fixtures.url("small.html"), "script": [{"action": "extract", "fields": {"title": "#title"}}]});
+    let request =
+        json!({"url": fixtures.url("small.html"), "script": [{"action": "extract", "fields": {"title": "#title"}}]});
     insert_running_run(&store, &run_id, request).await;
     drop(store);
 
