@@ -1,1 +1,106 @@
-fn main() {}
+//! Benchmarks behind the README's figures, on a release build:
+//!
+//! 1. time from `POST /v1/run/tasks` to the first action starting, with a warm pool (median and
+//!    p95 over many sequential runs), next to the bare HTTP round trip measured in the same run;
+//! 2. code-run throughput (runs per minute) at pool sizes 1, 2 and 4 on a small fixture page,
+//!    with the speed-up over pool size 1 measured in the same command.
+//!
+//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples).
+
+#[path = "../tests/api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use helpers::TestApp;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn small_page_script() -> Value {
+    json!([
+        {"action": "fill", "selector": "#q", "value": "bench"},
+        {"action": "click", "selector": "#go"},
+        {"action": "extract", "fields": {"result": "#result"}}
+    ])
+}
+
+/// Milliseconds from `sent` to the first action's `started_at`.
+async fn first_action_delay(app: &TestApp, run_id: &str, sent: SystemTime) -> f64 {
+    let timeline = app.timeline(run_id).await;
+    let first = timeline.iter().find(|item| item["kind"] == "action" && item["action_number"] == 1).expect("an action");
+    let started = skyvern::clock::parse(first["started_at"].as_str().unwrap()).unwrap();
+    let sent = OffsetDateTime::from(sent);
+    (started - sent).as_seconds_f64() * 1000.0
+}
+
+async fn first_action_latency(runs: usize) {
+    let app = TestApp::spawn().await;
+    let url = app.fixtures.url("small.html");
+    // One run to load the page into the browser's caches, as a warm appliance would have.
+    let warm = app.create_script_run("small.html", small_page_script()).await;
+    app.wait_until_final(&warm).await;
+
+    let (mut delays, mut round_trips) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let started = Instant::now();
+        app.get("/v1/version").send().await.unwrap();
+        round_trips.push(started.elapsed().as_secs_f64() * 1000.0);
+
+        let sent = SystemTime::now();
+        let run = app.create_run(json!({"prompt": "bench", "url": url, "script": small_page_script()})).await;
+        let run_id = run["run_id"].as_str().unwrap().to_owned();
+        let done = app.wait_until_final(&run_id).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        delays.push(first_action_delay(&app, &run_id, sent).await);
+    }
+    delays.sort_by(f64::total_cmp);
+    round_trips.sort_by(f64::total_cmp);
+    println!("first action after POST, warm pool, {runs} runs:");
+    println!(
+        "  median {:7.1} ms   p95 {:7.1} ms   min {:7.1} ms   max {:7.1} ms",
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.95),
+        delays[0],
+        delays[delays.len() - 1]
+    );
+    println!("  baseline: authenticated GET /v1/version round trip, median {:.2} ms", percentile(&round_trips, 0.5));
+    app.stop().await;
+}
+
+async fn throughput(pool_size: usize, runs: usize) -> f64 {
+    let app = TestApp::spawn_with(|config| config.browser.pool_size = pool_size).await;
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..runs {
+        ids.push(app.create_script_run("small.html", small_page_script()).await);
+    }
+    for id in &ids {
+        let run = app.wait_until_final(id).await;
+        assert_eq!(run["status"], "completed", "{run}");
+    }
+    let per_minute = runs as f64 / started.elapsed().as_secs_f64() * 60.0;
+    app.stop().await;
+    per_minute
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        first_action_latency(runs).await;
+        println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
+        let baseline = throughput(1, runs).await;
+        println!("  pool size 1: {baseline:7.1} runs/min");
+        for size in [2, 4] {
+            let rate = throughput(size, runs).await;
+            println!("  pool size {size}: {rate:7.1} runs/min   ({:.2}x pool size 1)", rate / baseline);
+        }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+}

@@ -59,26 +59,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 impl App {
-    /// Opens the store, cleans up after a previous process, warms the browser pool, resolves
-    /// unfinished runs and binds the listener (port 0 picks a free port).
+    /// Opens the store, binds the listener (port 0 picks a free port; the browsers must know it
+    /// to keep away from it), cleans up after a previous process, warms the browser pool and
+    /// resolves unfinished runs.
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
-
-        let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles);
-        launcher.clean_stale();
-        let page_settings = PageSettings {
-            viewport_width: config.browser.viewport_width,
-            viewport_height: config.browser.viewport_height,
-            action_timeout: Duration::from_millis(config.runs.action_timeout_ms),
-        };
-        let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
-        pool.warm_up().await;
-
-        let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
-        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone());
-        scheduler.start().await?;
 
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -88,6 +75,21 @@ impl App {
         } else {
             config.server.public_url.trim_end_matches('/').to_owned()
         };
+        let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles);
+        launcher.clean_stale();
+        let page_settings = PageSettings {
+            viewport_width: config.browser.viewport_width,
+            viewport_height: config.browser.viewport_height,
+            action_timeout: Duration::from_millis(config.runs.action_timeout_ms),
+            blocked_urls: own_addresses(address.port(), &config.server.public_url),
+        };
+        let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
+        pool.warm_up().await;
+
+        let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
+        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone());
+        scheduler.start().await?;
+
         let state = web::Data::new(AppState {
             store: store.clone(),
             scheduler: scheduler.clone(),
@@ -136,4 +138,17 @@ impl App {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// URL patterns of the appliance itself, which run browsers may not load: any host on the
+/// listening port (covers 127.0.0.1, localhost, [::1] and every interface), and the public URL.
+fn own_addresses(port: u16, public_url: &str) -> Vec<String> {
+    let mut patterns = vec![format!("*://*:{port}/*")];
+    if let Ok(url) = url::Url::parse(public_url)
+        && let Some(host) = url.host_str()
+    {
+        let port = url.port().map(|port| format!(":{port}")).unwrap_or_default();
+        patterns.push(format!("{}://{host}{port}/*", url.scheme()));
+    }
+    patterns
 }

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::cdp::browser_protocol::network::{Headers, SetExtraHttpHeadersParams};
+use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
+use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
 use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
 };
@@ -41,6 +42,8 @@ pub struct PageSettings {
     pub viewport_height: u32,
     /// How long element operations wait for their element.
     pub action_timeout: Duration,
+    /// URL patterns (CDP Fetch wildcards) the page may not load: the appliance itself.
+    pub blocked_urls: Vec<String>,
 }
 
 /// Which option of a `<select>` to choose.
@@ -66,7 +69,30 @@ impl RunPage {
             false,
         );
         run_page.guard(run_page.page.execute(metrics)).await?;
+        run_page.refuse_requests_to(&settings.blocked_urls).await?;
         Ok(run_page)
+    }
+
+    /// Fails every request of the page (navigations included) whose URL matches one of
+    /// `patterns` (CDP Fetch wildcards), as if the site were unreachable.
+    async fn refuse_requests_to(&self, patterns: &[String]) -> Result<(), BrowserError> {
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        let mut paused = self.guard(self.page.event_listener::<EventRequestPaused>()).await?;
+        let intercept = fetch::EnableParams::builder()
+            .patterns(patterns.iter().map(|pattern| RequestPattern::builder().url_pattern(pattern.clone()).build()))
+            .build();
+        self.guard(self.page.execute(intercept)).await?;
+        let page = self.page.clone();
+        tokio::spawn(async move {
+            while let Some(request) = paused.next().await {
+                tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
+                let refuse = FailRequestParams::new(request.request_id.clone(), ErrorReason::BlockedByClient);
+                let _ = page.execute(refuse).await;
+            }
+        });
+        Ok(())
     }
 
     pub fn action_timeout(&self) -> Duration {

@@ -2,6 +2,7 @@
 
 mod api_contract;
 mod browser_failures;
+mod browser_isolation;
 mod cancel;
 mod code_runs;
 mod helpers;
