@@ -1,4 +1,4 @@
-//! Artifacts: the files a run leaves (screenshots, scripts, page HTML, …), kept under
+//! Artifacts: the files a run leaves (screenshots, scripts, …), kept under
 //! `<data_dir>/artifacts/<run_id>/` with a row in the store for each.
 
 use std::path::{Path, PathBuf};
@@ -18,30 +18,19 @@ pub enum ArtifactType {
     Screenshot,
     /// Taken after each action.
     ScreenshotAction,
-    /// The page as the run ended.
-    ScreenshotFinal,
     /// The action script a code run executed.
     ScriptFile,
-    /// The page's HTML as the run ended.
-    Html,
 }
 
 impl ArtifactType {
-    pub const ALL: [ArtifactType; 5] = [
-        ArtifactType::Screenshot,
-        ArtifactType::ScreenshotAction,
-        ArtifactType::ScreenshotFinal,
-        ArtifactType::ScriptFile,
-        ArtifactType::Html,
-    ];
+    pub const ALL: [ArtifactType; 3] =
+        [ArtifactType::Screenshot, ArtifactType::ScreenshotAction, ArtifactType::ScriptFile];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ArtifactType::Screenshot => "screenshot",
             ArtifactType::ScreenshotAction => "screenshot_action",
-            ArtifactType::ScreenshotFinal => "screenshot_final",
             ArtifactType::ScriptFile => "script_file",
-            ArtifactType::Html => "html",
         }
     }
 
@@ -51,7 +40,7 @@ impl ArtifactType {
 
     /// Whether the artifact is a picture of the page (listed in `screenshot_urls`).
     pub fn is_screenshot(self) -> bool {
-        matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction | ArtifactType::ScreenshotFinal)
+        matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction)
     }
 }
 

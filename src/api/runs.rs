@@ -178,6 +178,28 @@ async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Re
     Ok(HttpResponse::Ok().json(items))
 }
 
+/// The run's event log after `after` (an event id): status changes and timeline items, oldest
+/// first, at most `limit` (default 100, up to 1000). Resume with the last id seen.
+#[get("/runs/{run_id}/events")]
+async fn run_events(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let run_id = run_id(&path)?;
+    state.store.run(&run_id).await?;
+    let after = match single_query_value(&request, "after") {
+        None => 0,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid("after must be an event id (0 or more)"))?,
+    };
+    let limit = number_in(&request, "limit", 100, 1..=1000)?;
+    Ok(HttpResponse::Ok().json(state.store.run_events(&run_id, after, limit as usize).await?))
+}
+
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(create_task_run)
@@ -186,5 +208,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(get_run)
         .service(cancel_run)
         .service(run_artifacts)
-        .service(run_timeline);
+        .service(run_timeline)
+        .service(run_events);
 }

@@ -276,14 +276,6 @@ impl RunPage {
         self.guard(self.page.screenshot(params)).await
     }
 
-    pub async fn url(&self) -> Option<String> {
-        self.guard(self.page.url()).await.ok().flatten()
-    }
-
-    pub async fn html(&self) -> Result<String, BrowserError> {
-        self.guard(self.page.content()).await
-    }
-
     pub(super) async fn close(self) {
         if self.liveness.is_alive() {
             let _ = tokio::time::timeout(Duration::from_secs(2), self.page.close()).await;

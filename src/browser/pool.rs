@@ -1,19 +1,24 @@
 //! The browser pool: one slot per concurrent run, each with a warm Chromium process.
 //!
 //! The pool owns the idle browsers. A run is admitted by taking a slot (`acquire_slot`), then
-//! opens a fresh, isolated browser context on the slot's browser (`open`), so no cookie or
-//! storage passes between runs. Closing the run's browser disposes the context and gives the
-//! browser back; a browser that died is dropped (which kills its process) and a new one is
-//! launched in the background, so the next run starts warm again. A run may instead name a
-//! remote browser (`browser_address`): it still takes a slot, and gets a context there.
+//! gets a fresh, isolated browser context on the slot's browser (`open`), so no cookie or
+//! storage passes between runs. An idle browser keeps one never-used context and page ready,
+//! opened while nobody waited, so a run starts without waiting for Chromium to make one.
+//! Closing the run's browser disposes its context and gives the browser back; a browser that
+//! died is dropped (which kills its process) and a new one launched. Either way the slot frees
+//! only once the browser is idle again with its next context ready, so the pool never holds more
+//! browsers than slots. A run may instead name a remote browser (`browser_address`): it still
+//! takes a slot, and gets a context there.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chromiumoxide::Browser;
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
+use tokio_util::task::TaskTracker;
 
 use super::BrowserError;
 use super::launch::{Launcher, Liveness, LocalChromium, drive_connection};
@@ -26,8 +31,9 @@ pub struct PoolStats {
     pub free_slots: usize,
     pub idle_browsers: usize,
     pub browsers_launched: u64,
+    /// Contexts given to runs (not counting the one each idle browser keeps ready).
     pub contexts_opened: u64,
-    /// Contexts whose disposal the browser confirmed (or whose browser is gone).
+    /// Run contexts whose disposal the browser confirmed (or whose browser is gone).
     pub contexts_closed: u64,
 }
 
@@ -47,10 +53,22 @@ pub enum BrowserLocation {
 /// A run's browser: its own context and page, on a pooled or remote Chromium.
 pub struct RunBrowser {
     pub page: RunPage,
-    context_id: chromiumoxide::cdp::browser_protocol::browser::BrowserContextId,
+    context_id: BrowserContextId,
     host: Host,
     pool: BrowserPool,
     slot: Slot,
+}
+
+/// A browser context and its page that no run has used yet.
+struct FreshContext {
+    id: BrowserContextId,
+    page: RunPage,
+}
+
+/// An idle local browser with the fresh context it keeps for its next run.
+struct IdleBrowser {
+    chromium: LocalChromium,
+    fresh: Option<FreshContext>,
 }
 
 enum Host {
@@ -83,10 +101,12 @@ struct PoolInner {
     launcher: Arc<Launcher>,
     slots: Arc<Semaphore>,
     slot_count: usize,
-    idle: Mutex<Vec<LocalChromium>>,
+    idle: Mutex<Vec<IdleBrowser>>,
     page_settings: PageSettings,
     contexts_opened: AtomicU64,
     contexts_closed: AtomicU64,
+    /// Browsers being made idle again or replaced; shutdown waits for them.
+    returning: TaskTracker,
 }
 
 impl BrowserPool {
@@ -100,19 +120,23 @@ impl BrowserPool {
                 page_settings,
                 contexts_opened: AtomicU64::new(0),
                 contexts_closed: AtomicU64::new(0),
+                returning: TaskTracker::new(),
             }),
         }
     }
 
-    /// Launches one browser per slot, concurrently, so the first runs start warm.
+    /// Launches one browser per slot, concurrently, each with a fresh context ready.
     pub async fn warm_up(&self) {
-        let launches = (0..self.inner.slot_count).map(|_| self.inner.launcher.launch());
-        for result in futures::future::join_all(launches).await {
-            match result {
-                Ok(chromium) => self.inner.idle.lock().await.push(chromium),
+        let launches = (0..self.inner.slot_count).map(|_| async {
+            match self.inner.launcher.launch().await {
+                Ok(chromium) => {
+                    let idle = self.prepare(chromium).await;
+                    self.inner.idle.lock().await.push(idle);
+                }
                 Err(error) => tracing::error!(%error, "could not warm up a browser"),
             }
-        }
+        });
+        futures::future::join_all(launches).await;
     }
 
     /// Waits for a free slot.
@@ -121,89 +145,111 @@ impl BrowserPool {
         Slot { _permit: permit }
     }
 
-    /// Opens a fresh browser context and page for a run that holds `slot`.
+    /// Gives a run that holds `slot` a fresh browser context and page.
     pub async fn open(&self, slot: Slot, location: BrowserLocation) -> Result<RunBrowser, BrowserError> {
-        let host = match location {
-            BrowserLocation::Local => Host::Local(self.take_idle_or_launch().await?),
+        let (host, fresh) = match location {
+            BrowserLocation::Local => {
+                let idle = self.take_idle_or_launch().await?;
+                (Host::Local(idle.chromium), idle.fresh)
+            }
             BrowserLocation::Remote(address) => {
                 let (browser, handler) = Browser::connect(address.clone())
                     .await
                     .map_err(|e| BrowserError::Launch(format!("cannot reach the browser at {address}: {e}")))?;
-                Host::Remote { browser, liveness: drive_connection(handler) }
+                (Host::Remote { browser, liveness: drive_connection(handler) }, None)
             }
         };
-        let opened = self.open_context(host.browser()).await;
-        let (context_id, page) = match opened {
-            Ok(opened) => opened,
-            Err(error) => {
-                self.give_back(host, slot).await;
-                return Err(error);
-            }
+        let fresh = match fresh {
+            Some(fresh) => Ok(fresh),
+            None => self.fresh_context(host.browser(), host.liveness()).await,
         };
-        self.inner.contexts_opened.fetch_add(1, Ordering::Relaxed);
-        let page = RunPage::new(page, host.liveness().clone(), &self.inner.page_settings).await;
-        match page {
-            Ok(page) => Ok(RunBrowser { page, context_id, host, pool: self.clone(), slot }),
+        match fresh {
+            Ok(FreshContext { id, page }) => {
+                self.inner.contexts_opened.fetch_add(1, Ordering::Relaxed);
+                Ok(RunBrowser { page, context_id: id, host, pool: self.clone(), slot })
+            }
             Err(error) => {
-                let _ = host.browser().dispose_browser_context(context_id).await;
                 self.give_back(host, slot).await;
                 Err(error)
             }
         }
     }
 
-    async fn open_context(
-        &self,
-        browser: &Browser,
-    ) -> Result<(chromiumoxide::cdp::browser_protocol::browser::BrowserContextId, chromiumoxide::Page), BrowserError>
-    {
-        let context_id = browser
+    /// Creates a new browser context with one blank page, set up for a run.
+    async fn fresh_context(&self, browser: &Browser, liveness: &Liveness) -> Result<FreshContext, BrowserError> {
+        let id = browser
             .create_browser_context(CreateBrowserContextParams::default())
             .await
             .map_err(|e| BrowserError::Cdp(format!("cannot create a browser context: {e}")))?;
         let target = CreateTargetParams::builder()
             .url("about:blank")
-            .browser_context_id(context_id.clone())
+            .browser_context_id(id.clone())
             .build()
             .map_err(BrowserError::Cdp)?;
-        match browser.new_page(target).await {
-            Ok(page) => Ok((context_id, page)),
-            Err(e) => {
-                let _ = browser.dispose_browser_context(context_id).await;
-                Err(BrowserError::Cdp(format!("cannot open a page: {e}")))
+        let page = match browser.new_page(target).await {
+            Ok(page) => RunPage::new(page, liveness.clone(), &self.inner.page_settings).await,
+            Err(e) => Err(BrowserError::Cdp(format!("cannot open a page: {e}"))),
+        };
+        match page {
+            Ok(page) => Ok(FreshContext { id, page }),
+            Err(error) => {
+                let _ = browser.dispose_browser_context(id).await;
+                Err(error)
             }
         }
     }
 
-    async fn take_idle_or_launch(&self) -> Result<LocalChromium, BrowserError> {
+    /// An idle browser with its next context ready (or none, if making it failed: the run
+    /// that takes the browser then makes its own).
+    async fn prepare(&self, chromium: LocalChromium) -> IdleBrowser {
+        let fresh = match self.fresh_context(&chromium.browser, &chromium.liveness).await {
+            Ok(fresh) => Some(fresh),
+            Err(error) => {
+                tracing::warn!(%error, "could not prepare a browser context ahead of time");
+                None
+            }
+        };
+        IdleBrowser { chromium, fresh }
+    }
+
+    async fn take_idle_or_launch(&self) -> Result<IdleBrowser, BrowserError> {
         loop {
             let idle = self.inner.idle.lock().await.pop();
             match idle {
-                Some(chromium) if chromium.liveness.is_alive() => return Ok(chromium),
-                Some(dead) => dead.shut_down().await,
-                None => return self.inner.launcher.launch().await,
+                Some(idle) if idle.chromium.liveness.is_alive() => return Ok(idle),
+                Some(dead) => dead.chromium.shut_down().await,
+                None => return Ok(IdleBrowser { chromium: self.inner.launcher.launch().await?, fresh: None }),
             }
         }
     }
 
-    /// Returns a browser to the idle list, or replaces it if it died; then frees the slot.
+    /// Makes a browser idle again (or replaces it if it died) in the background, then frees
+    /// the slot.
     async fn give_back(&self, host: Host, slot: Slot) {
         match host {
-            Host::Local(chromium) if chromium.liveness.is_alive() => self.inner.idle.lock().await.push(chromium),
+            Host::Local(chromium) if chromium.liveness.is_alive() => {
+                let pool = self.clone();
+                self.inner.returning.spawn(async move {
+                    let idle = pool.prepare(chromium).await;
+                    pool.inner.idle.lock().await.push(idle);
+                    drop(slot);
+                });
+            }
             Host::Local(broken) => self.replace(broken, slot).await,
             Host::Remote { .. } => {}
         }
     }
 
-    /// Ends a broken browser's process and launches a fresh one in the background. The slot
-    /// stays taken until the fresh browser is idle, so the next run gets it warm and the pool
-    /// never holds more browsers than slots.
+    /// Ends a broken browser's process and launches a fresh one in the background.
     async fn replace(&self, broken: LocalChromium, slot: Slot) {
         broken.shut_down().await;
         let pool = self.clone();
-        tokio::spawn(async move {
+        self.inner.returning.spawn(async move {
             match pool.inner.launcher.launch().await {
-                Ok(fresh) => pool.inner.idle.lock().await.push(fresh),
+                Ok(fresh) => {
+                    let idle = pool.prepare(fresh).await;
+                    pool.inner.idle.lock().await.push(idle);
+                }
                 Err(error) => tracing::error!(%error, "could not replace a broken browser"),
             }
             drop(slot);
@@ -221,10 +267,13 @@ impl BrowserPool {
         }
     }
 
-    /// Closes every idle browser; runs still holding one close theirs as they end.
+    /// Waits for browsers on their way back, then closes every idle browser. Runs still holding
+    /// a browser (past the shutdown grace) close theirs as they end.
     pub async fn shut_down(&self) {
-        let idle: Vec<LocalChromium> = std::mem::take(&mut *self.inner.idle.lock().await);
-        futures::future::join_all(idle.into_iter().map(LocalChromium::shut_down)).await;
+        self.inner.returning.close();
+        self.inner.returning.wait().await;
+        let idle: Vec<IdleBrowser> = std::mem::take(&mut *self.inner.idle.lock().await);
+        futures::future::join_all(idle.into_iter().map(|idle| idle.chromium.shut_down())).await;
     }
 }
 

@@ -76,11 +76,6 @@ impl RunStatus {
         self.successors().is_empty()
     }
 
-    /// Statuses in which a run holds (or is about to hold) a browser.
-    pub fn is_active(self) -> bool {
-        matches!(self, Running | Paused | InteractionRequired | Canceling)
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Created => "created",

@@ -46,7 +46,7 @@ async fn canceling_a_running_run_ends_it_canceled_and_closes_its_context() {
     let pool = app.pool().await;
     assert_eq!(pool["contexts_opened"], 1);
     assert_eq!(pool["contexts_closed"], 1, "the run's browser context is closed");
-    assert_eq!(pool["free_slots"], 1);
+    app.wait_for_pool("its slot free again", |pool| pool["free_slots"] == 1 && pool["idle_browsers"] == 1).await;
     let timeline = app.timeline(&run_id).await;
     assert!(timeline.iter().all(|item| item["status"] != "running"), "no item is left running: {timeline:?}");
     assert_eq!(timeline.last().unwrap()["status"], "canceled");

@@ -195,3 +195,34 @@ async fn concurrent_runs_see_no_cookies_or_storage_of_each_other() {
     assert_eq!(pool["contexts_opened"], 4);
     assert_eq!(pool["browsers_launched"], 2, "browsers are reused, contexts are not");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order() {
+    let app = TestApp::spawn().await;
+    let run_id = app.create_script_run("small.html", json!([{"action": "fill", "selector": "#q", "value": "x"}])).await;
+    app.wait_until_final(&run_id).await;
+
+    let events: Vec<Value> = app.get(&format!("/v1/runs/{run_id}/events")).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids only grow: {ids:?}");
+    let statuses: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event_type"] == "run.status_changed")
+        .map(|e| e["payload"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["created", "queued", "running", "completed"]);
+    let items = events.iter().filter(|e| e["event_type"] == "run.timeline_item").count();
+    assert_eq!(items, 6, "block and two actions, each started and finished");
+    let completed_at = events.iter().position(|e| e["payload"]["status"] == "completed").unwrap();
+    assert_eq!(completed_at, events.len() - 1, "the final status is the last event");
+
+    let after: Vec<Value> = app
+        .get(&format!("/v1/runs/{run_id}/events?after={}&limit=2", ids[2]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), ids[3..5].to_vec());
+}

@@ -150,6 +150,19 @@ impl TestApp {
         health["browser_pool"].clone()
     }
 
+    /// Polls the browser pool's state until `done` holds; panics after `PATIENCE`.
+    pub async fn wait_for_pool(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let pool = self.pool().await;
+            if done(&pool) {
+                return pool;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the pool never had {what}; last seen: {pool}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Polls the run until `done` holds for it; panics after `PATIENCE`.
     pub async fn wait_for(&self, run_id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + PATIENCE;
