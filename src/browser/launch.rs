@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use chromiumoxide::{Browser, BrowserConfig, Handler};
 use futures::StreamExt;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use tokio::sync::watch;
 
 use super::BrowserError;
@@ -149,11 +151,6 @@ fn kill_processes_using(marker: &Path) -> usize {
                 .map(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker))
                 .unwrap_or(false)
         })
-        .filter(|pid| {
-            std::process::Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status()
-                .is_ok_and(|status| status.success())
-        })
+        .filter(|pid| kill(Pid::from_raw(*pid as i32), Signal::SIGKILL).is_ok())
         .count()
 }
