@@ -20,6 +20,13 @@ fn run_id(text: &str) -> Result<RunId, ApiError> {
     RunId::parse(text).map_err(|_| ApiError::not_found(format!("run {}", text.chars().take(64).collect::<String>())))
 }
 
+/// The id of a run that exists (404 otherwise), for endpoints that read what belongs to it.
+async fn existing_run_id(state: &AppState, text: &str) -> Result<RunId, ApiError> {
+    let run_id = run_id(text)?;
+    state.store.run(&run_id).await?;
+    Ok(run_id)
+}
+
 /// The query's values of `key`; repeated keys (`status=a&status=b`) and comma lists both count.
 fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
     url::form_urlencoded::parse(request.query_string().as_bytes())
@@ -157,8 +164,7 @@ async fn run_artifacts(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let run_id = run_id(&path)?;
-    state.store.run(&run_id).await?;
+    let run_id = existing_run_id(&state, &path).await?;
     let types = query_values(&request, "artifact_type")
         .iter()
         .map(|text| {
@@ -172,8 +178,7 @@ async fn run_artifacts(
 
 #[get("/runs/{run_id}/timeline")]
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run_id = run_id(&path)?;
-    state.store.run(&run_id).await?;
+    let run_id = existing_run_id(&state, &path).await?;
     let items: Vec<Value> = state.store.timeline(&run_id).await?.iter().map(timeline_item).collect();
     Ok(HttpResponse::Ok().json(items))
 }
@@ -186,8 +191,7 @@ async fn run_events(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let run_id = run_id(&path)?;
-    state.store.run(&run_id).await?;
+    let run_id = existing_run_id(&state, &path).await?;
     let after = match single_query_value(&request, "after") {
         None => 0,
         Some(text) => text

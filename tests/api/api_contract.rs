@@ -88,7 +88,7 @@ async fn bad_requests_get_clear_errors_and_create_nothing() {
     let too_big = app.post("/v1/run/tasks").json(&huge).send().await.unwrap();
     assert_eq!(too_big.status(), 413);
 
-    let runs: Vec<Value> = app.get("/v1/runs").send().await.unwrap().json().await.unwrap();
+    let runs: Vec<Value> = app.get_json("/v1/runs").await;
     assert!(runs.is_empty(), "no bad request created a run");
 
     for path in ["/v1/runs/tsk_404", "/v1/runs/nonsense", "/v1/runs/tsk_404/artifacts", "/v1/artifacts/a_1/content"] {
@@ -119,7 +119,7 @@ async fn runs_are_listed_newest_first_with_status_filters_and_pages() {
     app.cancel(&canceled).await;
     app.wait_for_status(&canceled, "canceled").await;
 
-    let page: Vec<Value> = app.get("/v1/runs?page=1&page_size=2").send().await.unwrap().json().await.unwrap();
+    let page: Vec<Value> = app.get_json("/v1/runs?page=1&page_size=2").await;
     assert_eq!(page.len(), 2);
     assert_eq!(page[0]["run_id"], canceled.as_str());
     assert_eq!(page[1]["title"], "third");
@@ -128,25 +128,18 @@ async fn runs_are_listed_newest_first_with_status_filters_and_pages() {
             assert!(!item[field].is_null(), "{field} in {item}");
         }
     }
-    let second: Vec<Value> = app.get("/v1/runs?page=2&page_size=2").send().await.unwrap().json().await.unwrap();
+    let second: Vec<Value> = app.get_json("/v1/runs?page=2&page_size=2").await;
     assert_eq!(second.iter().map(|r| r["title"].clone()).collect::<Vec<_>>(), vec![json!("second"), json!("first")]);
 
     let response = app.get("/v1/runs?status=completed&status=failed").send().await.unwrap();
     assert_eq!(response.headers()["x-total-count"], "3");
     let completed: Vec<Value> = response.json().await.unwrap();
     assert!(completed.iter().all(|r| r["status"] == "completed"));
-    let searched: Vec<Value> = app.get("/v1/runs?search_key=secon").send().await.unwrap().json().await.unwrap();
+    let searched: Vec<Value> = app.get_json("/v1/runs?search_key=secon").await;
     assert_eq!(searched.len(), 1);
     assert_eq!(searched[0]["title"], "second");
 
-    let detailed: Value = app
-        .get(&format!("/v1/runs/{}?include=input,artifacts,screenshots", ids[0]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detailed: Value = app.get_json(&format!("/v1/runs/{}?include=input,artifacts,screenshots", ids[0])).await;
     assert_eq!(detailed["input"]["title"], "first");
     assert!(detailed["artifacts"].as_array().unwrap().iter().any(|a| a["artifact_type"] == "script_file"));
 }

@@ -202,7 +202,7 @@ async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order(
     let run_id = app.create_script_run("small.html", json!([{"action": "fill", "selector": "#q", "value": "x"}])).await;
     app.wait_until_final(&run_id).await;
 
-    let events: Vec<Value> = app.get(&format!("/v1/runs/{run_id}/events")).send().await.unwrap().json().await.unwrap();
+    let events: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/events")).await;
     let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids only grow: {ids:?}");
     let statuses: Vec<&str> = events
@@ -216,13 +216,6 @@ async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order(
     let completed_at = events.iter().position(|e| e["payload"]["status"] == "completed").unwrap();
     assert_eq!(completed_at, events.len() - 1, "the final status is the last event");
 
-    let after: Vec<Value> = app
-        .get(&format!("/v1/runs/{run_id}/events?after={}&limit=2", ids[2]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/events?after={}&limit=2", ids[2])).await;
     assert_eq!(after.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), ids[3..5].to_vec());
 }

@@ -113,6 +113,11 @@ impl TestApp {
         self.client.post(self.url(path)).header("x-api-key", API_KEY)
     }
 
+    /// GETs an API path and reads the JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path).send().await.unwrap().json().await.unwrap()
+    }
+
     pub async fn create_run(&self, body: Value) -> Value {
         let response = self.post("/v1/run/tasks").json(&body).send().await.unwrap();
         let status = response.status();
@@ -138,15 +143,15 @@ impl TestApp {
     }
 
     pub async fn timeline(&self, run_id: &str) -> Vec<Value> {
-        self.get(&format!("/v1/runs/{run_id}/timeline")).send().await.unwrap().json().await.unwrap()
+        self.get_json(&format!("/v1/runs/{run_id}/timeline")).await
     }
 
     pub async fn artifacts(&self, run_id: &str) -> Vec<Value> {
-        self.get(&format!("/v1/runs/{run_id}/artifacts")).send().await.unwrap().json().await.unwrap()
+        self.get_json(&format!("/v1/runs/{run_id}/artifacts")).await
     }
 
     pub async fn pool(&self) -> Value {
-        let health: Value = self.get("/v1/health").send().await.unwrap().json().await.unwrap();
+        let health: Value = self.get_json("/v1/health").await;
         health["browser_pool"].clone()
     }
 
