@@ -9,6 +9,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 
+use crate::agent::Agent;
+use crate::agent::llm::LlmClient;
 use crate::api::{self, AppState, Links};
 use crate::artifacts::ArtifactFiles;
 use crate::auth::{self, KeyChecker};
@@ -87,7 +89,13 @@ impl App {
         pool.warm_up().await;
 
         let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
-        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone());
+        let agent = LlmClient::from_config(&config.llm).map_err(anyhow::Error::msg)?.map(|llm| Agent {
+            llm,
+            prices: config.prices.clone(),
+            default_max_steps: config.agent.max_steps,
+            store: store.clone(),
+        });
+        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone(), agent);
         scheduler.start().await?;
 
         let state = web::Data::new(AppState {

@@ -18,18 +18,25 @@ pub enum ArtifactType {
     Screenshot,
     /// Taken after each action.
     ScreenshotAction,
+    /// Shown to the model at a step.
+    ScreenshotLlm,
     /// The action script a code run executed.
     ScriptFile,
 }
 
 impl ArtifactType {
-    pub const ALL: [ArtifactType; 3] =
-        [ArtifactType::Screenshot, ArtifactType::ScreenshotAction, ArtifactType::ScriptFile];
+    pub const ALL: [ArtifactType; 4] = [
+        ArtifactType::Screenshot,
+        ArtifactType::ScreenshotAction,
+        ArtifactType::ScreenshotLlm,
+        ArtifactType::ScriptFile,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ArtifactType::Screenshot => "screenshot",
             ArtifactType::ScreenshotAction => "screenshot_action",
+            ArtifactType::ScreenshotLlm => "screenshot_llm",
             ArtifactType::ScriptFile => "script_file",
         }
     }
@@ -40,7 +47,7 @@ impl ArtifactType {
 
     /// Whether the artifact is a picture of the page (listed in `screenshot_urls`).
     pub fn is_screenshot(self) -> bool {
-        matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction)
+        matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction | ArtifactType::ScreenshotLlm)
     }
 }
 

@@ -4,7 +4,7 @@
 //! so the appliance starts with no file at all and the file documents every key. Keys that none of
 //! the layers define are reported, so a typo is not silently ignored.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,9 @@ use serde::Deserialize;
 
 /// The embedded defaults; also the reference of every key.
 pub const DEFAULTS: &str = include_str!("../skyvern.toml");
+
+/// Tables whose keys are the user's own (model names), not known in advance.
+const OPEN_TABLES: &[&str] = &["prices."];
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,10 @@ pub struct Config {
     pub auth: AuthConfig,
     pub browser: BrowserConfig,
     pub runs: RunsConfig,
+    pub llm: LlmConfig,
+    pub agent: AgentConfig,
+    /// US dollars per million tokens, per model name.
+    pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
 }
 
@@ -66,6 +73,36 @@ pub struct RunsConfig {
     pub time_budget_seconds: u64,
     pub inactivity_timeout_seconds: u64,
     pub action_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LlmConfig {
+    pub provider: String,
+    pub base_url: String,
+    pub api_key: Secret,
+    pub model: String,
+    pub vision: bool,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    pub timeout_seconds: u64,
+    pub max_retries: u32,
+    pub retry_base_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentConfig {
+    pub max_steps: u32,
+}
+
+/// What a model's tokens cost, in US dollars per million.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct ModelPrice {
+    #[serde(default)]
+    pub input: f64,
+    #[serde(default)]
+    pub cached_input: f64,
+    #[serde(default)]
+    pub output: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,7 +176,11 @@ impl Config {
         );
         let merged = builder.build()?;
         let known = leaf_keys(&config::Config::builder().add_source(defaults).build()?);
-        let unknown_keys = leaf_keys(&merged).difference(&known).cloned().collect();
+        let unknown_keys = leaf_keys(&merged)
+            .difference(&known)
+            .filter(|key| !OPEN_TABLES.iter().any(|table| key.starts_with(table)))
+            .cloned()
+            .collect();
         let config: Config = merged.try_deserialize()?;
         config.validate()?;
         Ok(Loaded { config, unknown_keys })
@@ -158,6 +199,12 @@ impl Config {
         }
         if self.browser.viewport_width < 200 || self.browser.viewport_height < 200 {
             return invalid("browser.viewport_width and viewport_height must be at least 200".into());
+        }
+        if !["", "openai", "anthropic"].contains(&self.llm.provider.as_str()) {
+            return invalid(format!("llm.provider `{}` is not one of openai, anthropic (or empty)", self.llm.provider));
+        }
+        if self.agent.max_steps == 0 || self.agent.max_steps > 1000 {
+            return invalid("agent.max_steps must be between 1 and 1000".into());
         }
         if self.runs.time_budget_seconds == 0 || self.runs.inactivity_timeout_seconds == 0 {
             return invalid("runs.time_budget_seconds and inactivity_timeout_seconds must be positive".into());
@@ -228,8 +275,20 @@ mod tests {
     fn unknown_keys_are_reported_and_bad_values_refused() {
         let loaded = Config::load(None, env(&[("SKYVERN__BROWSER__POOL_SIZ", "5")])).unwrap();
         assert_eq!(loaded.unknown_keys, vec!["browser.pool_siz"]);
+        assert!(Config::load(None, env(&[("SKYVERN__LLM__PROVIDER", "openia")])).is_err());
         assert!(Config::load(None, env(&[("SKYVERN__BROWSER__POOL_SIZE", "0")])).is_err());
         assert!(Config::load(None, env(&[("SKYVERN__SERVER__LISTEN", "nowhere")])).is_err());
+    }
+
+    #[test]
+    fn prices_are_read_per_model_and_are_not_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skyvern.toml");
+        std::fs::write(&path, "[prices.\"gpt-4o-mini\"]\ninput = 0.15\noutput = 0.6\n").unwrap();
+        let loaded = Config::load(Some(&path), env(&[])).unwrap();
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+        let price = loaded.config.prices["gpt-4o-mini"];
+        assert_eq!((price.input, price.cached_input, price.output), (0.15, 0.0, 0.6));
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! `App::build` wires these together; `App::run_until_stopped` takes the shutdown signal as a
 //! parameter, so `main` and the tests start and stop the appliance the same way.
 
+pub mod agent;
 pub mod api;
 pub mod app;
 pub mod artifacts;

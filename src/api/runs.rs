@@ -8,6 +8,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::views::{Include, artifact_response, list_item, run_response, timeline_item};
 use crate::artifacts::ArtifactType;
+use crate::engine::{ScriptStep, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
 use crate::store::RunFilter;
@@ -68,7 +69,7 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         return Err(ApiError::invalid("the request body must be a JSON object"));
     }
     let request: TaskRequest = serde_json::from_value(body.clone()).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let spec = request.into_spec()?;
+    let spec = request.into_spec(state.scheduler.agent_available())?;
     let new_run = NewRun {
         id: RunId::generate(),
         run_type: RunType::TaskV1,
@@ -204,6 +205,30 @@ async fn run_events(
     Ok(HttpResponse::Ok().json(state.store.run_events(&run_id, after, limit as usize).await?))
 }
 
+/// Every model call of the run: messages sent (screenshots as artifact ids), raw answer, parsed
+/// actions, tokens, cost and latency.
+#[get("/runs/{run_id}/traces")]
+async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    Ok(HttpResponse::Ok().json(state.store.traces(&run_id).await?))
+}
+
+/// The run as a standalone Python Playwright script: the code run's script, or the script an
+/// agent run left when it completed.
+#[get("/runs/{run_id}/code")]
+async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    let run = state.store.run(&run_id).await?;
+    let scripts = state.store.run_artifacts(&run_id, vec![ArtifactType::ScriptFile]).await?;
+    let Some(script) = scripts.last() else {
+        return Err(ApiError::not_found(format!("a script of run {run_id} (agent runs leave one when they complete)")));
+    };
+    let bytes = tokio::fs::read(state.artifacts.path_of(script)).await.map_err(|e| ApiError::internal(&e))?;
+    let steps: Vec<ScriptStep> = serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(&e))?;
+    let python = python::render(run.url.as_deref(), &steps);
+    Ok(HttpResponse::Ok().content_type("text/x-python; charset=utf-8").body(python))
+}
+
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(create_task_run)
@@ -213,5 +238,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(cancel_run)
         .service(run_artifacts)
         .service(run_timeline)
-        .service(run_events);
+        .service(run_events)
+        .service(run_traces)
+        .service(run_code);
 }

@@ -1,26 +1,45 @@
 // Page-side helpers of the action layer. Evaluated as one function expression:
 // (op, args) => result, where a result is {ok: true, ...} or {ok: false, retry, error}.
 // `retry: true` means "not yet": the element or text may still appear, so the caller waits.
+// Selectors are CSS; " >>> " steps into an open shadow root or a same-origin iframe.
 (op, args) => {
   const notYet = (error) => ({ ok: false, retry: true, error });
   const refuse = (error) => ({ ok: false, retry: false, error });
+  const tagOf = (el) => el.tagName.toLowerCase();
+  const styleOf = (el) => el.ownerDocument.defaultView.getComputedStyle(el);
 
   const visible = (el) => {
-    const style = getComputedStyle(el);
+    const style = styleOf(el);
     if (style.visibility === "hidden" || style.display === "none") return false;
     const rect = el.getBoundingClientRect();
     return rect.width > 0 && rect.height > 0;
   };
 
+  // The roots a " >>> " step leads into: a shadow root or a same-origin frame's document.
+  const inner = (el) => el.shadowRoot ?? (el.contentDocument || null);
+
+  // All matches of a piercing selector below `root` (only the last step matches many).
+  const queryAll = (root, selector) => {
+    const steps = selector.split(" >>> ");
+    let scope = root;
+    for (const step of steps.slice(0, -1)) {
+      const host = scope.querySelector(step);
+      scope = host && inner(host);
+      if (!scope) return [];
+    }
+    return Array.from(scope.querySelectorAll(steps[steps.length - 1]));
+  };
+  const query = (root, selector) => queryAll(root, selector)[0] ?? null;
+
   const find = (selector) => {
     try {
-      return { el: document.querySelector(selector) };
+      return { el: query(document, selector) };
     } catch (e) {
       return { invalid: `invalid selector: ${e.message}` };
     }
   };
 
-  // Finds a visible, enabled element; scrolls it to the middle of the viewport.
+  // Finds a visible (and, if asked, enabled) element; scrolls it to the middle of the viewport.
   const target = (selector, needEnabled) => {
     const { el, invalid } = find(selector);
     if (invalid) return { fail: refuse(invalid) };
@@ -31,6 +50,20 @@
     return { el };
   };
 
+  // The element's centre in the top page's viewport, through any frames it sits in.
+  const centre = (el) => {
+    const rect = el.getBoundingClientRect();
+    let x = rect.left + rect.width / 2;
+    let y = rect.top + rect.height / 2;
+    for (let view = el.ownerDocument.defaultView; view.frameElement; view = view.parent) {
+      const frame = view.frameElement.getBoundingClientRect();
+      const style = styleOf(view.frameElement);
+      x += frame.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+      y += frame.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
+    }
+    return { x, y };
+  };
+
   const fire = (el, ...types) => types.forEach((t) => el.dispatchEvent(new Event(t, { bubbles: true })));
 
   const setNativeValue = (el, value) => {
@@ -39,25 +72,34 @@
     if (setter) setter.call(el, value); else el.value = value;
   };
 
+  const isToggle = (el) => tagOf(el) === "input" && (el.type === "checkbox" || el.type === "radio");
+
   const textOf = (el, attribute) => {
     if (attribute) return el.getAttribute(attribute);
-    if (el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio")) return String(el.checked);
-    if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) return el.value;
-    if (el instanceof HTMLSelectElement) return el.selectedOptions[0]?.textContent.trim() ?? null;
+    if (isToggle(el)) return String(el.checked);
+    if (tagOf(el) === "input" || tagOf(el) === "textarea") return el.value;
+    if (tagOf(el) === "select") return el.selectedOptions[0]?.textContent.trim() ?? null;
     return (el.innerText ?? el.textContent ?? "").trim();
   };
 
-  // Extracts `spec` (name -> field) below `root`; a field is a selector or
-  // {selector, attribute, all, fields}. Missing single fields are null.
+  // Extracts `spec` (name -> field) below `root`; a field is a selector, a list of selectors
+  // (one value each), or {selector, attribute, all, fields}. Missing single fields are null.
   const extractFields = (root, spec) => {
     const out = {};
     for (const [name, field] of Object.entries(spec)) {
+      if (Array.isArray(field)) {
+        out[name] = field.map((selector) => {
+          const el = query(root, selector);
+          return el ? textOf(el) : null;
+        });
+        continue;
+      }
       const f = typeof field === "string" ? { selector: field } : field;
       const read = (el) => (f.fields ? extractFields(el, f.fields) : textOf(el, f.attribute));
       if (f.all) {
-        out[name] = Array.from(root.querySelectorAll(f.selector)).map(read);
+        out[name] = queryAll(root, f.selector).map(read);
       } else {
-        const el = root.querySelector(f.selector);
+        const el = query(root, f.selector);
         out[name] = el ? read(el) : null;
       }
     }
@@ -66,10 +108,9 @@
 
   switch (op) {
     case "point": {
-      const { el, fail } = target(args.selector, true);
+      const { el, fail } = target(args.selector, args.enabled !== false);
       if (fail) return fail;
-      const rect = el.getBoundingClientRect();
-      return { ok: true, x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+      return { ok: true, ...centre(el) };
     }
     case "focus": {
       const { el, fail } = target(args.selector, true);
@@ -84,19 +125,20 @@
         el.focus();
         el.textContent = args.value;
         fire(el, "input");
-        return { ok: true, value: el.textContent };
+        return { ok: true };
       }
-      if (!("value" in el)) return refuse(`a <${el.tagName.toLowerCase()}> cannot be filled`);
+      if (!["input", "textarea"].includes(tagOf(el)) || isToggle(el)) return refuse(`a <${tagOf(el)}> cannot be filled`);
       if (el.readOnly) return refuse("the element is read-only");
       el.focus();
       setNativeValue(el, args.value);
       fire(el, "input", "change");
-      return { ok: true, value: el.value };
+      if (el.value !== args.value && el.type !== "file") return refuse("the page did not keep the value");
+      return { ok: true };
     }
     case "select": {
       const { el, fail } = target(args.selector, true);
       if (fail) return fail;
-      if (!(el instanceof HTMLSelectElement)) return refuse("the element is not a <select>");
+      if (tagOf(el) !== "select") return refuse("the element is not a <select>");
       const options = Array.from(el.options);
       const option = options.find((o) =>
         args.value != null ? o.value === args.value : o.textContent.trim() === args.label);
@@ -111,8 +153,7 @@
     case "check": {
       const { el, fail } = target(args.selector, true);
       if (fail) return fail;
-      if (!(el instanceof HTMLInputElement) || !["checkbox", "radio"].includes(el.type))
-        return refuse("the element is not a checkbox or radio button");
+      if (!isToggle(el)) return refuse("the element is not a checkbox or radio button");
       if (el.checked !== args.checked) el.click();
       if (el.checked !== args.checked) return refuse("the page did not let the box change");
       return { ok: true, checked: el.checked };

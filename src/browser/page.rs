@@ -27,6 +27,8 @@ use super::launch::Liveness;
 
 /// Page-side helpers, see `dom.js`.
 const DOM_HELPERS: &str = include_str!("dom.js");
+/// The agent's view of the page, see `observe.js`.
+const OBSERVE: &str = include_str!("observe.js");
 
 /// How often a waiting operation looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(40);
@@ -165,14 +167,12 @@ impl RunPage {
         }
     }
 
-    /// Clicks the middle of the element with real mouse events; waits for a navigation it starts.
-    pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
-        let point = self.dom_until("point", json!({ "selector": selector }), selector, self.action_timeout).await?;
-        let point = Point::new(point["x"].as_f64().unwrap_or(0.0), point["y"].as_f64().unwrap_or(0.0));
+    /// Runs `input`; if it starts a navigation of the main frame, waits for the new page to load.
+    async fn settling<T>(&self, input: impl Future<Output = Result<T, BrowserError>>) -> Result<T, BrowserError> {
         let mut started = self.guard(self.page.event_listener::<EventFrameStartedLoading>()).await?;
         let mut stopped = self.guard(self.page.event_listener::<EventFrameStoppedLoading>()).await?;
         let main_frame = self.guard(self.page.mainframe()).await?;
-        self.guard(self.page.click(point)).await?;
+        let value = input.await?;
         let navigation_started = tokio::time::timeout(NAVIGATION_GRACE, async {
             while let Some(event) = started.next().await {
                 if Some(&event.frame_id) == main_frame.as_ref() {
@@ -194,7 +194,45 @@ impl RunPage {
                 _ = self.liveness.gone() => return Err(BrowserError::Crashed),
             }
         }
+        Ok(value)
+    }
+
+    /// The centre of the element in the viewport, scrolled into view.
+    async fn point_of(&self, selector: &str, must_be_enabled: bool) -> Result<Point, BrowserError> {
+        let args = json!({ "selector": selector, "enabled": must_be_enabled });
+        let point = self.dom_until("point", args, selector, self.action_timeout).await?;
+        Ok(Point::new(point["x"].as_f64().unwrap_or(0.0), point["y"].as_f64().unwrap_or(0.0)))
+    }
+
+    /// Clicks the middle of the element with real mouse events; waits for a navigation it starts.
+    pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
+        let point = self.point_of(selector, true).await?;
+        self.settling(async { self.guard(self.page.click(point)).await.map(drop) }).await
+    }
+
+    /// Moves the mouse over the element.
+    pub async fn hover(&self, selector: &str) -> Result<(), BrowserError> {
+        let point = self.point_of(selector, false).await?;
+        self.guard(self.page.move_mouse(point)).await?;
         Ok(())
+    }
+
+    /// Goes back one entry in the page's history and waits for it to load.
+    pub async fn back(&self) -> Result<(), BrowserError> {
+        let expression = EvaluateParams::builder().expression("history.back()").build().map_err(BrowserError::Cdp)?;
+        self.settling(async { self.guard(self.page.evaluate_expression(expression)).await.map(drop) }).await
+    }
+
+    /// The agent's view of the page: its visible interactable and text elements (at most `limit`).
+    pub async fn observe(&self, limit: usize) -> Result<Value, BrowserError> {
+        let expression = format!("({OBSERVE})({limit})");
+        let params = EvaluateParams::builder()
+            .expression(expression)
+            .return_by_value(true)
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let result = self.guard(self.page.evaluate_expression(params)).await?;
+        Ok(result.value().cloned().unwrap_or(Value::Null))
     }
 
     /// Sets a field's value at once, firing `input` and `change`.
@@ -231,15 +269,15 @@ impl RunPage {
         if let Some(selector) = selector {
             self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
         }
-        let element = match self.guard(self.page.find_element(":focus")).await {
-            Ok(element) => element,
-            Err(_) => self.guard(self.page.find_element("body")).await?,
+        // Key events go to whatever has focus; the element is only chromiumoxide's way in.
+        let element = self.guard(self.page.find_element("html")).await?;
+        let press = async {
+            self.guard(element.press_key(key)).await.map(drop).map_err(|error| match error {
+                BrowserError::Cdp(reason) => BrowserError::Refused { target: format!("key {key}"), reason },
+                other => other,
+            })
         };
-        self.guard(element.press_key(key)).await.map_err(|error| match error {
-            BrowserError::Cdp(reason) => BrowserError::Refused { target: format!("key {key}"), reason },
-            other => other,
-        })?;
-        Ok(())
+        self.settling(press).await
     }
 
     /// Scrolls the page, or the element, by (x, y) pixels.

@@ -6,12 +6,16 @@
 
 mod code;
 mod extract;
+mod perform;
+pub mod python;
 mod recorder;
 pub mod script;
 
 pub use code::run_script;
+pub use extract::conform;
+pub use perform::{action_error, run_step, system_error};
 pub use recorder::{Activity, RunRecorder};
-pub use script::{Action, Field};
+pub use script::{Action, Field, ScriptStep};
 
 use serde_json::Value;
 
@@ -24,4 +28,6 @@ pub enum Outcome {
     Completed { output: Option<Value> },
     /// Something went wrong.
     Failed(RunError),
+    /// The goal cannot be met (the agent said so, or reported a user-defined error code).
+    Terminated(RunError),
 }

@@ -8,7 +8,38 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// One step of a script.
+/// One step of a script: an action and, optionally, why it is taken (the agent writes its
+/// intent here, so a replayed script still says what each action was for).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptStep {
+    #[serde(flatten)]
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+}
+
+/// `intent` is taken out first, so the action itself can still refuse unknown fields.
+impl<'de> Deserialize<'de> for ScriptStep {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ScriptStep, D::Error> {
+        use serde::de::Error;
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let intent = match fields.remove("intent") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(text)) => Some(text),
+            Some(_) => return Err(D::Error::custom("intent must be a text")),
+        };
+        let action = Action::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(ScriptStep { action, intent })
+    }
+}
+
+impl From<Action> for ScriptStep {
+    fn from(action: Action) -> ScriptStep {
+        ScriptStep { action, intent: None }
+    }
+}
+
+/// A browser action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
@@ -16,6 +47,10 @@ pub enum Action {
     Goto { url: String },
     /// Click the element's centre with the mouse.
     Click { selector: String },
+    /// Move the mouse over the element.
+    Hover { selector: String },
+    /// Go back one page in the history.
+    Back,
     /// Set a field's value at once.
     Fill { selector: String, value: String },
     /// Type text into a field as keyboard input.
@@ -76,12 +111,14 @@ fn ticked() -> bool {
     true
 }
 
-/// Where a field's value comes from: a CSS selector, or the detailed form.
+/// Where a field's value comes from: a CSS selector, a list of them, or the detailed form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Field {
     /// The text (or form value) of the first element the selector matches.
     Selector(String),
+    /// An array: the text of each selector's element, in order.
+    Each(Vec<String>),
     Detailed(FieldSpec),
 }
 
@@ -106,7 +143,7 @@ impl Field {
         match self {
             Field::Selector(selector) => Some(selector),
             Field::Detailed(spec) if !spec.all => Some(&spec.selector),
-            Field::Detailed(_) => None,
+            Field::Detailed(_) | Field::Each(_) => None,
         }
     }
 }
@@ -125,14 +162,14 @@ pub struct ScriptError {
 }
 
 /// Checks what serde cannot: URLs, option choices, bounds.
-pub fn validate(actions: &[Action]) -> Result<(), ScriptError> {
-    if actions.len() > MAX_ACTIONS {
+pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
+    if steps.len() > MAX_ACTIONS {
         return Err(ScriptError {
             index: MAX_ACTIONS + 1,
             message: format!("a script has at most {MAX_ACTIONS} actions"),
         });
     }
-    for (position, action) in actions.iter().enumerate() {
+    for (position, ScriptStep { action, .. }) in steps.iter().enumerate() {
         let fail = |message: String| Err(ScriptError { index: position + 1, message });
         match action {
             Action::Goto { url } => {
@@ -162,6 +199,8 @@ impl fmt::Display for Action {
         match self {
             Action::Goto { url } => write!(f, "go to {url}"),
             Action::Click { selector } => write!(f, "click {selector}"),
+            Action::Hover { selector } => write!(f, "hover {selector}"),
+            Action::Back => write!(f, "go back"),
             Action::Fill { selector, .. } => write!(f, "fill {selector}"),
             Action::Type { selector, .. } => write!(f, "type into {selector}"),
             Action::SelectOption { selector, value, label } => {
@@ -188,25 +227,27 @@ mod tests {
 
     #[test]
     fn a_documented_script_parses() {
-        let script: Vec<Action> = serde_json::from_value(serde_json::json!([
+        let script: Vec<ScriptStep> = serde_json::from_value(serde_json::json!([
             {"action": "goto", "url": "http://127.0.0.1/form"},
             {"action": "fill", "selector": "#name", "value": "Ada"},
             {"action": "select_option", "selector": "#country", "label": "France"},
             {"action": "check", "selector": "#terms"},
-            {"action": "press_key", "key": "Enter"},
+            {"action": "press_key", "key": "Enter", "intent": "submit the form"},
             {"action": "extract", "fields": {"title": "h1", "links": {"selector": "a", "attribute": "href", "all": true}}}
         ]))
         .unwrap();
         assert_eq!(script.len(), 6);
-        assert!(matches!(script[3], Action::Check { checked: true, .. }));
+        assert!(matches!(script[3].action, Action::Check { checked: true, .. }));
+        assert_eq!(script[4].intent.as_deref(), Some("submit the form"));
         validate(&script).unwrap();
     }
 
     #[test]
     fn unknown_actions_and_fields_are_refused_with_their_name() {
-        let unknown = serde_json::from_value::<Vec<Action>>(serde_json::json!([{"action": "clik", "selector": "a"}]));
+        let unknown =
+            serde_json::from_value::<Vec<ScriptStep>>(serde_json::json!([{"action": "clik", "selector": "a"}]));
         assert!(unknown.unwrap_err().to_string().contains("clik"));
-        let extra = serde_json::from_value::<Vec<Action>>(
+        let extra = serde_json::from_value::<Vec<ScriptStep>>(
             serde_json::json!([{"action": "click", "selector": "a", "force": true}]),
         );
         assert!(extra.unwrap_err().to_string().contains("force"));
@@ -214,11 +255,15 @@ mod tests {
 
     #[test]
     fn validation_names_the_failing_action() {
-        let script = vec![Action::Click { selector: "a".into() }, Action::Goto { url: "file:///etc/passwd".into() }];
+        let script: Vec<ScriptStep> = vec![
+            Action::Click { selector: "a".into() }.into(),
+            Action::Goto { url: "file:///etc/passwd".into() }.into(),
+        ];
         let error = validate(&script).unwrap_err();
         assert_eq!(error.index, 2);
-        let both =
-            vec![Action::SelectOption { selector: "s".into(), value: Some("a".into()), label: Some("b".into()) }];
+        let both: Vec<ScriptStep> = vec![
+            Action::SelectOption { selector: "s".into(), value: Some("a".into()), label: Some("b".into()) }.into(),
+        ];
         assert!(validate(&both).is_err());
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Engine;
-use crate::engine::{Action, script};
+use crate::engine::{ScriptStep, script};
 
 /// The body as the SDK sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,7 +38,7 @@ pub struct TaskRequest {
     pub browser_address: Option<String>,
     pub run_with: Option<String>,
     /// Extension: the actions the `code` engine replays.
-    pub script: Option<Vec<Action>>,
+    pub script: Option<Vec<ScriptStep>>,
     /// Extension: this run's time budget, instead of `runs.time_budget_seconds`.
     pub time_budget_seconds: Option<u64>,
 }
@@ -50,12 +50,18 @@ pub struct TaskSpec {
     pub prompt: Option<String>,
     pub url: Option<String>,
     pub title: Option<String>,
-    pub script: Vec<Action>,
+    pub script: Vec<ScriptStep>,
     pub data_extraction_schema: Option<Value>,
     pub time_budget: Option<Duration>,
     pub extra_http_headers: BTreeMap<String, String>,
     pub browser_address: Option<String>,
     pub webhook_url: Option<String>,
+    /// The agent's step limit for this run (else `agent.max_steps`).
+    pub max_steps: Option<u32>,
+    /// The model for this run (else `llm.model`).
+    pub model: Option<String>,
+    /// Error codes the agent may report, with their meaning.
+    pub error_code_mapping: BTreeMap<String, String>,
 }
 
 /// A field of the request that is not acceptable, and why.
@@ -85,8 +91,9 @@ pub fn web_url(text: &str) -> Result<(), String> {
 }
 
 impl TaskRequest {
-    /// Checks every field and resolves the engine.
-    pub fn into_spec(self) -> Result<TaskSpec, InvalidRequest> {
+    /// Checks every field and resolves the engine; `agent_available` says whether a model
+    /// provider is configured.
+    pub fn into_spec(self, agent_available: bool) -> Result<TaskSpec, InvalidRequest> {
         for (field, text) in [("prompt", &self.prompt), ("title", &self.title), ("url", &self.url)] {
             if text.as_ref().is_some_and(|t| t.len() > MAX_TEXT) {
                 return invalid(field, format!("longer than {MAX_TEXT} bytes"));
@@ -138,17 +145,25 @@ impl TaskRequest {
             Engine::Code if script.is_empty() && self.url.is_none() => {
                 return invalid("script", "a code run needs a `script` (or at least a `url`)");
             }
-            Engine::Agent => {
-                if self.prompt.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                    return invalid("prompt", "the agent needs a prompt");
-                }
+            Engine::Agent if self.prompt.as_deref().is_none_or(|p| p.trim().is_empty()) => {
+                return invalid("prompt", "the agent needs a prompt");
+            }
+            Engine::Agent if !agent_available => {
                 return invalid(
                     "engine",
-                    "the agent engine needs an LLM provider, and none is configured; send a `script` to run with the code engine",
+                    "the agent engine needs an LLM provider, and none is configured (llm.provider); send a `script` to run with the code engine",
                 );
             }
-            Engine::Code => {}
+            Engine::Agent | Engine::Code => {}
         }
+        let model = match &self.model {
+            None => None,
+            Some(fields) => match fields.get("model_name").or_else(|| fields.get("model")) {
+                Some(Value::String(name)) if !name.trim().is_empty() => Some(name.clone()),
+                None | Some(Value::Null) => None,
+                Some(_) => return invalid("model", "expected {\"model_name\": \"<model>\"}"),
+            },
+        };
         let extra_http_headers = self
             .extra_http_headers
             .unwrap_or_default()
@@ -166,6 +181,14 @@ impl TaskRequest {
             extra_http_headers,
             browser_address: self.browser_address,
             webhook_url: self.webhook_url,
+            max_steps: self.max_steps.map(|steps| steps as u32),
+            model,
+            error_code_mapping: self
+                .error_code_mapping
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(code, meaning)| (code, meaning.unwrap_or_default()))
+                .collect(),
         })
     }
 }
@@ -205,7 +228,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(body: Value) -> Result<TaskSpec, InvalidRequest> {
-        serde_json::from_value::<TaskRequest>(body).unwrap().into_spec()
+        serde_json::from_value::<TaskRequest>(body).unwrap().into_spec(false)
     }
 
     #[test]

@@ -20,6 +20,7 @@ use tokio_util::task::TaskTracker;
 
 pub use cancel::CancelError;
 
+use crate::agent::Agent;
 use crate::artifacts::ArtifactFiles;
 use crate::browser::BrowserPool;
 use crate::config::RunsConfig;
@@ -32,6 +33,8 @@ struct Shared {
     pool: BrowserPool,
     artifacts: ArtifactFiles,
     limits: RunsConfig,
+    /// The agent engine, when a model provider is configured.
+    agent: Option<Agent>,
     queue: Mutex<VecDeque<RunId>>,
     queued: Notify,
     /// Cancel tokens of the runs that workers hold.
@@ -46,13 +49,20 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(store: Store, pool: BrowserPool, artifacts: ArtifactFiles, limits: RunsConfig) -> Scheduler {
+    pub fn new(
+        store: Store,
+        pool: BrowserPool,
+        artifacts: ArtifactFiles,
+        limits: RunsConfig,
+        agent: Option<Agent>,
+    ) -> Scheduler {
         Scheduler {
             shared: Arc::new(Shared {
                 store,
                 pool,
                 artifacts,
                 limits,
+                agent,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
@@ -74,6 +84,11 @@ impl Scheduler {
     }
 
     /// Puts a queued run at the back of the queue.
+    /// Whether runs may use the agent engine (a model provider is configured).
+    pub fn agent_available(&self) -> bool {
+        self.shared.agent.is_some()
+    }
+
     pub fn enqueue(&self, run_id: RunId) {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(run_id);
         self.shared.queued.notify_one();

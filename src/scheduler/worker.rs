@@ -13,7 +13,7 @@ use super::Scheduler;
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::RunId;
-use crate::runs::{ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
+use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
 use crate::store::{StatusChange, Transition};
 
 /// Why the engine stopped, seen from the worker.
@@ -52,7 +52,9 @@ impl Scheduler {
     }
 
     async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken) -> Ending {
-        let spec = match serde_json::from_value::<TaskRequest>(run.request.clone()).map(TaskRequest::into_spec) {
+        let agent_available = self.shared.agent.is_some();
+        let parsed = serde_json::from_value::<TaskRequest>(run.request.clone()).map(|r| r.into_spec(agent_available));
+        let spec = match parsed {
             Ok(Ok(spec)) => spec,
             Ok(Err(invalid)) => return failed("invalid_request", invalid.to_string()),
             Err(error) => return failed("invalid_request", format!("the stored request is unreadable: {error}")),
@@ -83,7 +85,7 @@ impl Scheduler {
             activity.clone(),
         );
         let ending = tokio::select! {
-            outcome = execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+            outcome = self.execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
             _ = browser.gone() => browser_failure(&BrowserError::Crashed),
             _ = token.cancelled() => Ending::Canceled,
             _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
@@ -106,6 +108,17 @@ impl Scheduler {
         ending
     }
 
+    /// Hands the run to its engine.
+    async fn execute(&self, recorder: &RunRecorder, browser: &RunBrowser, spec: &TaskSpec) -> Outcome {
+        match (spec.engine, &self.shared.agent) {
+            (Engine::Code, _) => engine::run_script(recorder, &browser.page, spec).await,
+            (Engine::Agent, Some(agent)) => agent.run(recorder, &browser.page, spec).await,
+            (Engine::Agent, None) => {
+                Outcome::Failed(RunError::new("system", "no_llm_provider", "no LLM provider is configured"))
+            }
+        }
+    }
+
     async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), crate::store::StoreError> {
         let store = &self.shared.store;
         let change = match ending {
@@ -113,6 +126,7 @@ impl Scheduler {
                 StatusChange { output, ..StatusChange::to(RunStatus::Completed) }
             }
             Ending::Engine(Outcome::Failed(error)) => StatusChange::with_error(RunStatus::Failed, error),
+            Ending::Engine(Outcome::Terminated(error)) => StatusChange::with_error(RunStatus::Terminated, error),
             Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
             Ending::Canceled => StatusChange::to(RunStatus::Canceled),
             // Left to the shutdown's settling, which applies the recovery rule.
@@ -130,10 +144,6 @@ impl Scheduler {
         }
         Ok(())
     }
-}
-
-async fn execute(recorder: &RunRecorder, browser: &RunBrowser, spec: &TaskSpec) -> Outcome {
-    engine::run_script(recorder, &browser.page, spec).await
 }
 
 fn failed(code: &str, message: String) -> Ending {

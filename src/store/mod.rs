@@ -14,6 +14,7 @@ mod migrate;
 mod rows;
 mod runs;
 mod timeline;
+mod traces;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 pub use api_keys::ApiKeyRecord;
 pub use events::Event;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
+pub use traces::{NewTrace, Trace};
 
 /// What went wrong in the store. `NotFound` is the caller's problem; the rest are the appliance's.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,6 @@
 //! Integration tests: the real appliance, real SQLite, real Chromium, local fixture pages.
 
+mod agent;
 mod api_contract;
 mod browser_failures;
 mod browser_isolation;
@@ -7,4 +8,5 @@ mod cancel;
 mod code_runs;
 mod helpers;
 mod restart;
+mod scripted_llm;
 mod timeouts;

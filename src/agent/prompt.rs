@@ -1,0 +1,61 @@
+//! Building the model's messages from the templates in `prompts/`.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::observe::Observation;
+use crate::runs::TaskSpec;
+
+pub const SYSTEM: &str = include_str!("prompts/system.md");
+const STEP: &str = include_str!("prompts/step.md");
+const REPAIR: &str = include_str!("prompts/repair.md");
+
+/// Fills `{{name}}` slots of a template.
+fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+    slots.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value))
+}
+
+/// The user message of one step.
+pub fn step_message(
+    spec: &TaskSpec,
+    observation: &Observation,
+    history: &[String],
+    step: u32,
+    max_steps: u32,
+) -> String {
+    let schema = match &spec.data_extraction_schema {
+        Some(Value::String(description)) => format!("Wanted output: {description}\n\n"),
+        Some(schema) => format!("Output schema (JSON Schema) to extract:\n{schema}\n\n"),
+        None => String::new(),
+    };
+    let error_codes = if spec.error_code_mapping.is_empty() {
+        String::new()
+    } else {
+        let mut text = "Error codes you may report when they apply:\n".to_owned();
+        for (code, meaning) in &spec.error_code_mapping {
+            let _ = writeln!(text, "- {code}: {meaning}");
+        }
+        text + "\n"
+    };
+    let history = if history.is_empty() { "(nothing yet)".to_owned() } else { history.join("\n") };
+    fill(
+        STEP,
+        &[
+            ("goal", spec.prompt.as_deref().unwrap_or_default()),
+            ("schema", &schema),
+            ("error_codes", &error_codes),
+            ("step", &step.to_string()),
+            ("max_steps", &max_steps.to_string()),
+            ("history", &history),
+            ("title", &observation.title),
+            ("url", &observation.url),
+            ("elements", &observation.render()),
+        ],
+    )
+}
+
+/// The message asking for a readable answer after one that was not.
+pub fn repair_message(error: &str) -> String {
+    fill(REPAIR, &[("error", error)])
+}

@@ -1,0 +1,119 @@
+//! The action layer both engines share: one script step becomes a numbered timeline item, the
+//! browser operation, and the screenshot after it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Action, RunRecorder, ScriptStep};
+use crate::artifacts::ArtifactType;
+use crate::browser::{BrowserError, OptionChoice, RunPage};
+use crate::ids::{ArtifactId, StepRunId};
+use crate::runs::{ItemOutcome, ItemStatus, RunError, TimelineKind};
+
+/// The run error for a failure to record the run.
+pub fn system_error(error: impl std::fmt::Display) -> RunError {
+    RunError::new("system", "store_error", format!("the run could not be recorded: {error}"))
+}
+
+/// Runs one step with its timeline item and screenshot. The outer error is a recording failure;
+/// the inner result is the action's own.
+pub async fn run_step(
+    recorder: &RunRecorder,
+    page: &RunPage,
+    step_run: &StepRunId,
+    step: &ScriptStep,
+) -> Result<Result<Option<Value>, BrowserError>, RunError> {
+    let detail = json!({ "action": step.action, "intent": step.intent });
+    let item = recorder
+        .start_item(step_run, TimelineKind::Action, step.action.to_string(), detail.clone())
+        .await
+        .map_err(system_error)?;
+    let result = perform(page, &step.action).await;
+    let screenshot = keep_screenshot(recorder, page, step_run, &step.action).await;
+    let (status, detail) = match &result {
+        Ok(Some(value)) => {
+            (ItemStatus::Completed, json!({ "action": step.action, "intent": step.intent, "result": value }))
+        }
+        Ok(None) => (ItemStatus::Completed, detail),
+        Err(error) => {
+            (ItemStatus::Failed, json!({ "action": step.action, "intent": step.intent, "error": error.to_string() }))
+        }
+    };
+    recorder
+        .finish_item(item, ItemOutcome { status, detail, screenshot_artifact_id: screenshot })
+        .await
+        .map_err(system_error)?;
+    Ok(result)
+}
+
+/// Takes the action's screenshot; a page that cannot be pictured (the browser died) has none.
+async fn keep_screenshot(
+    recorder: &RunRecorder,
+    page: &RunPage,
+    step_run: &StepRunId,
+    action: &Action,
+) -> Option<ArtifactId> {
+    let (kind, full_page) = match action {
+        Action::Screenshot { full_page } => (ArtifactType::Screenshot, *full_page),
+        _ => (ArtifactType::ScreenshotAction, false),
+    };
+    let bytes = page.screenshot(full_page).await.ok()?;
+    match recorder.save_artifact(step_run, kind, "jpg", bytes).await {
+        Ok(artifact) => Some(artifact.id),
+        Err(error) => {
+            tracing::warn!(%error, "a screenshot could not be kept");
+            None
+        }
+    }
+}
+
+/// Does one action; returns what it read or chose, for the timeline (`extract`: the fields).
+async fn perform(page: &RunPage, action: &Action) -> Result<Option<Value>, BrowserError> {
+    let wait_limit = |timeout_ms: &Option<u64>| timeout_ms.map(Duration::from_millis).unwrap_or(page.action_timeout());
+    match action {
+        Action::Goto { url } => page.goto(url).await?,
+        Action::Click { selector } => page.click(selector).await?,
+        Action::Hover { selector } => page.hover(selector).await?,
+        Action::Back => page.back().await?,
+        Action::Fill { selector, value } => page.fill(selector, value).await?,
+        Action::Type { selector, text } => page.type_text(selector, text).await?,
+        Action::SelectOption { selector, value, label } => {
+            let choice = match (value, label) {
+                (Some(value), _) => OptionChoice::Value(value.clone()),
+                (None, label) => OptionChoice::Label(label.clone().unwrap_or_default()),
+            };
+            let chosen = page.select_option(selector, &choice).await?;
+            return Ok(Some(json!({ "selected": chosen })));
+        }
+        Action::Check { selector, checked } => page.set_checked(selector, *checked).await?,
+        Action::PressKey { key, selector } => page.press_key(key, selector.as_deref()).await?,
+        Action::Scroll { selector, x, y } => page.scroll(selector.as_deref(), *x, *y).await?,
+        Action::WaitForSelector { selector, timeout_ms } => {
+            page.wait_for_selector(selector, wait_limit(timeout_ms)).await?
+        }
+        Action::WaitForText { text, timeout_ms } => page.wait_for_text(text, wait_limit(timeout_ms)).await?,
+        Action::Wait { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+        Action::Extract { fields } => {
+            let required: Vec<String> =
+                fields.values().filter_map(|field| field.required_selector().map(str::to_owned)).collect();
+            let spec = serde_json::to_value(fields).unwrap_or_default();
+            return Ok(Some(page.extract(&spec, &required).await?));
+        }
+        Action::Screenshot { .. } => {}
+    }
+    Ok(None)
+}
+
+/// The run's error for a failed action: its number, what it was and why it failed.
+pub fn action_error(number: usize, action: &str, error: &BrowserError) -> RunError {
+    let code = match error {
+        BrowserError::Crashed => "browser_crashed",
+        BrowserError::NotFound { .. } => "element_not_found",
+        BrowserError::Refused { .. } => "action_refused",
+        BrowserError::Navigation { .. } => "navigation_failed",
+        BrowserError::Launch(_) | BrowserError::Cdp(_) => "browser_error",
+    };
+    let kind = if matches!(error, BrowserError::Crashed) { "browser" } else { "action" };
+    RunError::new(kind, code, format!("action {number} ({action}) failed: {error}"))
+}

@@ -1,0 +1,305 @@
+//! The agent engine against a scripted model provider and real pages in real Chromium.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use skyvern::config::ModelPrice;
+
+use crate::helpers::TestApp;
+use crate::scripted_llm::{CACHED_TOKENS, INPUT_TOKENS, OUTPUT_TOKENS, Reply, ScriptedLlm, element};
+
+async fn agent_app(llm: &ScriptedLlm, provider: &'static str) -> TestApp {
+    agent_app_with(llm, provider, |_| {}).await
+}
+
+async fn agent_app_with(
+    llm: &ScriptedLlm,
+    provider: &'static str,
+    customize: impl FnOnce(&mut skyvern::Config),
+) -> TestApp {
+    let base = llm.base_url.clone();
+    TestApp::spawn_with(move |config| {
+        config.llm.provider = provider.into();
+        config.llm.base_url = if provider == "openai" { format!("{base}/v1") } else { base };
+        config.llm.model = "test-model".into();
+        config.llm.vision = false;
+        config.llm.timeout_seconds = 5;
+        config.llm.max_retries = 2;
+        config.llm.retry_base_ms = 20;
+        config.prices.insert("test-model".into(), ModelPrice { input: 1.0, cached_input: 0.5, output: 2.0 });
+        customize(config);
+    })
+    .await
+}
+
+fn booking_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["flight", "name", "seats", "insured", "total"],
+        "properties": {
+            "flight": {"type": "string"},
+            "name": {"type": "string"},
+            "seats": {"type": "integer"},
+            "insured": {"type": "boolean"},
+            "total": {"type": "number"}
+        }
+    })
+}
+
+/// The model's side of the three-page booking: search, pick the cheapest result, fill the form.
+fn script_the_booking(llm: &ScriptedLlm) {
+    llm.decide(|page| {
+        json!([
+            {"action": "fill", "element": element(page, "Where to?"), "text": "Paris", "intent": "enter the destination"},
+            {"action": "click", "element": element(page, "\"Search\""), "intent": "search flights"}
+        ])
+    })
+    .decide(|page| json!([{"action": "click", "element": element(page, "$99"), "intent": "pick the cheapest flight"}]))
+    .decide(|page| {
+        json!([
+            {"action": "fill", "element": element(page, "Traveller name"), "text": "Ada Lovelace"},
+            {"action": "select_option", "element": element(page, "select"), "option": "2"},
+            {"action": "check", "element": element(page, "type=checkbox"), "checked": true},
+            {"action": "click", "element": element(page, "\"Book\"")}
+        ])
+    })
+    .decide(|page| {
+        json!([
+            {"action": "extract", "fields": {
+                "flight": element(page, "AF 1234"),
+                "name": element(page, "Ada Lovelace"),
+                "seats": element(page, "span \"2\""),
+                "insured": element(page, "\"yes\""),
+                "total": element(page, "$198")
+            }},
+            {"action": "complete", "intent": "the booking is confirmed"}
+        ])
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_page_task_completes_with_a_schema_valid_extraction_and_a_full_trace() {
+    let llm = ScriptedLlm::start();
+    script_the_booking(&llm);
+    let app = agent_app(&llm, "openai").await;
+    let run = app
+        .create_run(json!({
+            "prompt": "Book the cheapest flight to Paris for Ada Lovelace, 2 seats, with insurance",
+            "url": app.fixtures.url("search.html"),
+            "engine": "skyvern-2.0",
+            "data_extraction_schema": booking_schema(),
+        }))
+        .await;
+    assert_eq!(run["engine"], "agent");
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let run = app.wait_until_final(&run_id).await;
+
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(
+        run["output"],
+        json!({"flight": "AF 1234", "name": "Ada Lovelace", "seats": 2, "insured": true, "total": 198.0})
+    );
+    let received = llm.received();
+    assert_eq!(received.len(), 4, "one model call per step");
+    let first_prompt = received[0]["messages"][1]["content"][0]["text"].as_str().unwrap();
+    assert!(first_prompt.contains("Book the cheapest flight to Paris"), "{first_prompt}");
+    assert!(first_prompt.contains("Where to?"));
+    assert!(received[0]["messages"][0]["content"].as_str().unwrap().contains("web agent"), "the system prompt");
+
+    assert_eq!(run["usage"]["input_tokens"], 4 * INPUT_TOKENS);
+    assert_eq!(run["usage"]["cached_tokens"], 4 * CACHED_TOKENS);
+    assert_eq!(run["usage"]["output_tokens"], 4 * OUTPUT_TOKENS);
+    let per_call =
+        ((INPUT_TOKENS - CACHED_TOKENS) as f64 * 1.0 + CACHED_TOKENS as f64 * 0.5 + OUTPUT_TOKENS as f64 * 2.0) / 1e6;
+    assert!((run["usage"]["cost_usd"].as_f64().unwrap() - 4.0 * per_call).abs() < 1e-12, "{}", run["usage"]);
+
+    let timeline = app.timeline(&run_id).await;
+    let thoughts: Vec<&Value> = timeline.iter().filter(|i| i["kind"] == "thought").collect();
+    assert_eq!(thoughts.len(), 4);
+    assert!(thoughts.iter().all(|t| t["label"] == "Decision" && t["detail"]["tag"] == "Decision"));
+    let actions: Vec<i64> =
+        timeline.iter().filter(|i| i["kind"] == "action").map(|i| i["action_number"].as_i64().unwrap()).collect();
+    assert_eq!(actions, (1..=9).collect::<Vec<_>>(), "the start page, then 8 actions, numbered");
+
+    let traces: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/traces")).await;
+    assert_eq!(traces.len(), 4);
+    assert_eq!(traces[0]["model"], "test-model");
+    assert!(traces[0]["response_text"].as_str().unwrap().contains("scripted reasoning"));
+    assert_eq!(traces[0]["parsed"]["actions"][0]["action"], "fill");
+    assert!(traces[0]["request"]["system"].as_str().unwrap().contains("web agent"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replay_script_of_an_agent_run_reproduces_it_with_no_model_and_renders_as_python() {
+    let llm = ScriptedLlm::start();
+    script_the_booking(&llm);
+    let app = agent_app(&llm, "openai").await;
+    let start = app.fixtures.url("search.html");
+    let body = json!({"prompt": "Book", "url": start, "data_extraction_schema": booking_schema()});
+    let run = app.create_run(body).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let agent_run = app.wait_until_final(&run_id).await;
+    assert_eq!(agent_run["status"], "completed", "{agent_run}");
+
+    let scripts: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/artifacts?artifact_type=script_file")).await;
+    assert_eq!(scripts.len(), 1);
+    let script: Value =
+        app.get_json(&format!("/v1/artifacts/{}/content", scripts[0]["artifact_id"].as_str().unwrap())).await;
+    assert!(script.as_array().unwrap().iter().any(|s| s["intent"] == "pick the cheapest flight"), "{script}");
+
+    let calls_before = llm.received().len();
+    let replay = app
+        .create_run(
+            json!({"prompt": "Book", "url": start, "data_extraction_schema": booking_schema(), "script": script}),
+        )
+        .await;
+    assert_eq!(replay["engine"], "code");
+    let replay = app.wait_until_final(replay["run_id"].as_str().unwrap()).await;
+    assert_eq!(replay["status"], "completed", "{replay}");
+    assert_eq!(replay["output"], agent_run["output"]);
+    assert_eq!(llm.received().len(), calls_before, "the replay asked no model");
+
+    let python = app.get(&format!("/v1/runs/{run_id}/code")).send().await.unwrap().text().await.unwrap();
+    assert!(python.contains("sync_playwright") && python.contains("select_option(label=\"2\")"), "{python}");
+    let file = app.data_dir.path().join("replay.py");
+    std::fs::write(&file, &python).unwrap();
+    let compiled = std::process::Command::new("python3").args(["-m", "py_compile"]).arg(&file).output().unwrap();
+    assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elements_inside_an_iframe_and_a_shadow_root_are_operated() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        json!([
+            {"action": "fill", "element": element(page, "Your email"), "text": "ada@example.org"},
+            {"action": "click", "element": element(page, "Subscribe")},
+            {"action": "click", "element": element(page, "Claim the offer")}
+        ])
+    })
+    .decide(|page| json!([{"action": "extract", "fields": {"status": element(page, "claimed by")}}, {"action": "complete"}]));
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Subscribe and claim", "url": app.fixtures.url("frames.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"status": "claimed by ada@example.org"}));
+    let first_prompt = llm.received()[0]["messages"][1]["content"][0]["text"].as_str().unwrap().to_owned();
+    assert!(first_prompt.contains("frame=1"), "iframe elements are marked: {first_prompt}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_anthropic_provider_drives_a_run() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| json!([{"action": "extract", "fields": {"title": element(page, "A small page")}}, {"action": "complete"}]));
+    let app = agent_app(&llm, "anthropic").await;
+    let run = app.create_run(json!({"prompt": "Read the title", "url": app.fixtures.url("small.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"title": "A small page"}));
+    let request = &llm.received()[0];
+    assert!(request["system"].as_str().unwrap().contains("web agent"), "Anthropic's top-level system prompt");
+    assert_eq!(run["usage"]["input_tokens"], INPUT_TOKENS);
+    assert_eq!(run["usage"]["cached_tokens"], CACHED_TOKENS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_answer_is_repaired_once_and_a_second_one_fails_cleanly() {
+    let llm = ScriptedLlm::start();
+    llm.then(|_| Reply::Answer("I think I should click the button.".into())).then(|_| {
+        Reply::Answer("```json\n{\"reasoning\": \"ok\", \"actions\": [{\"action\": \"complete\"},],}\n```".into())
+    });
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let repair = llm.received()[1].clone();
+    let last =
+        repair["messages"].as_array().unwrap().last().unwrap()["content"][0]["text"].as_str().unwrap().to_owned();
+    assert!(last.contains("could not be read"), "{last}");
+
+    llm.then(|_| Reply::Answer("nope".into())).then(|_| Reply::Answer("still nope".into()));
+    let run = app.create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html")})).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["errors"][0]["code"], "unreadable_answer");
+    let traces: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/traces")).await;
+    assert_eq!(
+        traces.iter().filter_map(|t| t["response_text"].as_str()).collect::<Vec<_>>(),
+        vec!["nope", "still nope"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_is_retried_after_the_providers_wait() {
+    let llm = ScriptedLlm::start();
+    llm.then(|_| Reply::Status(429, Some("1"))).decide(|_| json!([{"action": "complete"}]));
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html")})).await;
+    let started = Instant::now();
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(llm.received().len(), 2);
+    assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After was honoured");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_never_answers_fails_the_run_within_its_budget() {
+    let llm = ScriptedLlm::start();
+    llm.then(|_| Reply::Hang).then(|_| Reply::Hang);
+    let app = agent_app_with(&llm, "openai", |config| {
+        config.llm.timeout_seconds = 1;
+        config.llm.max_retries = 1;
+    })
+    .await;
+    let run = app
+        .create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html"), "time_budget_seconds": 30}))
+        .await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["errors"][0]["code"], "llm_unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_model_fails_the_run_saying_so() {
+    let llm = ScriptedLlm::start();
+    llm.then(|_| Reply::Status(404, None));
+    let app = agent_app(&llm, "openai").await;
+    let run = app
+        .create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html"), "model": {"model_name": "no-such-model"}}))
+        .await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["errors"][0]["code"], "llm_unknown_model");
+    assert!(run["failure_reason"].as_str().unwrap().contains("no-such-model"));
+    assert_eq!(llm.received()[0]["model"], "no-such-model", "the run's model wins over the configured one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminate_and_max_steps_and_error_codes_end_runs_as_specified() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|_| json!([{"action": "terminate", "reason": "the site has no flights to Mars"}]));
+    let app = agent_app(&llm, "openai").await;
+    let url = app.fixtures.url("small.html");
+    let run = app.create_run(json!({"prompt": "Fly to Mars", "url": url})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "terminated");
+    assert_eq!(run["failure_reason"], "the site has no flights to Mars");
+
+    llm.decide(|_| json!([{"action": "scroll", "direction": "down"}]))
+        .decide(|_| json!([{"action": "wait", "seconds": 0}]));
+    let run = app.create_run(json!({"prompt": "Loop", "url": url, "max_steps": 2})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["failure_reason"], "reached the maximum steps (2)");
+
+    llm.decide(|_| json!([{"action": "report_error", "code": "SOLD_OUT"}]));
+    let body = json!({"prompt": "Buy", "url": url, "error_code_mapping": {"SOLD_OUT": "the item is sold out"}});
+    let run = app.create_run(body).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "terminated");
+    assert_eq!(
+        run["errors"][0],
+        json!({"type": "user_defined", "code": "SOLD_OUT", "message": "the item is sold out"})
+    );
+}
