@@ -18,6 +18,7 @@ pub enum Move {
     Complete,
     Terminate(String),
     ReportError(String),
+    AskUser(String),
 }
 
 /// Translates one action; an unknown element id is the model's mistake, reported back to it.
@@ -74,5 +75,6 @@ pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> R
         AgentAction::Complete { .. } => Ok(Move::Complete),
         AgentAction::Terminate { reason, .. } => Ok(Move::Terminate(reason.clone())),
         AgentAction::ReportError { code, .. } => Ok(Move::ReportError(code.clone())),
+        AgentAction::AskUser { question, .. } => Ok(Move::AskUser(question.clone())),
     }
 }

@@ -93,6 +93,10 @@ pub enum AgentAction {
         code: String,
         intent: Option<String>,
     },
+    AskUser {
+        question: String,
+        intent: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]

@@ -89,8 +89,9 @@ impl Agent {
         let observed = page.observe(ELEMENT_LIMIT).await.map_err(|e| browser_error(&e))?;
         let observation =
             Observation::parse(observed).map_err(|message| RunError::new("agent", "observe_failed", message))?;
-        let mut parts =
-            vec![Part::Text { text: prompt::step_message(spec, &observation, &progress.history, number, max_steps) }];
+        // Page text may show a secret that was typed in (a field's value): the model sees its placeholder.
+        let message = prompt::step_message(spec, &observation, &progress.history, number, max_steps);
+        let mut parts = vec![Part::Text { text: recorder.secrets.redact(&message) }];
         if self.llm.vision()
             && let Ok(jpeg) = page.screenshot(false).await
         {
@@ -214,6 +215,11 @@ impl Agent {
                     let reason =
                         if reason.is_empty() { "the agent judged the goal cannot be met".into() } else { reason };
                     return Ok(Some(Outcome::Terminated(RunError::new("agent", "terminated", reason))));
+                }
+                Ok(Move::AskUser(question)) => {
+                    let answer = recorder.ask_person(step_run, &question).await.map_err(system_error)?;
+                    progress.history.push(format!("{number}. asked a person: {question} → they answered: {answer}"));
+                    return Ok(None);
                 }
                 Ok(Move::ReportError(code)) => {
                     let Some(meaning) = spec.error_code_mapping.get(&code) else {

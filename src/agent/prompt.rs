@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::observe::Observation;
+use crate::engine::placeholder;
 use crate::runs::TaskSpec;
 
 pub const SYSTEM: &str = include_str!("prompts/system.md");
@@ -38,6 +39,12 @@ pub fn step_message(
         }
         text + "\n"
     };
+    let secrets = if spec.secret_names.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = spec.secret_names.iter().map(|name| placeholder(name)).collect();
+        format!("Secrets you may type, as placeholders: {}\n\n", names.join(", "))
+    };
     let history = if history.is_empty() { "(nothing yet)".to_owned() } else { history.join("\n") };
     fill(
         STEP,
@@ -45,6 +52,7 @@ pub fn step_message(
             ("goal", spec.prompt.as_deref().unwrap_or_default()),
             ("schema", &schema),
             ("error_codes", &error_codes),
+            ("secrets", &secrets),
             ("step", &step.to_string()),
             ("max_steps", &max_steps.to_string()),
             ("history", &history),

@@ -21,6 +21,7 @@ pub enum Code {
     PayloadTooLarge,
     NotFound,
     RunAlreadyFinished,
+    NotWaiting,
     Internal,
 }
 
@@ -34,7 +35,7 @@ impl Code {
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::NotFound => StatusCode::NOT_FOUND,
-            Code::RunAlreadyFinished => StatusCode::CONFLICT,
+            Code::RunAlreadyFinished | Code::NotWaiting => StatusCode::CONFLICT,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,6 +50,7 @@ impl Code {
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
             Code::RunAlreadyFinished => "run_already_finished",
+            Code::NotWaiting => "run_not_waiting",
             Code::Internal => "internal_error",
         }
     }

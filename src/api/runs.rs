@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::views::{Include, artifact_response, list_item, run_response, timeline_item};
 use crate::artifacts::ArtifactType;
-use crate::engine::{ScriptStep, python};
+use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
 use crate::store::RunFilter;
@@ -68,8 +68,21 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
     if !body.is_object() {
         return Err(ApiError::invalid("the request body must be a JSON object"));
     }
+    let mut body = body;
     let request: TaskRequest = serde_json::from_value(body.clone()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let secrets = Secrets::new(
+        request
+            .secrets
+            .iter()
+            .flatten()
+            .map(|(name, value)| (name.clone(), value.clone().unwrap_or_default()))
+            .collect(),
+    );
     let spec = request.into_spec(state.scheduler.agent_available())?;
+    // Only the secrets' names are stored; their values stay in memory with the queued run.
+    if let Some(Value::Object(names)) = body.get_mut("secrets") {
+        names.values_mut().for_each(|value| *value = Value::Null);
+    }
     let new_run = NewRun {
         id: RunId::generate(),
         run_type: RunType::TaskV1,
@@ -82,7 +95,7 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         webhook_url: spec.webhook_url,
     };
     let run = state.store.insert_queued_run(new_run).await?;
-    state.scheduler.enqueue(run.id.clone());
+    state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
@@ -205,6 +218,31 @@ async fn run_events(
     Ok(HttpResponse::Ok().json(state.store.run_events(&run_id, after, limit as usize).await?))
 }
 
+#[derive(Deserialize)]
+struct InteractionAnswer {
+    #[serde(alias = "answer", alias = "value")]
+    response: String,
+}
+
+/// A person's answer to a run waiting in `interaction_required`; the run resumes.
+#[post("/runs/{run_id}/interactions")]
+async fn answer_interaction(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<InteractionAnswer>,
+) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    if body.response.len() > 10_000 {
+        return Err(ApiError::invalid("response: at most 10000 bytes"));
+    }
+    state
+        .scheduler
+        .answer(&run_id, body.into_inner().response)
+        .map_err(|not_waiting| ApiError::new(super::error::Code::NotWaiting, not_waiting.to_string()))?;
+    let run = state.store.run(&run_id).await?;
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
+}
+
 /// Every model call of the run: messages sent (screenshots as artifact ids), raw answer, parsed
 /// actions, tokens, cost and latency.
 #[get("/runs/{run_id}/traces")]
@@ -240,5 +278,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(run_timeline)
         .service(run_events)
         .service(run_traces)
+        .service(answer_interaction)
         .service(run_code);
 }

@@ -6,16 +6,20 @@
 
 mod code;
 mod extract;
+mod interactions;
 mod perform;
 pub mod python;
 mod recorder;
 pub mod script;
+mod secrets;
 
 pub use code::run_script;
 pub use extract::conform;
+pub use interactions::{Interactions, NotWaiting};
 pub use perform::{action_error, run_step, system_error};
 pub use recorder::{Activity, RunRecorder};
 pub use script::{Action, Field, ScriptStep};
+pub use secrets::{Secrets, placeholder};
 
 use serde_json::Value;
 

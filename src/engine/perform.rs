@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Action, RunRecorder, ScriptStep};
+use super::{Action, RunRecorder, ScriptStep, Secrets};
 use crate::artifacts::ArtifactType;
 use crate::browser::{BrowserError, OptionChoice, RunPage};
 use crate::ids::{ArtifactId, StepRunId};
@@ -29,7 +29,9 @@ pub async fn run_step(
         .start_item(step_run, TimelineKind::Action, step.action.to_string(), detail.clone())
         .await
         .map_err(system_error)?;
-    let result = perform(page, &step.action).await;
+    let result = perform(page, &step.action, &recorder.secrets).await;
+    // Page text read back (an extraction) may hold a secret that was typed in.
+    let result = result.map(|value| value.map(|value| redacted(value, &recorder.secrets)));
     let screenshot = keep_screenshot(recorder, page, step_run, &step.action).await;
     let (status, detail) = match &result {
         Ok(Some(value)) => {
@@ -69,15 +71,15 @@ async fn keep_screenshot(
 }
 
 /// Does one action; returns what it read or chose, for the timeline (`extract`: the fields).
-async fn perform(page: &RunPage, action: &Action) -> Result<Option<Value>, BrowserError> {
+async fn perform(page: &RunPage, action: &Action, secrets: &Secrets) -> Result<Option<Value>, BrowserError> {
     let wait_limit = |timeout_ms: &Option<u64>| timeout_ms.map(Duration::from_millis).unwrap_or(page.action_timeout());
     match action {
         Action::Goto { url } => page.goto(url).await?,
         Action::Click { selector } => page.click(selector).await?,
         Action::Hover { selector } => page.hover(selector).await?,
         Action::Back => page.back().await?,
-        Action::Fill { selector, value } => page.fill(selector, value).await?,
-        Action::Type { selector, text } => page.type_text(selector, text).await?,
+        Action::Fill { selector, value } => page.fill(selector, &secrets.fill_in(value)).await?,
+        Action::Type { selector, text } => page.type_text(selector, &secrets.fill_in(text)).await?,
         Action::SelectOption { selector, value, label } => {
             let choice = match (value, label) {
                 (Some(value), _) => OptionChoice::Value(value.clone()),
@@ -103,6 +105,14 @@ async fn perform(page: &RunPage, action: &Action) -> Result<Option<Value>, Brows
         Action::Screenshot { .. } => {}
     }
     Ok(None)
+}
+
+/// `value` with every secret replaced by its placeholder.
+fn redacted(value: Value, secrets: &Secrets) -> Value {
+    if secrets.is_empty() {
+        return value;
+    }
+    serde_json::from_str(&secrets.redact(&value.to_string())).unwrap_or(Value::Null)
 }
 
 /// The run's error for a failed action: its number, what it was and why it failed.

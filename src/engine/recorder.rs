@@ -7,10 +7,11 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::{Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
 use crate::ids::{RunId, StepRunId};
-use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, TimelineKind};
-use crate::store::{Store, StoreError};
+use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, RunStatus, TimelineKind};
+use crate::store::{StatusChange, Store, StoreError, Transition};
 
 /// When the run last made progress; the scheduler ends a run idle for too long.
 #[derive(Clone)]
@@ -49,14 +50,43 @@ impl Default for Activity {
 #[derive(Clone)]
 pub struct RunRecorder {
     pub run_id: RunId,
+    /// The run's secret values, typed in by actions and redacted from what is recorded.
+    pub secrets: Secrets,
+    interactions: Interactions,
     store: Store,
     artifacts: ArtifactFiles,
     activity: Activity,
 }
 
 impl RunRecorder {
-    pub fn new(run_id: RunId, store: Store, artifacts: ArtifactFiles, activity: Activity) -> RunRecorder {
-        RunRecorder { run_id, store, artifacts, activity }
+    pub fn new(
+        run_id: RunId,
+        secrets: Secrets,
+        interactions: Interactions,
+        store: Store,
+        artifacts: ArtifactFiles,
+        activity: Activity,
+    ) -> RunRecorder {
+        RunRecorder { run_id, secrets, interactions, store, artifacts, activity }
+    }
+
+    /// Asks a person: the run waits in `interaction_required` (its question on the timeline)
+    /// until the answer is posted, then goes on `running`. The inactivity timeout still applies.
+    pub async fn ask_person(&self, step_run_id: &StepRunId, question: &str) -> Result<String, StoreError> {
+        let detail = serde_json::json!({ "question": question });
+        let item = self.start_item(step_run_id, TimelineKind::Thought, "Question for a person".into(), detail).await?;
+        let answer = self.interactions.wait_for_answer(&self.run_id);
+        let waiting = StatusChange::to(RunStatus::InteractionRequired);
+        if !matches!(self.store.transition(&self.run_id, waiting).await?, Transition::Applied(_)) {
+            self.interactions.forget(&self.run_id);
+            return Err(StoreError::NotFound(format!("run {} in a status that may wait", self.run_id)));
+        }
+        let answer = answer.await.unwrap_or_default();
+        self.store.transition(&self.run_id, StatusChange::to(RunStatus::Running)).await?;
+        let detail = serde_json::json!({ "question": question, "answer": self.secrets.redact(&answer) });
+        self.finish_item(item, ItemOutcome { status: ItemStatus::Completed, detail, screenshot_artifact_id: None })
+            .await?;
+        Ok(answer)
     }
 
     pub async fn begin_step(&self, label: &str, kind: &str) -> Result<StepRunId, StoreError> {

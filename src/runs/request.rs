@@ -39,6 +39,9 @@ pub struct TaskRequest {
     pub run_with: Option<String>,
     /// Extension: the actions the `code` engine replays.
     pub script: Option<Vec<ScriptStep>>,
+    /// Extension: secret values by name; actions and the agent use them as `{{secret.NAME}}`.
+    /// Kept in memory only, never stored or shown to a model.
+    pub secrets: Option<BTreeMap<String, Option<String>>>,
     /// Extension: this run's time budget, instead of `runs.time_budget_seconds`.
     pub time_budget_seconds: Option<u64>,
 }
@@ -62,6 +65,8 @@ pub struct TaskSpec {
     pub model: Option<String>,
     /// Error codes the agent may report, with their meaning.
     pub error_code_mapping: BTreeMap<String, String>,
+    /// The names of the run's secrets (their values never leave memory).
+    pub secret_names: Vec<String>,
 }
 
 /// A field of the request that is not acceptable, and why.
@@ -138,6 +143,16 @@ impl TaskRequest {
             Some(schema @ Value::Object(_)) => Some(schema),
             Some(_) => return invalid("data_extraction_schema", "expected a JSON Schema object or a text"),
         };
+        for (name, value) in self.secrets.iter().flatten() {
+            let name_ok =
+                !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !name_ok {
+                return invalid("secrets", format!("`{name}`: names are 1-64 letters, digits or _"));
+            }
+            if value.as_ref().is_some_and(|v| v.len() > 4096) {
+                return invalid("secrets", format!("`{name}`: at most 4096 bytes"));
+            }
+        }
         let script = self.script.unwrap_or_default();
         script::validate(&script).or_else(|error| invalid("script", error.to_string()))?;
         let engine = resolve_engine(self.engine.as_deref(), self.run_with.as_deref(), !script.is_empty())?;
@@ -183,6 +198,7 @@ impl TaskRequest {
             webhook_url: self.webhook_url,
             max_steps: self.max_steps.map(|steps| steps as u32),
             model,
+            secret_names: self.secrets.as_ref().map(|s| s.keys().cloned().collect()).unwrap_or_default(),
             error_code_mapping: self
                 .error_code_mapping
                 .unwrap_or_default()

@@ -33,6 +33,7 @@ impl Scheduler {
                 Transition::Applied(run) => {
                     if target == RunStatus::Canceled {
                         self.forget_queued(run_id);
+                        self.take_secrets(run_id);
                     } else {
                         self.signal_cancel(run_id);
                     }

@@ -24,6 +24,7 @@ use crate::agent::Agent;
 use crate::artifacts::ArtifactFiles;
 use crate::browser::BrowserPool;
 use crate::config::RunsConfig;
+use crate::engine::{Interactions, NotWaiting, Secrets};
 use crate::ids::RunId;
 use crate::store::Store;
 
@@ -37,6 +38,10 @@ struct Shared {
     agent: Option<Agent>,
     queue: Mutex<VecDeque<RunId>>,
     queued: Notify,
+    /// Runs waiting for a person's answer.
+    interactions: Interactions,
+    /// Secret values of queued and running runs, by run; never written anywhere.
+    secrets: Mutex<HashMap<RunId, Secrets>>,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -66,6 +71,8 @@ impl Scheduler {
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
+                secrets: Mutex::new(HashMap::new()),
+                interactions: Interactions::default(),
                 shutdown: CancellationToken::new(),
                 workers: TaskTracker::new(),
             }),
@@ -87,6 +94,24 @@ impl Scheduler {
     /// Whether runs may use the agent engine (a model provider is configured).
     pub fn agent_available(&self) -> bool {
         self.shared.agent.is_some()
+    }
+
+    /// Delivers a person's answer to a run waiting in `interaction_required`.
+    pub fn answer(&self, run_id: &RunId, answer: String) -> Result<(), NotWaiting> {
+        self.shared.interactions.answer(run_id, answer)
+    }
+
+    /// Queues a run with the secret values it may type.
+    pub fn enqueue_with_secrets(&self, run_id: RunId, secrets: Secrets) {
+        if !secrets.is_empty() {
+            self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), secrets);
+        }
+        self.enqueue(run_id);
+    }
+
+    /// Takes a run's secret values (they leave memory with the run).
+    fn take_secrets(&self, run_id: &RunId) -> Option<Secrets> {
+        self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).remove(run_id)
     }
 
     pub fn enqueue(&self, run_id: RunId) {

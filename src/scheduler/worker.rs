@@ -59,6 +59,14 @@ impl Scheduler {
             Ok(Err(invalid)) => return failed("invalid_request", invalid.to_string()),
             Err(error) => return failed("invalid_request", format!("the stored request is unreadable: {error}")),
         };
+        let secrets = self.take_secrets(&run.id).unwrap_or_default();
+        if !spec.secret_names.is_empty() && secrets.is_empty() {
+            return failed(
+                "secrets_unavailable",
+                "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets"
+                    .into(),
+            );
+        }
         let limits = &self.shared.limits;
         let budget = spec.time_budget.unwrap_or(Duration::from_secs(limits.time_budget_seconds));
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
@@ -80,6 +88,8 @@ impl Scheduler {
         }
         let recorder = RunRecorder::new(
             run.id.clone(),
+            secrets,
+            self.shared.interactions.clone(),
             self.shared.store.clone(),
             self.shared.artifacts.clone(),
             activity.clone(),
@@ -99,6 +109,7 @@ impl Scheduler {
             Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
             other => other,
         };
+        self.shared.interactions.forget(&run.id);
         browser.close().await;
         // An engine stopped from outside leaves its current items open; close them.
         let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };

@@ -303,3 +303,76 @@ async fn terminate_and_max_steps_and_error_codes_end_runs_as_specified() {
         json!({"type": "user_defined", "code": "SOLD_OUT", "message": "the item is sold out"})
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_values_reach_the_page_but_never_the_model() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        json!([
+            {"action": "fill", "element": element(page, "Account number"), "text": "{{secret.account}}"},
+            {"action": "fill", "element": element(page, "Password"), "text": "{{secret.password}}"},
+            {"action": "click", "element": element(page, "button")}
+        ])
+    })
+    .decide(|page| json!([{"action": "extract", "fields": {"result": element(page, "Welcome back")}}, {"action": "complete"}]));
+    let app = agent_app_with(&llm, "openai", |config| config.llm.vision = true).await;
+    let body = json!({
+        "prompt": "Sign in",
+        "url": app.fixtures.url("login.html"),
+        "secrets": {"account": "4711-0815", "password": "correct horse battery"}
+    });
+    let run = app.create_run(body).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(run["run_request"]["secrets"], json!({"account": null, "password": null}), "only names are stored");
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"result": "Welcome back, account {{secret.account}}"}), "the page got the values");
+
+    let sent = serde_json::to_string(&llm.received()).unwrap();
+    assert!(!sent.contains("4711-0815") && !sent.contains("correct horse"), "a secret reached the model");
+    assert!(sent.contains("{{secret.account}}"), "the model sees placeholders");
+    assert!(sent.contains("image_url"), "vision models get a screenshot");
+    let traces: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/traces")).await;
+    let stored =
+        serde_json::to_string(&traces).unwrap() + &serde_json::to_string(&app.timeline(&run_id).await).unwrap();
+    assert!(!stored.contains("4711-0815") && !stored.contains("correct horse"), "a secret was recorded");
+    let image = &traces[0]["request"]["messages"][0]["parts"][1];
+    assert_eq!(image["type"], "image");
+    assert!(
+        image["artifact_id"].as_str().unwrap().starts_with("a_"),
+        "screenshots are referenced, not inlined: {image}"
+    );
+    assert!(image.get("jpeg_base64").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_a_person_waits_in_interaction_required_and_resumes_with_the_answer() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|_| json!([{"action": "ask_user", "question": "Which code did your phone receive?"}]))
+        .decide(|page| {
+            let code = page.lines().find(|l| l.contains("they answered:")).unwrap().rsplit(": ").next().unwrap().to_owned();
+            json!([
+                {"action": "fill", "element": element(page, "input"), "text": code},
+                {"action": "click", "element": element(page, "Search")}
+            ])
+        })
+        .decide(|page| json!([{"action": "extract", "fields": {"result": element(page, "searched")}}, {"action": "complete"}]));
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Enter the code", "url": app.fixtures.url("small.html")})).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let early =
+        app.post(&format!("/v1/runs/{run_id}/interactions")).json(&json!({"response": "x"})).send().await.unwrap();
+    assert_eq!(early.status(), 409, "a run that does not wait refuses an answer");
+
+    app.wait_for_status(&run_id, "interaction_required").await;
+    let timeline = app.timeline(&run_id).await;
+    let question = timeline.iter().find(|i| i["label"] == "Question for a person").unwrap();
+    assert_eq!(question["detail"]["question"], "Which code did your phone receive?");
+
+    let answered =
+        app.post(&format!("/v1/runs/{run_id}/interactions")).json(&json!({"response": "246810"})).send().await.unwrap();
+    assert_eq!(answered.status(), 200);
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"result": "searched 246810"}));
+}
