@@ -6,11 +6,17 @@
 //! 2. code-run throughput (runs per minute) at pool sizes 1, 2 and 4 on a small fixture page,
 //!    with the speed-up over pool size 1 measured in the same command.
 //!
-//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples).
+//! 3. the agent's own time per step, model latency excluded (observe the page, then act), and
+//!    the prompt size per step, on a set of fixture pages, against an instant scripted model.
+//!
+//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples; `-- agent` for part 3 only).
 
 #[path = "../tests/api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "../tests/api/scripted_llm.rs"]
+#[allow(dead_code)]
+mod scripted_llm;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -110,10 +116,85 @@ async fn throughput(pool_size: usize, runs: usize) -> f64 {
     per_minute
 }
 
+/// Pages the agent benchmark walks, with a phrase of an element to hover on each.
+const AGENT_PAGES: &[(&str, &str)] = &[
+    ("search.html", "Where to?"),
+    ("results.html?q=Paris", "AF 1234"),
+    ("book.html?flight=AF&price=99", "Traveller name"),
+    ("form.html", "Next"),
+    ("frames.html", "Claim the offer"),
+    ("confirm.html?name=Ada&country=fr", "Total"),
+];
+
+fn milliseconds_between(from: &Value, to: &Value) -> f64 {
+    let parse = |at: &Value| skyvern::clock::parse(at.as_str().unwrap()).unwrap();
+    (parse(to) - parse(from)).as_seconds_f64() * 1000.0
+}
+
+async fn agent_overhead(rounds: usize) {
+    let llm = scripted_llm::ScriptedLlm::start();
+    let base = llm.base_url.clone();
+    let app = TestApp::spawn_with(move |config| {
+        config.llm.provider = "openai".into();
+        config.llm.base_url = format!("{base}/v1");
+        config.llm.vision = false;
+        config.agent.max_steps = 10;
+    })
+    .await;
+    let (mut overheads, mut prompt_chars) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (page, needle) = AGENT_PAGES[round % AGENT_PAGES.len()];
+        llm.decide(move |prompt| json!([{"action": "hover", "element": scripted_llm::element(prompt, needle)}]))
+            .decide(|_| json!([{"action": "scroll", "direction": "down"}]))
+            .decide(|_| json!([{"action": "complete"}]));
+        let run = app.create_run(json!({"prompt": "Look around", "url": app.fixtures.url(page)})).await;
+        let run_id = run["run_id"].as_str().unwrap().to_owned();
+        let done = app.wait_until_final(&run_id).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        let timeline = app.timeline(&run_id).await;
+        let traces: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/traces")).await;
+        let thoughts: Vec<&Value> = timeline.iter().filter(|item| item["kind"] == "thought").collect();
+        // Between two decisions: act on the first, observe the page, ask the model (subtracted).
+        for (pair, trace) in thoughts.windows(2).zip(traces.iter().skip(1)) {
+            let between = milliseconds_between(&pair[0]["started_at"], &pair[1]["started_at"]);
+            overheads.push(between - trace["latency_ms"].as_f64().unwrap());
+        }
+        for trace in &traces {
+            let text = trace["request"]["messages"][0]["parts"][0]["text"].as_str().unwrap_or_default();
+            prompt_chars.push((text.len() + trace["request"]["system"].as_str().unwrap_or_default().len()) as f64);
+        }
+    }
+    overheads.sort_by(f64::total_cmp);
+    prompt_chars.sort_by(f64::total_cmp);
+    println!(
+        "agent time per step without the model (act + observe), {} steps on {} pages:",
+        overheads.len(),
+        AGENT_PAGES.len()
+    );
+    println!(
+        "  median {:6.1} ms   p95 {:6.1} ms   max {:6.1} ms",
+        percentile(&overheads, 0.5),
+        percentile(&overheads, 0.95),
+        overheads[overheads.len() - 1]
+    );
+    println!(
+        "  prompt per step: median {:.0} characters (about {:.0} tokens at 4 characters a token), max {:.0}",
+        percentile(&prompt_chars, 0.5),
+        percentile(&prompt_chars, 0.5) / 4.0,
+        prompt_chars[prompt_chars.len() - 1]
+    );
+    app.stop().await;
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let only_agent = std::env::args().any(|arg| arg == "agent");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
+        agent_overhead(runs / 2).await;
+        if only_agent {
+            return;
+        }
         first_action_latency(runs).await;
         println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
         let baseline = throughput(1, runs).await;
