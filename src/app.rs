@@ -37,6 +37,8 @@ pub struct DataPaths {
     pub database: PathBuf,
     pub artifacts: PathBuf,
     pub browser_profiles: PathBuf,
+    /// Where browsers save downloads before they become artifacts.
+    pub downloads: PathBuf,
 }
 
 impl DataPaths {
@@ -46,6 +48,7 @@ impl DataPaths {
             database: root.join("skyvern.db"),
             artifacts: root.join("artifacts"),
             browser_profiles: root.join("browser-profiles"),
+            downloads: root.join("downloads"),
         }
     }
 }
@@ -79,10 +82,12 @@ impl App {
         };
         let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles);
         launcher.clean_stale();
+        let _ = std::fs::remove_dir_all(&paths.downloads);
         let page_settings = PageSettings {
             viewport_width: config.browser.viewport_width,
             viewport_height: config.browser.viewport_height,
             action_timeout: Duration::from_millis(config.runs.action_timeout_ms),
+            downloads_root: paths.downloads,
             blocked_urls: own_addresses(address.port(), &config.server.public_url),
         };
         let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);

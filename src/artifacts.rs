@@ -20,16 +20,19 @@ pub enum ArtifactType {
     ScreenshotAction,
     /// Shown to the model at a step.
     ScreenshotLlm,
-    /// The action script a code run executed.
+    /// The action script a code run executed, or the one an agent run leaves.
     ScriptFile,
+    /// A file the run downloaded.
+    Download,
 }
 
 impl ArtifactType {
-    pub const ALL: [ArtifactType; 4] = [
+    pub const ALL: [ArtifactType; 5] = [
         ArtifactType::Screenshot,
         ArtifactType::ScreenshotAction,
         ArtifactType::ScreenshotLlm,
         ArtifactType::ScriptFile,
+        ArtifactType::Download,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl ArtifactType {
             ArtifactType::ScreenshotAction => "screenshot_action",
             ArtifactType::ScreenshotLlm => "screenshot_llm",
             ArtifactType::ScriptFile => "script_file",
+            ArtifactType::Download => "download",
         }
     }
 
@@ -61,6 +65,8 @@ pub struct Artifact {
     /// Below the artifacts folder; built by the appliance, never from request input.
     pub relative_path: String,
     pub content_type: String,
+    /// The file's own name, for downloads.
+    pub filename: Option<String>,
     pub size_bytes: i64,
     pub sha256: String,
     pub created_at: String,
@@ -101,6 +107,19 @@ impl ArtifactFiles {
         extension: &str,
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
+        self.save_named(run_id, step_run_id, artifact_type, extension, None, bytes).await
+    }
+
+    /// `save`, keeping the file's own name (a download's).
+    pub async fn save_named(
+        &self,
+        run_id: &RunId,
+        step_run_id: Option<&StepRunId>,
+        artifact_type: ArtifactType,
+        extension: &str,
+        filename: Option<String>,
+        bytes: Vec<u8>,
+    ) -> Result<Artifact, ArtifactError> {
         let id = ArtifactId::generate();
         let relative_path = format!("{run_id}/{id}.{extension}");
         let path = self.root.join(&relative_path);
@@ -114,6 +133,7 @@ impl ArtifactFiles {
             artifact_type,
             relative_path,
             content_type: content_type_of(extension),
+            filename,
             size_bytes,
             sha256,
             created_at: clock::now(),

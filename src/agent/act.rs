@@ -56,6 +56,9 @@ pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> R
             step(Action::Goto { url: url.clone() }, intent)
         }
         AgentAction::Back { intent } => step(Action::Back, intent),
+        AgentAction::Download { element, intent } => {
+            step(Action::Download { selector: find(element)?, timeout_ms: None }, intent)
+        }
         AgentAction::Wait { seconds, intent } => {
             step(Action::Wait { ms: (seconds.clamp(0.0, MAX_WAIT_SECONDS) * 1000.0) as u64 }, intent)
         }

@@ -93,6 +93,10 @@ pub enum AgentAction {
         code: String,
         intent: Option<String>,
     },
+    Download {
+        element: String,
+        intent: Option<String>,
+    },
     AskUser {
         question: String,
         intent: Option<String>,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::artifacts::Artifact;
+use crate::artifacts::{Artifact, ArtifactType};
 use crate::runs::{Run, TimelineItem};
 
 /// The single organisation of a self-hosted appliance, for fields the SDK requires.
@@ -64,7 +64,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "engine": run.engine.as_str(),
         "title": run.title,
         "output": run.output,
-        "downloaded_files": [],
+        "downloaded_files": downloaded_files(artifacts, links),
         "recording_url": null,
         "screenshot_urls": screenshot_urls,
         "failure_reason": run.failure_reason,
@@ -88,6 +88,24 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         body["artifacts"] = artifacts.iter().map(|a| artifact_response(a, links)).collect();
     }
     body
+}
+
+/// Skyvern's `downloaded_files`: the run's download artifacts.
+fn downloaded_files(artifacts: &[Artifact], links: &Links) -> Vec<Value> {
+    artifacts
+        .iter()
+        .filter(|a| a.artifact_type == ArtifactType::Download)
+        .map(|a| {
+            json!({
+                "url": links.artifact(a),
+                "checksum": a.sha256,
+                "filename": a.filename,
+                "file_size": a.size_bytes,
+                "modified_at": a.created_at,
+                "artifact_id": a.id,
+            })
+        })
+        .collect()
 }
 
 /// The stored request as Skyvern's `run_request`, whose model requires a `prompt`.
@@ -128,6 +146,7 @@ pub fn artifact_response(artifact: &Artifact, links: &Links) -> Value {
         "run_id": artifact.run_id,
         "step_id": artifact.step_run_id,
         "content_type": artifact.content_type,
+        "filename": artifact.filename,
         "file_size": artifact.size_bytes,
         "checksum": artifact.sha256,
         "created_at": artifact.created_at,

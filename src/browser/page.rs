@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
@@ -44,6 +45,8 @@ pub struct PageSettings {
     pub viewport_height: u32,
     /// How long element operations wait for their element.
     pub action_timeout: Duration,
+    /// Where each run context's downloads go, in a folder of its own.
+    pub downloads_root: PathBuf,
     /// URL patterns (CDP Fetch wildcards) the page may not load: the appliance itself.
     pub blocked_urls: Vec<String>,
 }
@@ -59,11 +62,18 @@ pub struct RunPage {
     page: Page,
     liveness: Liveness,
     action_timeout: Duration,
+    /// Where the browser saves this page's downloads; none for a remote browser.
+    download_dir: Option<PathBuf>,
 }
 
 impl RunPage {
-    pub(super) async fn new(page: Page, liveness: Liveness, settings: &PageSettings) -> Result<RunPage, BrowserError> {
-        let run_page = RunPage { page, liveness, action_timeout: settings.action_timeout };
+    pub(super) async fn new(
+        page: Page,
+        liveness: Liveness,
+        settings: &PageSettings,
+        download_dir: Option<PathBuf>,
+    ) -> Result<RunPage, BrowserError> {
+        let run_page = RunPage { page, liveness, action_timeout: settings.action_timeout, download_dir };
         let metrics = SetDeviceMetricsOverrideParams::new(
             i64::from(settings.viewport_width),
             i64::from(settings.viewport_height),
@@ -314,9 +324,60 @@ impl RunPage {
         self.guard(self.page.screenshot(params)).await
     }
 
+    /// Clicks the element and waits for the download it starts; returns the saved file.
+    pub async fn download(&self, selector: &str, timeout: Duration) -> Result<PathBuf, BrowserError> {
+        let Some(dir) = &self.download_dir else {
+            return Err(BrowserError::Refused {
+                target: selector.to_owned(),
+                reason: "downloads are kept only from local browsers".into(),
+            });
+        };
+        let before = finished_files(dir).await;
+        self.click(selector).await?;
+        let started = Instant::now();
+        let mut last_size = None;
+        loop {
+            let fresh: Vec<(PathBuf, u64)> =
+                finished_files(dir).await.into_iter().filter(|f| !before.contains(f)).collect();
+            if let [(path, size)] = fresh.as_slice() {
+                // Complete once it is no longer a partial file and its size holds still.
+                if last_size == Some(*size) {
+                    return Ok(path.clone());
+                }
+                last_size = Some(*size);
+            }
+            if started.elapsed() >= timeout {
+                return Err(BrowserError::NotFound {
+                    target: format!("a download from {selector}"),
+                    waited_ms: timeout.as_millis() as u64,
+                    reason: "no file arrived".into(),
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     pub(super) async fn close(self) {
         if self.liveness.is_alive() {
             let _ = tokio::time::timeout(Duration::from_secs(2), self.page.close()).await;
         }
+        if let Some(dir) = &self.download_dir {
+            let _ = tokio::fs::remove_dir_all(dir).await;
+        }
     }
+}
+
+/// The finished files of a download folder (partial `.crdownload` files excluded), with sizes.
+async fn finished_files(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut files = Vec::new();
+    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let path = entry.path();
+            let partial = path.extension().is_some_and(|e| e == "crdownload");
+            if let (false, Ok(meta)) = (partial, entry.metadata().await) {
+                files.push((path, meta.len()));
+            }
+        }
+    }
+    files
 }

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chromiumoxide::Browser;
-use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::browser::{
+    BrowserContextId, SetDownloadBehaviorBehavior, SetDownloadBehaviorParams,
+};
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
@@ -161,7 +163,7 @@ impl BrowserPool {
         };
         let fresh = match fresh {
             Some(fresh) => Ok(fresh),
-            None => self.fresh_context(host.browser(), host.liveness()).await,
+            None => self.fresh_context(host.browser(), host.liveness(), matches!(host, Host::Local(_))).await,
         };
         match fresh {
             Ok(FreshContext { id, page }) => {
@@ -175,19 +177,51 @@ impl BrowserPool {
         }
     }
 
-    /// Creates a new browser context with one blank page, set up for a run.
-    async fn fresh_context(&self, browser: &Browser, liveness: &Liveness) -> Result<FreshContext, BrowserError> {
+    /// Creates a new browser context with one blank page, set up for a run. A local browser
+    /// saves the context's downloads in a folder of its own.
+    async fn fresh_context(
+        &self,
+        browser: &Browser,
+        liveness: &Liveness,
+        local: bool,
+    ) -> Result<FreshContext, BrowserError> {
         let id = browser
             .create_browser_context(CreateBrowserContextParams::default())
             .await
             .map_err(|e| BrowserError::Cdp(format!("cannot create a browser context: {e}")))?;
+        let download_dir = if local {
+            let dir = self
+                .inner
+                .page_settings
+                .downloads_root
+                .join(id.inner().replace(|c: char| !c.is_ascii_alphanumeric(), ""));
+            let allowed = async {
+                tokio::fs::create_dir_all(&dir)
+                    .await
+                    .map_err(|e| BrowserError::Cdp(format!("download folder: {e}")))?;
+                let behavior = SetDownloadBehaviorParams::builder()
+                    .behavior(SetDownloadBehaviorBehavior::Allow)
+                    .browser_context_id(id.clone())
+                    .download_path(dir.to_string_lossy())
+                    .build()
+                    .map_err(BrowserError::Cdp)?;
+                browser.execute(behavior).await.map_err(|e| BrowserError::Cdp(format!("downloads: {e}")))
+            };
+            if let Err(error) = allowed.await {
+                let _ = browser.dispose_browser_context(id).await;
+                return Err(error);
+            }
+            Some(dir)
+        } else {
+            None
+        };
         let target = CreateTargetParams::builder()
             .url("about:blank")
             .browser_context_id(id.clone())
             .build()
             .map_err(BrowserError::Cdp)?;
         let page = match browser.new_page(target).await {
-            Ok(page) => RunPage::new(page, liveness.clone(), &self.inner.page_settings).await,
+            Ok(page) => RunPage::new(page, liveness.clone(), &self.inner.page_settings, download_dir).await,
             Err(e) => Err(BrowserError::Cdp(format!("cannot open a page: {e}"))),
         };
         match page {
@@ -202,7 +236,7 @@ impl BrowserPool {
     /// An idle browser with its next context ready (or none, if making it failed: the run
     /// that takes the browser then makes its own).
     async fn prepare(&self, chromium: LocalChromium) -> IdleBrowser {
-        let fresh = match self.fresh_context(&chromium.browser, &chromium.liveness).await {
+        let fresh = match self.fresh_context(&chromium.browser, &chromium.liveness, true).await {
             Ok(fresh) => Some(fresh),
             Err(error) => {
                 tracing::warn!(%error, "could not prepare a browser context ahead of time");

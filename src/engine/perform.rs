@@ -29,7 +29,10 @@ pub async fn run_step(
         .start_item(step_run, TimelineKind::Action, step.action.to_string(), detail.clone())
         .await
         .map_err(system_error)?;
-    let result = perform(page, &step.action, &recorder.secrets).await;
+    let result = match &step.action {
+        Action::Download { selector, timeout_ms } => download(recorder, page, step_run, selector, *timeout_ms).await?,
+        action => perform(page, action, &recorder.secrets).await,
+    };
     // Page text read back (an extraction) may hold a secret that was typed in.
     let result = result.map(|value| value.map(|value| redacted(value, &recorder.secrets)));
     let screenshot = keep_screenshot(recorder, page, step_run, &step.action).await;
@@ -102,9 +105,29 @@ async fn perform(page: &RunPage, action: &Action, secrets: &Secrets) -> Result<O
             let spec = serde_json::to_value(fields).unwrap_or_default();
             return Ok(Some(page.extract(&spec, &required).await?));
         }
-        Action::Screenshot { .. } => {}
+        Action::Screenshot { .. } | Action::Download { .. } => {}
     }
     Ok(None)
+}
+
+/// How long a download may take to arrive unless the action says.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Clicks and keeps the downloaded file as an artifact; the result names it.
+async fn download(
+    recorder: &RunRecorder,
+    page: &RunPage,
+    step_run: &StepRunId,
+    selector: &str,
+    timeout_ms: Option<u64>,
+) -> Result<Result<Option<Value>, BrowserError>, RunError> {
+    let timeout = timeout_ms.map(Duration::from_millis).unwrap_or(DOWNLOAD_TIMEOUT);
+    let path = match page.download(selector, timeout).await {
+        Ok(path) => path,
+        Err(error) => return Ok(Err(error)),
+    };
+    let artifact = recorder.save_download(step_run, &path).await.map_err(system_error)?;
+    Ok(Ok(Some(json!({ "downloaded": artifact.filename, "artifact_id": artifact.id, "size": artifact.size_bytes }))))
 }
 
 /// `value` with every secret replaced by its placeholder.

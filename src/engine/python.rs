@@ -119,6 +119,10 @@ fn lines_of(step: &ScriptStep) -> String {
             .map(|(name, field)| format!("output[{}] = {}", quote(name), read_field(field, "page")))
             .collect::<Vec<_>>()
             .join("\n        "),
+        Action::Download { selector, .. } => format!(
+            "with page.expect_download() as download:\n            {}.click()\n        download.value.save_as(download.value.suggested_filename)",
+            at(selector)
+        ),
         Action::Screenshot { full_page } => {
             format!("page.screenshot(path=\"screenshot.png\", full_page={})", if *full_page { "True" } else { "False" })
         }

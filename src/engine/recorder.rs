@@ -129,6 +129,25 @@ impl RunRecorder {
         Ok(())
     }
 
+    /// Keeps a file the run downloaded, under its own name.
+    pub async fn save_download(
+        &self,
+        step_run_id: &StepRunId,
+        path: &std::path::Path,
+    ) -> Result<Artifact, ArtifactError> {
+        self.activity.touch();
+        let read = tokio::fs::read(path).await;
+        let bytes = read.map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
+        let filename = path.file_name().map(|name| name.to_string_lossy().into_owned());
+        let extension = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "bin".into());
+        let artifact = self
+            .artifacts
+            .save_named(&self.run_id, Some(step_run_id), ArtifactType::Download, &extension, filename, bytes)
+            .await?;
+        let _ = tokio::fs::remove_file(path).await;
+        Ok(artifact)
+    }
+
     pub async fn save_artifact(
         &self,
         step_run_id: &StepRunId,

@@ -100,6 +100,12 @@ pub enum Action {
     Wait { ms: u64 },
     /// Read fields from the page into the run's output.
     Extract { fields: BTreeMap<String, Field> },
+    /// Click the element and keep the file it downloads as an artifact (in `downloaded_files`).
+    Download {
+        selector: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
     /// Keep a screenshot of the viewport (or the whole page) as an artifact.
     Screenshot {
         #[serde(default)]
@@ -180,7 +186,9 @@ pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
             Action::SelectOption { value, label, .. } if value.is_some() == label.is_some() => {
                 return fail("select_option needs exactly one of `value` and `label`".into());
             }
-            Action::WaitForSelector { timeout_ms: Some(ms), .. } | Action::WaitForText { timeout_ms: Some(ms), .. }
+            Action::WaitForSelector { timeout_ms: Some(ms), .. }
+            | Action::WaitForText { timeout_ms: Some(ms), .. }
+            | Action::Download { timeout_ms: Some(ms), .. }
                 if *ms > MAX_WAIT_MS =>
             {
                 return fail(format!("timeout_ms may be at most {MAX_WAIT_MS}"));
@@ -217,6 +225,7 @@ impl fmt::Display for Action {
                 write!(f, "extract {}", fields.keys().cloned().collect::<Vec<_>>().join(", "))
             }
             Action::Screenshot { .. } => write!(f, "screenshot"),
+            Action::Download { selector, .. } => write!(f, "download from {selector}"),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::artifacts::{Artifact, ArtifactType};
 use crate::ids::{ArtifactId, RunId, StepRunId};
 
 const ARTIFACT_COLUMNS: &str =
-    "id, run_id, step_run_id, artifact_type, relative_path, content_type, size_bytes, sha256, created_at";
+    "id, run_id, step_run_id, artifact_type, relative_path, content_type, filename, size_bytes, sha256, created_at";
 
 fn artifact_from_row(row: &Row<'_>) -> rusqlite::Result<Artifact> {
     Ok(Artifact {
@@ -17,6 +17,7 @@ fn artifact_from_row(row: &Row<'_>) -> rusqlite::Result<Artifact> {
         artifact_type: rows::parsed(row, "artifact_type", |t| ArtifactType::parse(t).ok_or("unknown type"))?,
         relative_path: row.get("relative_path")?,
         content_type: row.get("content_type")?,
+        filename: row.get("filename")?,
         size_bytes: row.get("size_bytes")?,
         sha256: row.get("sha256")?,
         created_at: row.get("created_at")?,
@@ -33,8 +34,8 @@ impl Store {
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO artifacts (id, run_id, step_run_id, artifact_type, relative_path, content_type,
-                    size_bytes, sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    filename, size_bytes, sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     artifact.id.as_str(),
                     artifact.run_id.as_str(),
@@ -42,6 +43,7 @@ impl Store {
                     artifact.artifact_type.as_str(),
                     artifact.relative_path,
                     artifact.content_type,
+                    artifact.filename,
                     artifact.size_bytes,
                     artifact.sha256,
                     artifact.created_at,

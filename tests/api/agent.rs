@@ -376,3 +376,26 @@ async fn asking_a_person_waits_in_interaction_required_and_resumes_with_the_answ
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"], json!({"result": "searched 246810"}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downloaded_file_lands_in_downloaded_files() {
+    let llm = ScriptedLlm::start();
+    llm.decide(
+        |page| json!([{"action": "download", "element": element(page, "revenue report")}, {"action": "complete"}]),
+    );
+    let app = agent_app(&llm, "openai").await;
+    let run =
+        app.create_run(json!({"prompt": "Get the revenue report", "url": app.fixtures.url("downloads.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let files = run["downloaded_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{run}");
+    assert_eq!(files[0]["filename"], "report.csv");
+    let expected =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report.csv")).unwrap();
+    assert_eq!(files[0]["file_size"], expected.len());
+    let content =
+        app.get(&format!("/v1/artifacts/{}/content", files[0]["artifact_id"].as_str().unwrap())).send().await.unwrap();
+    assert!(content.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert_eq!(content.bytes().await.unwrap().to_vec(), expected);
+}
