@@ -24,15 +24,18 @@ pub enum ArtifactType {
     ScriptFile,
     /// A file the run downloaded.
     Download,
+    /// A file given with the run for upload actions.
+    Upload,
 }
 
 impl ArtifactType {
-    pub const ALL: [ArtifactType; 5] = [
+    pub const ALL: [ArtifactType; 6] = [
         ArtifactType::Screenshot,
         ArtifactType::ScreenshotAction,
         ArtifactType::ScreenshotLlm,
         ArtifactType::ScriptFile,
         ArtifactType::Download,
+        ArtifactType::Upload,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl ArtifactType {
             ArtifactType::ScreenshotLlm => "screenshot_llm",
             ArtifactType::ScriptFile => "script_file",
             ArtifactType::Download => "download",
+            ArtifactType::Upload => "upload",
         }
     }
 
@@ -121,7 +125,11 @@ impl ArtifactFiles {
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
         let id = ArtifactId::generate();
-        let relative_path = format!("{run_id}/{id}.{extension}");
+        // A named file keeps its name on disk too, so a browser given it sees that name.
+        let relative_path = match &filename {
+            Some(name) => format!("{run_id}/{id}/{}", safe_file_name(name)),
+            None => format!("{run_id}/{id}.{extension}"),
+        };
         let path = self.root.join(&relative_path);
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size_bytes = bytes.len() as i64;
@@ -147,6 +155,14 @@ async fn write_file(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
         tokio::fs::create_dir_all(parent).await?;
     }
     tokio::fs::write(path, bytes).await
+}
+
+/// A file name without path separators or a leading dot, at most 200 characters.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c }).take(200).collect();
+    let cleaned = cleaned.trim_start_matches('.').to_owned();
+    if cleaned.is_empty() { "file".into() } else { cleaned }
 }
 
 fn content_type_of(extension: &str) -> String {

@@ -56,6 +56,9 @@ pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> R
             step(Action::Goto { url: url.clone() }, intent)
         }
         AgentAction::Back { intent } => step(Action::Back, intent),
+        AgentAction::Upload { element, file, intent } => {
+            step(Action::Upload { selector: find(element)?, file: file.clone() }, intent)
+        }
         AgentAction::Download { element, intent } => {
             step(Action::Download { selector: find(element)?, timeout_ms: None }, intent)
         }

@@ -97,6 +97,11 @@ pub enum AgentAction {
         element: String,
         intent: Option<String>,
     },
+    Upload {
+        element: String,
+        file: String,
+        intent: Option<String>,
+    },
     AskUser {
         question: String,
         intent: Option<String>,

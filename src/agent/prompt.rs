@@ -45,6 +45,11 @@ pub fn step_message(
         let names: Vec<String> = spec.secret_names.iter().map(|name| placeholder(name)).collect();
         format!("Secrets you may type, as placeholders: {}\n\n", names.join(", "))
     };
+    let files = if spec.file_names.is_empty() {
+        String::new()
+    } else {
+        format!("Files you may upload: {}\n\n", spec.file_names.join(", "))
+    };
     let history = if history.is_empty() { "(nothing yet)".to_owned() } else { history.join("\n") };
     fill(
         STEP,
@@ -53,6 +58,7 @@ pub fn step_message(
             ("schema", &schema),
             ("error_codes", &error_codes),
             ("secrets", &secrets),
+            ("files", &files),
             ("step", &step.to_string()),
             ("max_steps", &max_steps.to_string()),
             ("history", &history),

@@ -62,6 +62,23 @@ async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Resu
     Ok(run_response(run, &artifacts, &state.links, include))
 }
 
+/// The request's upload files, decoded; bad base64 names the file.
+fn decode_files(request: &TaskRequest) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    use base64::Engine as _;
+    request
+        .files
+        .iter()
+        .flatten()
+        .map(|(name, content)| {
+            let content = content.as_deref().unwrap_or_default();
+            base64::engine::general_purpose::STANDARD
+                .decode(content)
+                .map(|bytes| (name.clone(), bytes))
+                .map_err(|e| ApiError::invalid(format!("files: `{name}` is not base64: {e}")))
+        })
+        .collect()
+}
+
 #[post("/run/tasks")]
 async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -78,10 +95,14 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
             .map(|(name, value)| (name.clone(), value.clone().unwrap_or_default()))
             .collect(),
     );
+    let uploads = decode_files(&request)?;
     let spec = request.into_spec(state.scheduler.agent_available())?;
-    // Only the secrets' names are stored; their values stay in memory with the queued run.
-    if let Some(Value::Object(names)) = body.get_mut("secrets") {
-        names.values_mut().for_each(|value| *value = Value::Null);
+    // Only the names of secrets and files are stored with the request: secret values stay in
+    // memory with the queued run, files become the run's upload artifacts.
+    for field in ["secrets", "files"] {
+        if let Some(Value::Object(names)) = body.get_mut(field) {
+            names.values_mut().for_each(|value| *value = Value::Null);
+        }
     }
     let new_run = NewRun {
         id: RunId::generate(),
@@ -95,6 +116,14 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         webhook_url: spec.webhook_url,
     };
     let run = state.store.insert_queued_run(new_run).await?;
+    for (name, bytes) in uploads {
+        let extension = name.rsplit_once('.').map_or("bin", |(_, ext)| ext).to_owned();
+        state
+            .artifacts
+            .save_named(&run.id, None, ArtifactType::Upload, &extension, Some(name), bytes)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+    }
     state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))

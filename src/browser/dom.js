@@ -177,6 +177,14 @@
       const body = document.body?.innerText ?? "";
       return body.includes(args.text) ? { ok: true } : notYet("the text is not on the page");
     }
+    case "file_input": {
+      const { el, fail } = target(args.selector, true);
+      if (fail) return fail;
+      if (tagOf(el) !== "input" || el.type !== "file") return refuse("the element is not a file input");
+      return { ok: true };
+    }
+    case "element":
+      return find(args.selector).el;
     case "extract": {
       try {
         return { ok: true, value: extractFields(document, args.fields) };

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
@@ -322,6 +323,26 @@ impl RunPage {
         let params =
             ScreenshotParams::builder().format(CaptureScreenshotFormat::Jpeg).quality(80).full_page(full_page).build();
         self.guard(self.page.screenshot(params)).await
+    }
+
+    /// Gives a file input these files (local paths), as if a person had picked them.
+    pub async fn upload(&self, selector: &str, files: &[PathBuf]) -> Result<(), BrowserError> {
+        self.dom_until("file_input", json!({ "selector": selector }), selector, self.action_timeout).await?;
+        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": selector }));
+        let params = EvaluateParams::builder()
+            .expression(expression)
+            .return_by_value(false)
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let element = self.guard(self.page.evaluate_expression(params)).await?;
+        let Some(object_id) = element.object().object_id.clone() else {
+            return Err(BrowserError::Refused { target: selector.to_owned(), reason: "the element went away".into() });
+        };
+        let paths = files.iter().map(|path| path.to_string_lossy().into_owned());
+        let set =
+            SetFileInputFilesParams::builder().files(paths).object_id(object_id).build().map_err(BrowserError::Cdp)?;
+        self.guard(self.page.execute(set)).await?;
+        Ok(())
     }
 
     /// Clicks the element and waits for the download it starts; returns the saved file.

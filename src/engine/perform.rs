@@ -31,6 +31,13 @@ pub async fn run_step(
         .map_err(system_error)?;
     let result = match &step.action {
         Action::Download { selector, timeout_ms } => download(recorder, page, step_run, selector, *timeout_ms).await?,
+        Action::Upload { selector, file } => match recorder.upload_file(file).await.map_err(system_error)? {
+            Some(path) => page.upload(selector, &[path]).await.map(|()| None),
+            None => Err(BrowserError::Refused {
+                target: selector.clone(),
+                reason: format!("the run has no file named {file}"),
+            }),
+        },
         action => perform(page, action, &recorder.secrets).await,
     };
     // Page text read back (an extraction) may hold a secret that was typed in.
@@ -105,7 +112,7 @@ async fn perform(page: &RunPage, action: &Action, secrets: &Secrets) -> Result<O
             let spec = serde_json::to_value(fields).unwrap_or_default();
             return Ok(Some(page.extract(&spec, &required).await?));
         }
-        Action::Screenshot { .. } | Action::Download { .. } => {}
+        Action::Screenshot { .. } | Action::Download { .. } | Action::Upload { .. } => {}
     }
     Ok(None)
 }

@@ -123,6 +123,7 @@ fn lines_of(step: &ScriptStep) -> String {
             "with page.expect_download() as download:\n            {}.click()\n        download.value.save_as(download.value.suggested_filename)",
             at(selector)
         ),
+        Action::Upload { selector, file } => format!("{}.set_input_files({})", at(selector), quote(file)),
         Action::Screenshot { full_page } => {
             format!("page.screenshot(path=\"screenshot.png\", full_page={})", if *full_page { "True" } else { "False" })
         }

@@ -148,6 +148,12 @@ impl RunRecorder {
         Ok(artifact)
     }
 
+    /// The file on disk of the run's upload named `name`.
+    pub async fn upload_file(&self, name: &str) -> Result<Option<std::path::PathBuf>, StoreError> {
+        let uploads = self.store.run_artifacts(&self.run_id, vec![ArtifactType::Upload]).await?;
+        Ok(uploads.iter().find(|a| a.filename.as_deref() == Some(name)).map(|a| self.artifacts.path_of(a)))
+    }
+
     pub async fn save_artifact(
         &self,
         step_run_id: &StepRunId,

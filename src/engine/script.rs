@@ -106,6 +106,8 @@ pub enum Action {
         #[serde(default)]
         timeout_ms: Option<u64>,
     },
+    /// Give a file input one of the run's `files`, by name.
+    Upload { selector: String, file: String },
     /// Keep a screenshot of the viewport (or the whole page) as an artifact.
     Screenshot {
         #[serde(default)]
@@ -226,6 +228,7 @@ impl fmt::Display for Action {
             }
             Action::Screenshot { .. } => write!(f, "screenshot"),
             Action::Download { selector, .. } => write!(f, "download from {selector}"),
+            Action::Upload { selector, file } => write!(f, "upload {file} to {selector}"),
         }
     }
 }

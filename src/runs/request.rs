@@ -42,6 +42,9 @@ pub struct TaskRequest {
     /// Extension: secret values by name; actions and the agent use them as `{{secret.NAME}}`.
     /// Kept in memory only, never stored or shown to a model.
     pub secrets: Option<BTreeMap<String, Option<String>>>,
+    /// Extension: files for upload actions, by name, as base64; once stored, each is an `upload`
+    /// artifact of the run and the request keeps only the names.
+    pub files: Option<BTreeMap<String, Option<String>>>,
     /// Extension: this run's time budget, instead of `runs.time_budget_seconds`.
     pub time_budget_seconds: Option<u64>,
 }
@@ -67,6 +70,8 @@ pub struct TaskSpec {
     pub error_code_mapping: BTreeMap<String, String>,
     /// The names of the run's secrets (their values never leave memory).
     pub secret_names: Vec<String>,
+    /// The names of the files the run may upload.
+    pub file_names: Vec<String>,
 }
 
 /// A field of the request that is not acceptable, and why.
@@ -153,6 +158,11 @@ impl TaskRequest {
                 return invalid("secrets", format!("`{name}`: at most 4096 bytes"));
             }
         }
+        for name in self.files.iter().flat_map(|files| files.keys()) {
+            if crate::artifacts::safe_file_name(name) != *name {
+                return invalid("files", format!("`{name}` is not a plain file name"));
+            }
+        }
         let script = self.script.unwrap_or_default();
         script::validate(&script).or_else(|error| invalid("script", error.to_string()))?;
         let engine = resolve_engine(self.engine.as_deref(), self.run_with.as_deref(), !script.is_empty())?;
@@ -198,6 +208,7 @@ impl TaskRequest {
             webhook_url: self.webhook_url,
             max_steps: self.max_steps.map(|steps| steps as u32),
             model,
+            file_names: self.files.as_ref().map(|f| f.keys().cloned().collect()).unwrap_or_default(),
             secret_names: self.secrets.as_ref().map(|s| s.keys().cloned().collect()).unwrap_or_default(),
             error_code_mapping: self
                 .error_code_mapping

@@ -399,3 +399,46 @@ async fn a_downloaded_file_lands_in_downloaded_files() {
     assert!(content.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert_eq!(content.bytes().await.unwrap().to_vec(), expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_given_with_the_run_is_uploaded_under_its_name() {
+    use base64::Engine as _;
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        assert!(page.contains("Files you may upload: cv.txt"), "{page}");
+        json!([{"action": "upload", "element": element(page, "Your CV"), "file": "cv.txt"}])
+    })
+    .decide(
+        |page| json!([{"action": "extract", "fields": {"received": element(page, "p \"cv.txt")}}, {"action": "complete"}]),
+    );
+    let app = agent_app(&llm, "openai").await;
+    let content = base64::engine::general_purpose::STANDARD.encode("Ada Lovelace, analyst");
+    let body = json!({"prompt": "Apply", "url": app.fixtures.url("upload.html"), "files": {"cv.txt": content}});
+    let run = app.create_run(body).await;
+    assert_eq!(
+        run["run_request"]["files"],
+        json!({"cv.txt": null}),
+        "the content is kept as an artifact, not in the request"
+    );
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"received": "cv.txt: Ada Lovelace, analyst"}));
+    let uploads: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/artifacts?artifact_type=upload")).await;
+    assert_eq!(uploads[0]["filename"], "cv.txt");
+
+    let bad = app
+        .post("/v1/run/tasks")
+        .json(&json!({"prompt": "x", "url": app.fixtures.url("upload.html"), "files": {"a.txt": "%%%"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let sneaky = app
+        .post("/v1/run/tasks")
+        .json(&json!({"prompt": "x", "url": app.fixtures.url("upload.html"), "files": {"../a.txt": ""}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sneaky.status(), 422);
+}
