@@ -29,6 +29,8 @@ use super::launch::Liveness;
 
 /// Page-side helpers, see `dom.js`.
 const DOM_HELPERS: &str = include_str!("dom.js");
+/// Keeps the run in one tab, see `same_tab.js`.
+const SAME_TAB: &str = include_str!("same_tab.js");
 /// The agent's view of the page, see `observe.js`.
 const OBSERVE: &str = include_str!("observe.js");
 
@@ -82,6 +84,7 @@ impl RunPage {
             false,
         );
         run_page.guard(run_page.page.execute(metrics)).await?;
+        run_page.guard(run_page.page.evaluate_on_new_document(SAME_TAB)).await?;
         run_page.refuse_requests_to(&settings.blocked_urls).await?;
         Ok(run_page)
     }

@@ -219,3 +219,23 @@ async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order(
     let after: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/events?after={}&limit=2", ids[2])).await;
     assert_eq!(after.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), ids[3..5].to_vec());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_windows_that_open_a_new_tab_load_in_the_runs_tab() {
+    let app = TestApp::spawn().await;
+    let run_id = app
+        .create_script_run(
+            "popup.html",
+            json!([
+                {"action": "click", "selector": "#link"},
+                {"action": "extract", "fields": {"title": "#title"}},
+                {"action": "back"},
+                {"action": "click", "selector": "#window"},
+                {"action": "extract", "fields": {"name": "#name"}}
+            ]),
+        )
+        .await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"title": "A small page", "name": "Ada"}));
+}
