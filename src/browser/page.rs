@@ -15,10 +15,12 @@ use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
+use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
 };
-use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, ExecutionContextId};
+use chromiumoxide::js::EvaluationResult;
 use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
 use futures::StreamExt;
@@ -67,6 +69,8 @@ pub struct RunPage {
     action_timeout: Duration,
     /// Where the browser saves this page's downloads; none for a remote browser.
     download_dir: Option<PathBuf>,
+    /// The appliance's own JavaScript world in the current document (see `world`).
+    world: tokio::sync::Mutex<Option<ExecutionContextId>>,
 }
 
 impl RunPage {
@@ -76,7 +80,13 @@ impl RunPage {
         settings: &PageSettings,
         download_dir: Option<PathBuf>,
     ) -> Result<RunPage, BrowserError> {
-        let run_page = RunPage { page, liveness, action_timeout: settings.action_timeout, download_dir };
+        let run_page = RunPage {
+            page,
+            liveness,
+            action_timeout: settings.action_timeout,
+            download_dir,
+            world: tokio::sync::Mutex::new(None),
+        };
         let metrics = SetDeviceMetricsOverrideParams::new(
             i64::from(settings.viewport_width),
             i64::from(settings.viewport_height),
@@ -128,16 +138,51 @@ impl RunPage {
         }
     }
 
+    /// The appliance's own JavaScript world in the main frame: the page's scripts can neither
+    /// see it nor change the functions it uses. It is made once per document and made again
+    /// after a navigation.
+    async fn world(&self) -> Result<ExecutionContextId, BrowserError> {
+        let mut cached = self.world.lock().await;
+        if let Some(id) = *cached {
+            return Ok(id);
+        }
+        let frame =
+            self.guard(self.page.mainframe()).await?.ok_or_else(|| BrowserError::Cdp("no main frame".into()))?;
+        let params = CreateIsolatedWorldParams::builder()
+            .frame_id(frame)
+            .world_name("skyvern")
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let id = self.guard(self.page.execute(params)).await?.result.execution_context_id;
+        *cached = Some(id);
+        Ok(id)
+    }
+
+    /// Evaluates `expression` in the appliance's world, by value or as a reference.
+    async fn evaluate(&self, expression: String, by_value: bool) -> Result<EvaluationResult, BrowserError> {
+        for attempt in 0..2 {
+            let params = EvaluateParams::builder()
+                .expression(expression.clone())
+                .context_id(self.world().await?)
+                .return_by_value(by_value)
+                .await_promise(true)
+                .build()
+                .map_err(BrowserError::Cdp)?;
+            match self.guard(self.page.evaluate_expression(params)).await {
+                // The document changed, and its world with it: make the new one.
+                Err(BrowserError::Cdp(message)) if attempt == 0 && message.contains("context") => {
+                    *self.world.lock().await = None;
+                }
+                other => return other,
+            }
+        }
+        Err(BrowserError::Cdp("the page's script context keeps disappearing".into()))
+    }
+
     /// Runs one `dom.js` operation once.
     async fn dom(&self, op: &str, args: Value) -> Result<Value, BrowserError> {
         let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
-        let params = EvaluateParams::builder()
-            .expression(expression)
-            .return_by_value(true)
-            .await_promise(true)
-            .build()
-            .map_err(BrowserError::Cdp)?;
-        let result = self.guard(self.page.evaluate_expression(params)).await?;
+        let result = self.evaluate(expression, true).await?;
         Ok(result.value().cloned().unwrap_or(Value::Null))
     }
 
@@ -239,13 +284,7 @@ impl RunPage {
 
     /// The agent's view of the page: its visible interactable and text elements (at most `limit`).
     pub async fn observe(&self, limit: usize) -> Result<Value, BrowserError> {
-        let expression = format!("({OBSERVE})({limit})");
-        let params = EvaluateParams::builder()
-            .expression(expression)
-            .return_by_value(true)
-            .build()
-            .map_err(BrowserError::Cdp)?;
-        let result = self.guard(self.page.evaluate_expression(params)).await?;
+        let result = self.evaluate(format!("({OBSERVE})({limit})"), true).await?;
         Ok(result.value().cloned().unwrap_or(Value::Null))
     }
 
@@ -332,12 +371,7 @@ impl RunPage {
     pub async fn upload(&self, selector: &str, files: &[PathBuf]) -> Result<(), BrowserError> {
         self.dom_until("file_input", json!({ "selector": selector }), selector, self.action_timeout).await?;
         let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": selector }));
-        let params = EvaluateParams::builder()
-            .expression(expression)
-            .return_by_value(false)
-            .build()
-            .map_err(BrowserError::Cdp)?;
-        let element = self.guard(self.page.evaluate_expression(params)).await?;
+        let element = self.evaluate(expression, false).await?;
         let Some(object_id) = element.object().object_id.clone() else {
             return Err(BrowserError::Refused { target: selector.to_owned(), reason: "the element went away".into() });
         };
