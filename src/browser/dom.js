@@ -106,7 +106,37 @@
     return out;
   };
 
+  // Where a piercing selector crosses into a cross-origin iframe (whose document this world
+  // cannot enter): the steps up to that iframe, the steps after it, and the offset of the
+  // iframe's content in the viewport, after scrolling it into view.
+  const boundary = (selector) => {
+    const steps = selector.split(" >>> ");
+    let scope = document;
+    for (let i = 0; i < steps.length - 1; i++) {
+      const host = scope.querySelector(steps[i]);
+      if (!host) return { cross: false };
+      const next = inner(host);
+      if (!next && tagOf(host) === "iframe") {
+        host.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+        const rect = host.getBoundingClientRect();
+        const style = styleOf(host);
+        return {
+          cross: true,
+          host: steps.slice(0, i + 1).join(" >>> "),
+          rest: steps.slice(i + 1).join(" >>> "),
+          x: rect.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft),
+          y: rect.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop),
+        };
+      }
+      if (!next) return { cross: false };
+      scope = next;
+    }
+    return { cross: false };
+  };
+
   switch (op) {
+    case "boundary":
+      return boundary(args.selector);
     case "point": {
       const { el, fail } = target(args.selector, args.enabled !== false);
       if (fail) return fail;
@@ -185,6 +215,11 @@
     }
     case "element":
       return find(args.selector).el;
+    case "read": {
+      const { el, invalid } = find(args.selector);
+      if (invalid) return refuse(invalid);
+      return { ok: true, value: el ? textOf(el) : null };
+    }
     case "extract": {
       try {
         return { ok: true, value: extractFields(document, args.fields) };

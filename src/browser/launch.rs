@@ -18,19 +18,39 @@ use tokio::sync::watch;
 use super::BrowserError;
 use crate::config;
 
-/// Switches every local Chromium gets: quiet on a closed network, no first-run work.
-const QUIET_SWITCHES: &[&str] = &[
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
-    "--no-default-browser-check",
-    "--password-store=basic",
-    "--use-mock-keychain",
+/// Every switch a local Chromium gets (chromiumoxide's own defaults are replaced by these, so
+/// each switch is given once): quiet on a closed network, no first-run work, no throttling of
+/// pages nobody looks at. Without site isolation, cross-origin iframes stay in their page's
+/// process, where the appliance's script worlds can reach them; every run still has a browser
+/// context of its own. Written without the leading dashes, as chromiumoxide adds them.
+const SWITCHES: &[&str] = &[
+    "disable-background-networking",
+    "disable-component-update",
+    "disable-sync",
+    "no-first-run",
+    "no-default-browser-check",
+    "disable-quic",
+    "disable-gpu",
+    "disable-dev-shm-usage",
+    "disable-features=Translate,TranslateUI,MediaRouter,OptimizationHints,IsolateOrigins,site-per-process",
+    "disable-site-isolation-trials",
+    "enable-features=NetworkService,NetworkServiceInProcess",
+    "disable-background-timer-throttling",
+    "disable-backgrounding-occluded-windows",
+    "disable-renderer-backgrounding",
+    "disable-breakpad",
+    "disable-client-side-phishing-detection",
+    "disable-component-extensions-with-background-pages",
+    "disable-default-apps",
+    "disable-hang-monitor",
+    "disable-ipc-flooding-protection",
+    "disable-popup-blocking",
+    "disable-prompt-on-repost",
+    "force-color-profile=srgb",
+    "metrics-recording-only",
+    "password-store=basic",
+    "use-mock-keychain",
+    "lang=en-US",
 ];
 
 /// Tells everyone holding a receiver when the connection to a browser is gone.
@@ -111,8 +131,9 @@ impl Launcher {
             .request_timeout(Duration::from_secs(30))
             .viewport(None)
             .window_size(settings.viewport_width, settings.viewport_height)
-            .args(QUIET_SWITCHES.iter().copied())
-            .args(settings.extra_args.iter().map(String::as_str));
+            .disable_default_args()
+            .args(SWITCHES.iter().copied())
+            .args(settings.extra_args.iter().map(|switch| switch.trim_start_matches('-')));
         if !settings.headless {
             builder = builder.with_head();
         }

@@ -1,11 +1,12 @@
 // Observation of the page for the agent: every visible interactable or text-bearing element,
 // across open shadow roots and same-origin iframes, with an id that stays the same for the
 // same element while the page lives, and a CSS selector (" >>> " into shadow roots and frames)
-// that finds it again. Returns {url, title, elements: [...], truncated}.
-(limit) => {
+// that finds it again. Returns {url, title, elements: [...], truncated, frames}, where `frames`
+// are the cross-origin iframes this world cannot enter (the caller observes those itself).
+(limit, prefix = "", frameDepth = 0, idPrefix = "") => {
   const registry = (window.__skyvernRegistry ??= { ids: new WeakMap(), next: 1 });
   const idOf = (el) => {
-    if (!registry.ids.has(el)) registry.ids.set(el, `e${registry.next++}`);
+    if (!registry.ids.has(el)) registry.ids.set(el, `${idPrefix}e${registry.next++}`);
     return registry.ids.get(el);
   };
   const tagOf = (el) => el.tagName.toLowerCase();
@@ -60,6 +61,7 @@
   };
 
   const elements = [];
+  const frames = [];
   let truncated = false;
   const walk = (root, prefix, frame) => {
     const all = root.querySelectorAll("*");
@@ -69,7 +71,9 @@
       if (tagOf(el) === "iframe") {
         let doc = null;
         try { doc = el.contentDocument; } catch { doc = null; }
-        if (doc) walk(doc, `${prefix}${localSelector(el, root)} >>> `, frame + 1);
+        const selector = `${prefix}${localSelector(el, root)}`;
+        if (doc) walk(doc, `${selector} >>> `, frame + 1);
+        else if (visible(el)) frames.push({ selector, frame: frame + 1 });
         continue;
       }
       if (!visible(el)) continue;
@@ -106,6 +110,6 @@
       elements.push(item);
     }
   };
-  walk(document, "", 0);
-  return { url: location.href, title: document.title, elements, truncated };
+  walk(document, prefix, frameDepth);
+  return { url: location.href, title: document.title, elements, truncated, frames };
 }

@@ -5,20 +5,21 @@
 //! to load before returning. Every CDP call is raced against the browser's liveness, so a crashed
 //! Chromium ends the operation at once with `BrowserError::Crashed` instead of a long timeout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::dom::DescribeNodeParams;
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
-use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
 };
+use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, FrameId};
 use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, ExecutionContextId};
 use chromiumoxide::js::EvaluationResult;
 use chromiumoxide::layout::Point;
@@ -71,6 +72,16 @@ pub struct RunPage {
     download_dir: Option<PathBuf>,
     /// The appliance's own JavaScript world in the current document (see `world`).
     world: tokio::sync::Mutex<Option<ExecutionContextId>>,
+    /// Its worlds in cross-origin iframes, by frame.
+    frame_worlds: tokio::sync::Mutex<HashMap<FrameId, ExecutionContextId>>,
+}
+
+/// Where part of a selector is evaluated: a script world, and the offset of its frame's
+/// viewport in the page's.
+struct Scope {
+    context: ExecutionContextId,
+    dx: f64,
+    dy: f64,
 }
 
 impl RunPage {
@@ -86,6 +97,7 @@ impl RunPage {
             action_timeout: settings.action_timeout,
             download_dir,
             world: tokio::sync::Mutex::new(None),
+            frame_worlds: tokio::sync::Mutex::new(HashMap::new()),
         };
         let metrics = SetDeviceMetricsOverrideParams::new(
             i64::from(settings.viewport_width),
@@ -158,20 +170,14 @@ impl RunPage {
         Ok(id)
     }
 
-    /// Evaluates `expression` in the appliance's world, by value or as a reference.
+    /// Evaluates `expression` in the appliance's world of the main frame.
     async fn evaluate(&self, expression: String, by_value: bool) -> Result<EvaluationResult, BrowserError> {
         for attempt in 0..2 {
-            let params = EvaluateParams::builder()
-                .expression(expression.clone())
-                .context_id(self.world().await?)
-                .return_by_value(by_value)
-                .await_promise(true)
-                .build()
-                .map_err(BrowserError::Cdp)?;
-            match self.guard(self.page.evaluate_expression(params)).await {
+            match self.evaluate_in(self.world().await?, expression.clone(), by_value).await {
                 // The document changed, and its world with it: make the new one.
                 Err(BrowserError::Cdp(message)) if attempt == 0 && message.contains("context") => {
                     *self.world.lock().await = None;
+                    self.frame_worlds.lock().await.clear();
                 }
                 other => return other,
             }
@@ -179,11 +185,92 @@ impl RunPage {
         Err(BrowserError::Cdp("the page's script context keeps disappearing".into()))
     }
 
-    /// Runs one `dom.js` operation once.
-    async fn dom(&self, op: &str, args: Value) -> Result<Value, BrowserError> {
+    async fn evaluate_in(
+        &self,
+        context: ExecutionContextId,
+        expression: String,
+        by_value: bool,
+    ) -> Result<EvaluationResult, BrowserError> {
+        let params = EvaluateParams::builder()
+            .expression(expression)
+            .context_id(context)
+            .return_by_value(by_value)
+            .await_promise(true)
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        self.guard(self.page.evaluate_expression(params)).await
+    }
+
+    /// The appliance's world inside the cross-origin iframe that `host` (a selector run in
+    /// `context`) names.
+    async fn frame_world(&self, context: ExecutionContextId, host: &str) -> Result<ExecutionContextId, BrowserError> {
+        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": host }));
+        let element = self.evaluate_in(context, expression, false).await?;
+        let object_id =
+            element.object().object_id.clone().ok_or_else(|| BrowserError::Cdp("the frame went away".into()))?;
+        let described =
+            self.guard(self.page.execute(DescribeNodeParams::builder().object_id(object_id).build())).await?;
+        let frame = described.result.node.frame_id.clone().ok_or_else(|| BrowserError::Cdp("not a frame".into()))?;
+        if let Some(world) = self.frame_worlds.lock().await.get(&frame) {
+            return Ok(*world);
+        }
+        let params = CreateIsolatedWorldParams::builder()
+            .frame_id(frame.clone())
+            .world_name("skyvern")
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let world = self.guard(self.page.execute(params)).await?.result.execution_context_id;
+        self.frame_worlds.lock().await.insert(frame, world);
+        Ok(world)
+    }
+
+    /// Follows a piercing selector across cross-origin iframes: the world its last part runs in,
+    /// that part, and the frame's offset.
+    async fn locate(&self, selector: &str) -> Result<(Scope, String), BrowserError> {
+        let mut scope = Scope { context: self.world().await?, dx: 0.0, dy: 0.0 };
+        let mut rest = selector.to_owned();
+        while rest.contains(" >>> ") {
+            let expression = format!("({DOM_HELPERS})(\"boundary\", {})", json!({ "selector": rest }));
+            let boundary = self.evaluate_in(scope.context, expression, true).await?;
+            let boundary = boundary.value().cloned().unwrap_or(Value::Null);
+            if boundary["cross"] != true {
+                break;
+            }
+            let host = boundary["host"].as_str().unwrap_or_default().to_owned();
+            scope = Scope {
+                context: self.frame_world(scope.context, &host).await?,
+                dx: scope.dx + boundary["x"].as_f64().unwrap_or(0.0),
+                dy: scope.dy + boundary["y"].as_f64().unwrap_or(0.0),
+            };
+            rest = boundary["rest"].as_str().unwrap_or_default().to_owned();
+        }
+        Ok((scope, rest))
+    }
+
+    /// Runs one `dom.js` operation once, in the frame its selector leads to. Points come back in
+    /// the page's viewport.
+    async fn dom(&self, op: &str, mut args: Value) -> Result<Value, BrowserError> {
+        let Some(selector) = args["selector"].as_str().filter(|s| s.contains(" >>> ")).map(str::to_owned) else {
+            let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
+            return Ok(self.evaluate(expression, true).await?.value().cloned().unwrap_or(Value::Null));
+        };
+        let (scope, rest) = match self.locate(&selector).await {
+            Err(BrowserError::Cdp(message)) if message.contains("context") => {
+                *self.world.lock().await = None;
+                self.frame_worlds.lock().await.clear();
+                self.locate(&selector).await?
+            }
+            other => other?,
+        };
+        args["selector"] = Value::String(rest);
         let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
-        let result = self.evaluate(expression, true).await?;
-        Ok(result.value().cloned().unwrap_or(Value::Null))
+        let mut result =
+            self.evaluate_in(scope.context, expression, true).await?.value().cloned().unwrap_or(Value::Null);
+        if let (Some(x), Some(y)) = (result["x"].as_f64(), result["y"].as_f64()) {
+            result["x"] = json!(x + scope.dx);
+            result["y"] = json!(y + scope.dy);
+        }
+        Ok(result)
     }
 
     /// Runs a `dom.js` operation until it succeeds, refuses, or `timeout` passes.
@@ -282,10 +369,35 @@ impl RunPage {
         self.settling(async { self.guard(self.page.evaluate_expression(expression)).await.map(drop) }).await
     }
 
-    /// The agent's view of the page: its visible interactable and text elements (at most `limit`).
+    /// The agent's view of the page: its visible interactable and text elements (at most `limit`),
+    /// those of cross-origin iframes included (their ids start with `x<n>`).
     pub async fn observe(&self, limit: usize) -> Result<Value, BrowserError> {
         let result = self.evaluate(format!("({OBSERVE})({limit})"), true).await?;
-        Ok(result.value().cloned().unwrap_or(Value::Null))
+        let mut observation = result.value().cloned().unwrap_or(Value::Null);
+        let frames = observation["frames"].as_array().cloned().unwrap_or_default();
+        for (number, frame) in frames.iter().enumerate() {
+            let host = frame["selector"].as_str().unwrap_or_default();
+            let world = match self.frame_world(self.world().await?, host).await {
+                Ok(world) => world,
+                Err(error) => {
+                    tracing::warn!(%error, host, "a cross-origin frame could not be observed");
+                    continue;
+                }
+            };
+            let prefix = json!(format!("{host} >>> "));
+            let id_prefix = json!(format!("x{}", number + 1));
+            let expression = format!("({OBSERVE})({limit}, {prefix}, {}, {id_prefix})", frame["frame"]);
+            match self.evaluate_in(world, expression, true).await {
+                Ok(inner) => {
+                    let found = inner.value().and_then(|v| v["elements"].as_array()).cloned().unwrap_or_default();
+                    if let Some(elements) = observation["elements"].as_array_mut() {
+                        elements.extend(found);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, host, "a cross-origin frame could not be observed"),
+            }
+        }
+        Ok(observation)
     }
 
     /// Sets a field's value at once, firing `input` and `change`.
@@ -352,11 +464,38 @@ impl RunPage {
     }
 
     /// Reads the fields described by `fields` (see `dom.js`), waiting for `wait_for` first.
+    /// Fields that step into frames are read one element at a time, so that cross-origin
+    /// frames are read in their own world.
     pub async fn extract(&self, fields: &Value, wait_for: &[String]) -> Result<Value, BrowserError> {
         for selector in wait_for {
             self.wait_for_selector(selector, self.action_timeout).await?;
         }
-        let result = self.dom_until("extract", json!({ "fields": fields }), "extraction", self.action_timeout).await?;
+        let piercing = |selector: &Value| selector.as_str().is_some_and(|s| s.contains(" >>> "));
+        let (framed, plain): (serde_json::Map<String, Value>, serde_json::Map<String, Value>) =
+            fields.as_object().cloned().unwrap_or_default().into_iter().partition(|(_, field)| {
+                piercing(field) || field.as_array().is_some_and(|all| all.iter().any(piercing))
+            });
+        let result = self.dom_until("extract", json!({ "fields": plain }), "extraction", self.action_timeout).await?;
+        let mut values = result["value"].as_object().cloned().unwrap_or_default();
+        for (name, field) in framed {
+            let value = match field {
+                Value::Array(selectors) => {
+                    let mut read = Vec::new();
+                    for selector in selectors {
+                        read.push(self.read(selector.as_str().unwrap_or_default()).await?);
+                    }
+                    Value::Array(read)
+                }
+                selector => self.read(selector.as_str().unwrap_or_default()).await?,
+            };
+            values.insert(name, value);
+        }
+        Ok(Value::Object(values))
+    }
+
+    /// The text (or form value) of one element, wherever it is; null when it is not there.
+    async fn read(&self, selector: &str) -> Result<Value, BrowserError> {
+        let result = self.dom_until("read", json!({ "selector": selector }), selector, self.action_timeout).await?;
         Ok(result["value"].clone())
     }
 
@@ -370,8 +509,9 @@ impl RunPage {
     /// Gives a file input these files (local paths), as if a person had picked them.
     pub async fn upload(&self, selector: &str, files: &[PathBuf]) -> Result<(), BrowserError> {
         self.dom_until("file_input", json!({ "selector": selector }), selector, self.action_timeout).await?;
-        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": selector }));
-        let element = self.evaluate(expression, false).await?;
+        let (scope, rest) = self.locate(selector).await?;
+        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": rest }));
+        let element = self.evaluate_in(scope.context, expression, false).await?;
         let Some(object_id) = element.object().object_id.clone() else {
             return Err(BrowserError::Refused { target: selector.to_owned(), reason: "the element went away".into() });
         };

@@ -442,3 +442,23 @@ async fn a_file_given_with_the_run_is_uploaded_under_its_name() {
         .unwrap();
     assert_eq!(sneaky.status(), 422);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elements_inside_a_cross_origin_iframe_are_operated() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        assert!(page.contains("frame=1"), "{page}");
+        json!([
+            {"action": "fill", "element": element(page, "Card number"), "text": "4242424242424242"},
+            {"action": "click", "element": element(page, "Pay now")}
+        ])
+    })
+    .decide(
+        |page| json!([{"action": "extract", "fields": {"paid": element(page, "paid with")}}, {"action": "complete"}]),
+    );
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Pay", "url": app.fixtures.url("cross-origin.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"paid": "paid with card ending 4242"}));
+}

@@ -98,7 +98,8 @@ impl TestApp {
         self.stop.take().unwrap().send(()).unwrap();
         let serving = self.serving.take().unwrap();
         tokio::time::timeout(PATIENCE, serving).await.unwrap().unwrap().unwrap();
-        self.data_dir
+        let kept = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data_dir, kept)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -189,6 +190,16 @@ impl TestApp {
     pub async fn wait_until_final(&self, run_id: &str) -> Value {
         let finals = ["completed", "failed", "terminated", "timed_out", "canceled"];
         self.wait_for(run_id, "final", |run| finals.contains(&run["status"].as_str().unwrap_or_default())).await
+    }
+}
+
+impl Drop for TestApp {
+    /// A test that ends without `stop` leaves the appliance's threads behind until the test
+    /// process exits, and with them its Chromium processes: end those.
+    fn drop(&mut self) {
+        for pid in chromium_browser_pids(self.data_dir.path()) {
+            let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::helpers::{API_KEY, Fixtures, PATIENCE, TestApp, a_long_wait, chromium
 struct Process {
     child: Child,
     address: String,
+    data_dir: std::path::PathBuf,
 }
 
 impl Process {
@@ -30,7 +31,7 @@ impl Process {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let process = Process { child, address: format!("http://127.0.0.1:{port}") };
+        let process = Process { child, address: format!("http://127.0.0.1:{port}"), data_dir: data_dir.to_owned() };
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while client.get(format!("{}/healthz", process.address)).send().await.is_err() {
@@ -71,6 +72,9 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for pid in chromium_browser_pids(&self.data_dir) {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
     }
 }
 

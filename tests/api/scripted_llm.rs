@@ -126,7 +126,7 @@ impl ScriptedLlm {
 pub fn element(prompt: &str, needle: &str) -> String {
     prompt
         .lines()
-        .find(|line| line.starts_with("[e") && line.contains(needle))
+        .find(|line| line.starts_with('[') && line.contains(needle))
         .and_then(|line| line[1..].split(']').next())
         .unwrap_or_else(|| panic!("no element with {needle:?} in the prompt:\n{prompt}"))
         .to_owned()
