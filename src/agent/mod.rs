@@ -137,43 +137,37 @@ impl Agent {
         request: &mut ChatRequest,
         recorder: &RunRecorder,
     ) -> Result<Decision, RunError> {
-        for attempt in 0..2 {
-            let reply = self.llm.chat(request).await;
-            let reply = match reply {
+        let mut repaired = false;
+        loop {
+            let reply = match self.llm.chat(request).await {
                 Ok(reply) => reply,
                 Err(error) => {
                     self.trace(recorder, step_run, request, None, None, Some(error.to_string())).await;
                     return Err(llm_error(&error));
                 }
             };
-            match decide::parse(&reply.text) {
+            let error = match decide::parse(&reply.text) {
                 Ok(decision) => {
                     let parsed = serde_json::to_value(&decision).ok();
                     self.trace(recorder, step_run, request, Some(&reply), parsed, None).await;
                     return Ok(decision);
                 }
-                Err(error) => {
-                    self.trace(recorder, step_run, request, Some(&reply), None, Some(error.clone())).await;
-                    if attempt == 1 {
-                        return Err(RunError::new(
-                            "agent",
-                            "unreadable_answer",
-                            format!(
-                                "the model's answer could not be read twice ({error}); it is kept in the run's traces"
-                            ),
-                        ));
-                    }
-                    request.messages.push(Message::text(Role::Assistant, reply.text));
-                    request.messages.push(Message::text(Role::User, prompt::repair_message(&error)));
-                }
+                Err(error) => error,
+            };
+            self.trace(recorder, step_run, request, Some(&reply), None, Some(error.clone())).await;
+            if repaired {
+                let message =
+                    format!("the model's answer could not be read twice ({error}); it is kept in the run's traces");
+                return Err(RunError::new("agent", "unreadable_answer", message));
             }
+            repaired = true;
+            request.messages.push(Message::text(Role::Assistant, reply.text));
+            request.messages.push(Message::text(Role::User, prompt::repair_message(&error)));
         }
-        unreachable!("the loop returns on its second attempt")
     }
 
     /// Carries out a decision's actions in order; stops at the first that fails (the model sees
     /// why at the next step) or that ends the run.
-    #[allow(clippy::too_many_arguments)]
     async fn act(
         &self,
         recorder: &RunRecorder,

@@ -501,8 +501,10 @@ impl RunPage {
 
     /// The visible viewport as a JPEG.
     pub async fn screenshot(&self, full_page: bool) -> Result<Vec<u8>, BrowserError> {
-        let params =
+        let mut params =
             ScreenshotParams::builder().format(CaptureScreenshotFormat::Jpeg).quality(80).full_page(full_page).build();
+        // Encoding speed over size: a screenshot follows every action.
+        params.cdp_params.optimize_for_speed = Some(true);
         self.guard(self.page.screenshot(params)).await
     }
 
