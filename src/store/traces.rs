@@ -9,29 +9,17 @@ use super::{Store, StoreError, rows};
 use crate::clock;
 use crate::ids::{RunId, StepRunId};
 
-/// One model call as stored.
+/// One model call as stored: the call, with its id and time.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {
     pub id: i64,
-    pub run_id: RunId,
-    pub step_run_id: Option<StepRunId>,
-    pub provider: String,
-    pub model: String,
-    pub request: Value,
-    pub response_text: Option<String>,
-    pub response: Option<Value>,
-    pub parsed: Option<Value>,
-    pub error: Option<String>,
-    pub input_tokens: i64,
-    pub cached_tokens: i64,
-    pub output_tokens: i64,
-    pub cost_usd: f64,
-    pub latency_ms: i64,
+    #[serde(flatten)]
+    pub call: NewTrace,
     pub created_at: String,
 }
 
 /// A model call about to be stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NewTrace {
     pub run_id: RunId,
     pub step_run_id: Option<StepRunId>,
@@ -50,8 +38,7 @@ pub struct NewTrace {
 }
 
 fn trace_from_row(row: &Row<'_>) -> rusqlite::Result<Trace> {
-    Ok(Trace {
-        id: row.get("id")?,
+    let call = NewTrace {
         run_id: rows::parsed(row, "run_id", RunId::parse)?,
         step_run_id: rows::optional_parsed(row, "step_run_id", StepRunId::parse)?,
         provider: row.get("provider")?,
@@ -66,8 +53,8 @@ fn trace_from_row(row: &Row<'_>) -> rusqlite::Result<Trace> {
         output_tokens: row.get("output_tokens")?,
         cost_usd: row.get("cost_usd")?,
         latency_ms: row.get("latency_ms")?,
-        created_at: row.get("created_at")?,
-    })
+    };
+    Ok(Trace { id: row.get("id")?, call, created_at: row.get("created_at")? })
 }
 
 impl Store {
