@@ -1,13 +1,28 @@
 //! Shaping extracted page text into the run's `data_extraction_schema`: numbers from "$1,299.00",
-//! booleans from "yes"/"true", arrays and nested objects, and a clear error naming the field that
-//! does not fit.
+//! booleans from "yes"/"true", arrays and nested objects; then validating the result against the
+//! whole JSON Schema (enums, patterns, bounds, …), with a clear error naming the field that does
+//! not fit.
 
 use serde_json::{Map, Number, Value};
 
-/// Converts `value` to the types `schema` declares and checks required properties.
+/// Converts `value` to the types `schema` declares, then validates it against the schema.
 /// A schema that is not an object (a plain-text description) leaves the value as it is.
 pub fn conform(value: Value, schema: &Value) -> Result<Value, String> {
-    conform_at("output", value, schema)
+    let value = conform_at("output", value, schema)?;
+    if !schema.is_object() {
+        return Ok(value);
+    }
+    let validator = jsonschema::validator_for(schema).map_err(|e| format!("the output schema is not valid: {e}"))?;
+    let first_error = validator.iter_errors(&value).next().map(|e| format!("output{}: {e}", e.instance_path()));
+    match first_error {
+        None => Ok(value),
+        Some(error) => Err(error),
+    }
+}
+
+/// Checks that a run's schema is a JSON Schema this appliance can validate against.
+pub fn check_schema(schema: &Value) -> Result<(), String> {
+    if schema.is_object() { jsonschema::validator_for(schema).map(drop).map_err(|e| e.to_string()) } else { Ok(()) }
 }
 
 fn declared_type(schema: &Value) -> Option<&str> {
@@ -118,6 +133,19 @@ mod tests {
         assert!(error.contains("output.total"), "{error}");
         let missing = conform(json!({"total": null}), &schema).unwrap_err();
         assert!(missing.contains("required"), "{missing}");
+    }
+
+    #[test]
+    fn the_whole_schema_is_validated_after_shaping() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"seats": {"type": "integer", "minimum": 1}, "class": {"enum": ["economy", "business"]}}
+        });
+        assert!(conform(json!({"seats": "2", "class": "economy"}), &schema).is_ok());
+        let error = conform(json!({"seats": "0", "class": "economy"}), &schema).unwrap_err();
+        assert!(error.contains("/seats"), "{error}");
+        assert!(conform(json!({"seats": "1", "class": "first"}), &schema).unwrap_err().contains("/class"));
+        assert!(check_schema(&json!({"type": "nonsense"})).is_err());
     }
 
     #[test]

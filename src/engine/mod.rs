@@ -14,7 +14,7 @@ pub mod script;
 mod secrets;
 
 pub use code::run_script;
-pub use extract::conform;
+pub use extract::{check_schema, conform};
 pub use interactions::{Interactions, NotWaiting};
 pub use perform::{action_error, run_step, system_error};
 pub use recorder::{Activity, RunRecorder};

@@ -148,6 +148,10 @@ impl TaskRequest {
             Some(schema @ Value::Object(_)) => Some(schema),
             Some(_) => return invalid("data_extraction_schema", "expected a JSON Schema object or a text"),
         };
+        if let Some(schema) = &data_extraction_schema {
+            crate::engine::check_schema(schema)
+                .or_else(|message| invalid("data_extraction_schema", format!("not a valid JSON Schema: {message}")))?;
+        }
         for (name, value) in self.secrets.iter().flatten() {
             let name_ok =
                 !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

@@ -64,6 +64,11 @@ async fn bad_requests_get_clear_errors_and_create_nothing() {
         (json!({"prompt": "p", "url": "http://127.0.0.1/", "run_with": "code", "max_steps": -1}), 422, "max_steps"),
         (json!({"prompt": "find flights", "url": "http://127.0.0.1/"}), 422, "LLM provider"),
         (json!(["not", "an", "object"]), 422, "JSON object"),
+        (
+            json!({"url": "http://127.0.0.1/", "run_with": "code", "data_extraction_schema": {"type": "nonsense"}}),
+            422,
+            "JSON Schema",
+        ),
     ];
     for (body, status, needle) in cases {
         let response = app.post("/v1/run/tasks").json(&body).send().await.unwrap();
