@@ -56,6 +56,11 @@ pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> R
             step(Action::Goto { url: url.clone() }, intent)
         }
         AgentAction::Back { intent } => step(Action::Back, intent),
+        AgentAction::NewTab { url, intent } => {
+            crate::runs::web_url(url)?;
+            step(Action::NewTab { url: url.clone() }, intent)
+        }
+        AgentAction::SwitchTab { tab, intent } => step(Action::SwitchTab { index: *tab }, intent),
         AgentAction::Upload { element, file, intent } => {
             step(Action::Upload { selector: find(element)?, file: file.clone() }, intent)
         }

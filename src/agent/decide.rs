@@ -72,6 +72,14 @@ pub enum AgentAction {
     Back {
         intent: Option<String>,
     },
+    NewTab {
+        url: String,
+        intent: Option<String>,
+    },
+    SwitchTab {
+        tab: usize,
+        intent: Option<String>,
+    },
     Wait {
         #[serde(default = "one")]
         seconds: f64,

@@ -90,7 +90,8 @@ impl Agent {
         let observation =
             Observation::parse(observed).map_err(|message| RunError::new("agent", "observe_failed", message))?;
         // Page text may show a secret that was typed in (a field's value): the model sees its placeholder.
-        let message = prompt::step_message(spec, &observation, &progress.history, number, max_steps);
+        let tabs = page.tab_list().await;
+        let message = prompt::step_message(spec, &observation, &tabs, &progress.history, number, max_steps);
         let mut parts = vec![Part::Text { text: recorder.secrets.redact(&message) }];
         if self.llm.vision()
             && let Ok(jpeg) = page.screenshot(false).await

@@ -17,10 +17,14 @@ fn fill(template: &str, slots: &[(&str, &str)]) -> String {
     slots.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value))
 }
 
+/// An open tab: its title, its URL, and whether the run acts in it.
+pub type Tab = (String, String, bool);
+
 /// The user message of one step.
 pub fn step_message(
     spec: &TaskSpec,
     observation: &Observation,
+    tabs: &[Tab],
     history: &[String],
     step: u32,
     max_steps: u32,
@@ -50,6 +54,16 @@ pub fn step_message(
     } else {
         format!("Files you may upload: {}\n\n", spec.file_names.join(", "))
     };
+    let tabs = if tabs.len() < 2 {
+        String::new()
+    } else {
+        let mut text = "Open tabs:\n".to_owned();
+        for (index, (title, url, current)) in tabs.iter().enumerate() {
+            let marker = if *current { " (you are here)" } else { "" };
+            let _ = writeln!(text, "[{index}] {title} ({url}){marker}");
+        }
+        text + "\n"
+    };
     let history = if history.is_empty() { "(nothing yet)".to_owned() } else { history.join("\n") };
     fill(
         STEP,
@@ -62,6 +76,7 @@ pub fn step_message(
             ("step", &step.to_string()),
             ("max_steps", &max_steps.to_string()),
             ("history", &history),
+            ("tabs", &tabs),
             ("title", &observation.title),
             ("url", &observation.url),
             ("elements", &observation.render()),

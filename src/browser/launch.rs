@@ -95,7 +95,9 @@ pub struct Launcher {
 
 /// A running local Chromium, killed when dropped.
 pub struct LocalChromium {
-    pub browser: Browser,
+    /// Shared with the run's page, which opens tabs through it.
+    pub browser: Arc<Browser>,
+    pid: Option<u32>,
     pub liveness: Liveness,
     pub profile_dir: PathBuf,
 }
@@ -138,21 +140,32 @@ impl Launcher {
             builder = builder.with_head();
         }
         let config = builder.build().map_err(BrowserError::Launch)?;
-        let (browser, handler) = Browser::launch(config).await.map_err(|e| {
+        let (mut browser, handler) = Browser::launch(config).await.map_err(|e| {
             BrowserError::Launch(format!("{} could not be started: {e}", settings.executable.display()))
         })?;
-        Ok(LocalChromium { browser, liveness: drive_connection(handler), profile_dir })
+        let pid = browser.get_mut_child().and_then(|child| child.inner.id());
+        Ok(LocalChromium { browser: Arc::new(browser), pid, liveness: drive_connection(handler), profile_dir })
     }
 }
 
 impl LocalChromium {
     /// Closes the browser, waits for the process, and removes its profile.
     pub async fn shut_down(mut self) {
-        if self.liveness.is_alive() {
-            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
-        }
-        if tokio::time::timeout(Duration::from_secs(3), self.browser.wait()).await.is_err() {
-            let _ = self.browser.kill().await;
+        match Arc::get_mut(&mut self.browser) {
+            Some(browser) => {
+                if self.liveness.is_alive() {
+                    let _ = tokio::time::timeout(Duration::from_secs(3), browser.close()).await;
+                }
+                if tokio::time::timeout(Duration::from_secs(3), browser.wait()).await.is_err() {
+                    let _ = browser.kill().await;
+                }
+            }
+            // A page still holds the browser (it should not): end the process all the same.
+            None => {
+                if let Some(pid) = self.pid {
+                    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                }
+            }
         }
         let _ = tokio::fs::remove_dir_all(&self.profile_dir).await;
     }

@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::dom::DescribeNodeParams;
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
@@ -20,10 +21,12 @@ use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
 };
 use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, FrameId};
+use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, ExecutionContextId};
 use chromiumoxide::js::EvaluationResult;
 use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
+use chromiumoxide::{Browser, Page};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -65,7 +68,12 @@ pub enum OptionChoice {
 }
 
 pub struct RunPage {
-    page: Page,
+    /// The run's tabs and which one it acts in.
+    tabs: tokio::sync::Mutex<Tabs>,
+    /// The browser and context the tabs live in, to open more.
+    browser: Arc<Browser>,
+    context_id: BrowserContextId,
+    settings: PageSettings,
     liveness: Liveness,
     action_timeout: Duration,
     /// Where the browser saves this page's downloads; none for a remote browser.
@@ -74,6 +82,12 @@ pub struct RunPage {
     world: tokio::sync::Mutex<Option<ExecutionContextId>>,
     /// Its worlds in cross-origin iframes, by frame.
     frame_worlds: tokio::sync::Mutex<HashMap<FrameId, ExecutionContextId>>,
+}
+
+/// A run's tabs, in the order they were opened.
+struct Tabs {
+    pages: Vec<Page>,
+    current: usize,
 }
 
 /// Where part of a selector is evaluated: a script world, and the offset of its frame's
@@ -87,42 +101,116 @@ struct Scope {
 impl RunPage {
     pub(super) async fn new(
         page: Page,
+        browser: Arc<Browser>,
+        context_id: BrowserContextId,
         liveness: Liveness,
         settings: &PageSettings,
         download_dir: Option<PathBuf>,
     ) -> Result<RunPage, BrowserError> {
         let run_page = RunPage {
-            page,
+            tabs: tokio::sync::Mutex::new(Tabs { pages: vec![page.clone()], current: 0 }),
+            browser,
+            context_id,
+            settings: settings.clone(),
             liveness,
             action_timeout: settings.action_timeout,
             download_dir,
             world: tokio::sync::Mutex::new(None),
             frame_worlds: tokio::sync::Mutex::new(HashMap::new()),
         };
+        run_page.set_up(&page).await?;
+        Ok(run_page)
+    }
+
+    /// The tab the run acts in.
+    async fn page(&self) -> Page {
+        let tabs = self.tabs.lock().await;
+        tabs.pages[tabs.current].clone()
+    }
+
+    /// Readies a tab for a run: the fixed viewport, one-tab links, no way to the appliance.
+    async fn set_up(&self, page: &Page) -> Result<(), BrowserError> {
         let metrics = SetDeviceMetricsOverrideParams::new(
-            i64::from(settings.viewport_width),
-            i64::from(settings.viewport_height),
+            i64::from(self.settings.viewport_width),
+            i64::from(self.settings.viewport_height),
             1.0,
             false,
         );
-        run_page.guard(run_page.page.execute(metrics)).await?;
-        run_page.guard(run_page.page.evaluate_on_new_document(SAME_TAB)).await?;
-        run_page.refuse_requests_to(&settings.blocked_urls).await?;
-        Ok(run_page)
+        self.guard(page.execute(metrics)).await?;
+        self.guard(page.evaluate_on_new_document(SAME_TAB)).await?;
+        self.refuse_requests_to(page, &self.settings.blocked_urls).await
+    }
+
+    /// Opens a new tab at `url`, in the run's context, and acts in it from now on.
+    pub async fn new_tab(&self, url: &str) -> Result<usize, BrowserError> {
+        let target = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(self.context_id.clone())
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let page = self.guard(self.browser.new_page(target)).await?;
+        self.set_up(&page).await?;
+        let index = {
+            let mut tabs = self.tabs.lock().await;
+            tabs.pages.push(page);
+            tabs.current = tabs.pages.len() - 1;
+            tabs.current
+        };
+        self.forget_worlds().await;
+        self.goto(url).await?;
+        Ok(index)
+    }
+
+    /// Acts in tab `index` (0 is the first) from now on.
+    pub async fn switch_tab(&self, index: usize) -> Result<(), BrowserError> {
+        let page = {
+            let mut tabs = self.tabs.lock().await;
+            if index >= tabs.pages.len() {
+                return Err(BrowserError::Refused {
+                    target: format!("tab {index}"),
+                    reason: format!("there are {} tabs (0 to {})", tabs.pages.len(), tabs.pages.len() - 1),
+                });
+            }
+            tabs.current = index;
+            tabs.pages[index].clone()
+        };
+        self.forget_worlds().await;
+        self.guard(page.bring_to_front()).await?;
+        Ok(())
+    }
+
+    /// The tabs, as `(title, url, current)`.
+    pub async fn tab_list(&self) -> Vec<(String, String, bool)> {
+        let (pages, current) = {
+            let tabs = self.tabs.lock().await;
+            (tabs.pages.clone(), tabs.current)
+        };
+        let mut list = Vec::new();
+        for (index, page) in pages.iter().enumerate() {
+            let title = self.guard(page.get_title()).await.ok().flatten().unwrap_or_default();
+            let url = self.guard(page.url()).await.ok().flatten().unwrap_or_default();
+            list.push((title, url, index == current));
+        }
+        list
+    }
+
+    async fn forget_worlds(&self) {
+        *self.world.lock().await = None;
+        self.frame_worlds.lock().await.clear();
     }
 
     /// Fails every request of the page (navigations included) whose URL matches one of
     /// `patterns` (CDP Fetch wildcards), as if the site were unreachable.
-    async fn refuse_requests_to(&self, patterns: &[String]) -> Result<(), BrowserError> {
+    async fn refuse_requests_to(&self, page: &Page, patterns: &[String]) -> Result<(), BrowserError> {
         if patterns.is_empty() {
             return Ok(());
         }
-        let mut paused = self.guard(self.page.event_listener::<EventRequestPaused>()).await?;
+        let mut paused = self.guard(page.event_listener::<EventRequestPaused>()).await?;
         let intercept = fetch::EnableParams::builder()
             .patterns(patterns.iter().map(|pattern| RequestPattern::builder().url_pattern(pattern.clone()).build()))
             .build();
-        self.guard(self.page.execute(intercept)).await?;
-        let page = self.page.clone();
+        self.guard(page.execute(intercept)).await?;
+        let page = page.clone();
         tokio::spawn(async move {
             while let Some(request) = paused.next().await {
                 tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
@@ -158,14 +246,16 @@ impl RunPage {
         if let Some(id) = *cached {
             return Ok(id);
         }
-        let frame =
-            self.guard(self.page.mainframe()).await?.ok_or_else(|| BrowserError::Cdp("no main frame".into()))?;
+        let frame = self
+            .guard(self.page().await.mainframe())
+            .await?
+            .ok_or_else(|| BrowserError::Cdp("no main frame".into()))?;
         let params = CreateIsolatedWorldParams::builder()
             .frame_id(frame)
             .world_name("skyvern")
             .build()
             .map_err(BrowserError::Cdp)?;
-        let id = self.guard(self.page.execute(params)).await?.result.execution_context_id;
+        let id = self.guard(self.page().await.execute(params)).await?.result.execution_context_id;
         *cached = Some(id);
         Ok(id)
     }
@@ -198,7 +288,7 @@ impl RunPage {
             .await_promise(true)
             .build()
             .map_err(BrowserError::Cdp)?;
-        self.guard(self.page.evaluate_expression(params)).await
+        self.guard(self.page().await.evaluate_expression(params)).await
     }
 
     /// The appliance's world inside the cross-origin iframe that `host` (a selector run in
@@ -209,7 +299,7 @@ impl RunPage {
         let object_id =
             element.object().object_id.clone().ok_or_else(|| BrowserError::Cdp("the frame went away".into()))?;
         let described =
-            self.guard(self.page.execute(DescribeNodeParams::builder().object_id(object_id).build())).await?;
+            self.guard(self.page().await.execute(DescribeNodeParams::builder().object_id(object_id).build())).await?;
         let frame = described.result.node.frame_id.clone().ok_or_else(|| BrowserError::Cdp("not a frame".into()))?;
         if let Some(world) = self.frame_worlds.lock().await.get(&frame) {
             return Ok(*world);
@@ -219,7 +309,7 @@ impl RunPage {
             .world_name("skyvern")
             .build()
             .map_err(BrowserError::Cdp)?;
-        let world = self.guard(self.page.execute(params)).await?.result.execution_context_id;
+        let world = self.guard(self.page().await.execute(params)).await?.result.execution_context_id;
         self.frame_worlds.lock().await.insert(frame, world);
         Ok(world)
     }
@@ -301,13 +391,13 @@ impl RunPage {
     /// Sends these headers with every request of the page.
     pub async fn set_extra_headers(&self, headers: &BTreeMap<String, String>) -> Result<(), BrowserError> {
         let headers = Headers::new(json!(headers));
-        self.guard(self.page.execute(SetExtraHttpHeadersParams::new(headers))).await?;
+        self.guard(self.page().await.execute(SetExtraHttpHeadersParams::new(headers))).await?;
         Ok(())
     }
 
     /// Loads `url` and waits for it to finish loading.
     pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
-        match self.guard(self.page.goto(url)).await {
+        match self.guard(self.page().await.goto(url)).await {
             Err(BrowserError::Cdp(reason)) => Err(BrowserError::Navigation { url: url.to_owned(), reason }),
             other => other.map(|_| ()),
         }
@@ -315,9 +405,9 @@ impl RunPage {
 
     /// Runs `input`; if it starts a navigation of the main frame, waits for the new page to load.
     async fn settling<T>(&self, input: impl Future<Output = Result<T, BrowserError>>) -> Result<T, BrowserError> {
-        let mut started = self.guard(self.page.event_listener::<EventFrameStartedLoading>()).await?;
-        let mut stopped = self.guard(self.page.event_listener::<EventFrameStoppedLoading>()).await?;
-        let main_frame = self.guard(self.page.mainframe()).await?;
+        let mut started = self.guard(self.page().await.event_listener::<EventFrameStartedLoading>()).await?;
+        let mut stopped = self.guard(self.page().await.event_listener::<EventFrameStoppedLoading>()).await?;
+        let main_frame = self.guard(self.page().await.mainframe()).await?;
         let value = input.await?;
         let navigation_started = tokio::time::timeout(NAVIGATION_GRACE, async {
             while let Some(event) = started.next().await {
@@ -353,20 +443,20 @@ impl RunPage {
     /// Clicks the middle of the element with real mouse events; waits for a navigation it starts.
     pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, true).await?;
-        self.settling(async { self.guard(self.page.click(point)).await.map(drop) }).await
+        self.settling(async { self.guard(self.page().await.click(point)).await.map(drop) }).await
     }
 
     /// Moves the mouse over the element.
     pub async fn hover(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, false).await?;
-        self.guard(self.page.move_mouse(point)).await?;
+        self.guard(self.page().await.move_mouse(point)).await?;
         Ok(())
     }
 
     /// Goes back one entry in the page's history and waits for it to load.
     pub async fn back(&self) -> Result<(), BrowserError> {
         let expression = EvaluateParams::builder().expression("history.back()").build().map_err(BrowserError::Cdp)?;
-        self.settling(async { self.guard(self.page.evaluate_expression(expression)).await.map(drop) }).await
+        self.settling(async { self.guard(self.page().await.evaluate_expression(expression)).await.map(drop) }).await
     }
 
     /// The agent's view of the page: its visible interactable and text elements (at most `limit`),
@@ -410,7 +500,7 @@ impl RunPage {
     pub async fn type_text(&self, selector: &str, text: &str) -> Result<(), BrowserError> {
         self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
         let insert = chromiumoxide::cdp::browser_protocol::input::InsertTextParams::new(text);
-        self.guard(self.page.execute(insert)).await?;
+        self.guard(self.page().await.execute(insert)).await?;
         Ok(())
     }
 
@@ -435,7 +525,7 @@ impl RunPage {
             self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
         }
         // Key events go to whatever has focus; the element is only chromiumoxide's way in.
-        let element = self.guard(self.page.find_element("html")).await?;
+        let element = self.guard(self.page().await.find_element("html")).await?;
         let press = async {
             self.guard(element.press_key(key)).await.map(drop).map_err(|error| match error {
                 BrowserError::Cdp(reason) => BrowserError::Refused { target: format!("key {key}"), reason },
@@ -505,7 +595,7 @@ impl RunPage {
             ScreenshotParams::builder().format(CaptureScreenshotFormat::Jpeg).quality(80).full_page(full_page).build();
         // Encoding speed over size: a screenshot follows every action.
         params.cdp_params.optimize_for_speed = Some(true);
-        self.guard(self.page.screenshot(params)).await
+        self.guard(self.page().await.screenshot(params)).await
     }
 
     /// Gives a file input these files (local paths), as if a person had picked them.
@@ -520,7 +610,7 @@ impl RunPage {
         let paths = files.iter().map(|path| path.to_string_lossy().into_owned());
         let set =
             SetFileInputFilesParams::builder().files(paths).object_id(object_id).build().map_err(BrowserError::Cdp)?;
-        self.guard(self.page.execute(set)).await?;
+        self.guard(self.page().await.execute(set)).await?;
         Ok(())
     }
 
@@ -559,7 +649,9 @@ impl RunPage {
 
     pub(super) async fn close(self) {
         if self.liveness.is_alive() {
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.page.close()).await;
+            for page in std::mem::take(&mut self.tabs.lock().await.pages) {
+                let _ = tokio::time::timeout(Duration::from_secs(2), page.close()).await;
+            }
         }
         if let Some(dir) = &self.download_dir {
             let _ = tokio::fs::remove_dir_all(dir).await;

@@ -75,11 +75,11 @@ struct IdleBrowser {
 
 enum Host {
     Local(LocalChromium),
-    Remote { browser: Browser, liveness: Liveness },
+    Remote { browser: Arc<Browser>, liveness: Liveness },
 }
 
 impl Host {
-    fn browser(&self) -> &Browser {
+    fn browser(&self) -> &Arc<Browser> {
         match self {
             Host::Local(chromium) => &chromium.browser,
             Host::Remote { browser, .. } => browser,
@@ -158,7 +158,7 @@ impl BrowserPool {
                 let (browser, handler) = Browser::connect(address.clone())
                     .await
                     .map_err(|e| BrowserError::Launch(format!("cannot reach the browser at {address}: {e}")))?;
-                (Host::Remote { browser, liveness: drive_connection(handler) }, None)
+                (Host::Remote { browser: Arc::new(browser), liveness: drive_connection(handler) }, None)
             }
         };
         let fresh = match fresh {
@@ -181,7 +181,7 @@ impl BrowserPool {
     /// saves the context's downloads in a folder of its own.
     async fn fresh_context(
         &self,
-        browser: &Browser,
+        browser: &Arc<Browser>,
         liveness: &Liveness,
         local: bool,
     ) -> Result<FreshContext, BrowserError> {
@@ -221,7 +221,17 @@ impl BrowserPool {
             .build()
             .map_err(BrowserError::Cdp)?;
         let page = match browser.new_page(target).await {
-            Ok(page) => RunPage::new(page, liveness.clone(), &self.inner.page_settings, download_dir).await,
+            Ok(page) => {
+                RunPage::new(
+                    page,
+                    browser.clone(),
+                    id.clone(),
+                    liveness.clone(),
+                    &self.inner.page_settings,
+                    download_dir,
+                )
+                .await
+            }
             Err(e) => Err(BrowserError::Cdp(format!("cannot open a page: {e}"))),
         };
         match page {

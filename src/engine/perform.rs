@@ -88,6 +88,8 @@ async fn perform(page: &RunPage, action: &Action, secrets: &Secrets) -> Result<O
         Action::Click { selector } => page.click(selector).await?,
         Action::Hover { selector } => page.hover(selector).await?,
         Action::Back => page.back().await?,
+        Action::NewTab { url } => return Ok(Some(json!({ "tab": page.new_tab(url).await? }))),
+        Action::SwitchTab { index } => page.switch_tab(*index).await?,
         Action::Fill { selector, value } => page.fill(selector, &secrets.fill_in(value)).await?,
         Action::Type { selector, text } => page.type_text(selector, &secrets.fill_in(text)).await?,
         Action::SelectOption { selector, value, label } => {

@@ -36,7 +36,8 @@ def main():
     output = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch()
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
 "#;
 
 const EPILOGUE: &str = r#"        browser.close()
@@ -90,6 +91,8 @@ fn lines_of(step: &ScriptStep) -> String {
         Action::Click { selector } => format!("{}.click()", at(selector)),
         Action::Hover { selector } => format!("{}.hover()", at(selector)),
         Action::Back => "page.go_back()".into(),
+        Action::NewTab { url } => format!("page = context.new_page()\n        page.goto({})", quote(url)),
+        Action::SwitchTab { index } => format!("page = context.pages[{index}]\n        page.bring_to_front()"),
         Action::Fill { selector, value } => format!("{}.fill({})", at(selector), quote(value)),
         Action::Type { selector, text } => format!("{}.press_sequentially({})", at(selector), quote(text)),
         Action::SelectOption { selector, value: Some(value), .. } => {

@@ -51,6 +51,10 @@ pub enum Action {
     Hover { selector: String },
     /// Go back one page in the history.
     Back,
+    /// Open a new tab at a URL and act in it from now on.
+    NewTab { url: String },
+    /// Act in another tab (0 is the first) from now on.
+    SwitchTab { index: usize },
     /// Set a field's value at once.
     Fill { selector: String, value: String },
     /// Type text into a field as keyboard input.
@@ -180,7 +184,7 @@ pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
     for (position, ScriptStep { action, .. }) in steps.iter().enumerate() {
         let fail = |message: String| Err(ScriptError { index: position + 1, message });
         match action {
-            Action::Goto { url } => {
+            Action::Goto { url } | Action::NewTab { url } => {
                 if let Err(message) = crate::runs::web_url(url) {
                     return fail(message);
                 }
@@ -211,6 +215,8 @@ impl fmt::Display for Action {
             Action::Click { selector } => write!(f, "click {selector}"),
             Action::Hover { selector } => write!(f, "hover {selector}"),
             Action::Back => write!(f, "go back"),
+            Action::NewTab { url } => write!(f, "open a new tab at {url}"),
+            Action::SwitchTab { index } => write!(f, "switch to tab {index}"),
             Action::Fill { selector, .. } => write!(f, "fill {selector}"),
             Action::Type { selector, .. } => write!(f, "type into {selector}"),
             Action::SelectOption { selector, value, label } => {

@@ -462,3 +462,25 @@ async fn elements_inside_a_cross_origin_iframe_are_operated() {
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"], json!({"paid": "paid with card ending 4242"}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_opens_a_tab_sees_the_tabs_and_switches_back() {
+    let llm = ScriptedLlm::start();
+    let base = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let url = base.clone();
+    llm.decide(move |_| json!([{"action": "new_tab", "url": format!("{}/small.html", url.lock().unwrap())}]))
+        .decide(|page| {
+            assert!(page.contains("Open tabs:") && page.contains("[1] Small page") && page.contains("(you are here)"), "{page}");
+            json!([{"action": "extract", "fields": {"title": element(page, "A small page")}}, {"action": "switch_tab", "tab": 0}])
+        })
+        .decide(|page| {
+            assert!(page.contains("Reports"), "back in the first tab: {page}");
+            json!([{"action": "complete"}])
+        });
+    let app = agent_app(&llm, "openai").await;
+    *base.lock().unwrap() = app.fixtures.base.clone();
+    let run = app.create_run(json!({"prompt": "Compare", "url": app.fixtures.url("downloads.html")})).await;
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], json!({"title": "A small page"}));
+}

@@ -239,3 +239,29 @@ async fn links_and_windows_that_open_a_new_tab_load_in_the_runs_tab() {
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"], json!({"title": "A small page", "name": "Ada"}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_opens_tabs_and_switches_between_them_in_its_own_context() {
+    let app = TestApp::spawn().await;
+    let second = app.fixtures.url("cookies.html?v=second");
+    let run_id = app
+        .create_script_run(
+            "cookies.html?v=first",
+            json!([
+                {"action": "new_tab", "url": second},
+                {"action": "extract", "fields": {"second_tab_saw": "#before"}},
+                {"action": "switch_tab", "index": 0},
+                {"action": "extract", "fields": {"first_tab": "#before"}}
+            ]),
+        )
+        .await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    // The new tab shares the run's cookies (same context); the first tab is still the first page.
+    assert_eq!(run["output"], json!({"second_tab_saw": "visitor=first", "first_tab": "none"}));
+
+    let bad = app.create_script_run("small.html", json!([{"action": "switch_tab", "index": 3}])).await;
+    let bad = app.wait_until_final(&bad).await;
+    assert_eq!(bad["status"], "failed");
+    assert!(bad["failure_reason"].as_str().unwrap().contains("there are 1 tabs"), "{bad}");
+}
