@@ -54,7 +54,7 @@ pub fn step_message(
     } else {
         format!("Files you may upload: {}\n\n", spec.file_names.join(", "))
     };
-    let tabs = if tabs.len() < 2 {
+    let tabs = if tabs.is_empty() {
         String::new()
     } else {
         let mut text = "Open tabs:\n".to_owned();

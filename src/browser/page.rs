@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use super::BrowserError;
 use super::launch::Liveness;
 
-/// Page-side helpers, see `dom.js`.
+/// Page-side helpers, see `dom.js`; defined once in each of the appliance's script worlds.
 const DOM_HELPERS: &str = include_str!("dom.js");
 /// Keeps the run in one tab, see `same_tab.js`.
 const SAME_TAB: &str = include_str!("same_tab.js");
@@ -179,12 +179,16 @@ impl RunPage {
         Ok(())
     }
 
-    /// The tabs, as `(title, url, current)`.
+    /// The tabs, as `(title, url, current)`, once there is more than one (none otherwise: a
+    /// single tab needs no listing, and asking costs two browser calls a step).
     pub async fn tab_list(&self) -> Vec<(String, String, bool)> {
         let (pages, current) = {
             let tabs = self.tabs.lock().await;
             (tabs.pages.clone(), tabs.current)
         };
+        if pages.len() < 2 {
+            return Vec::new();
+        }
         let mut list = Vec::new();
         for (index, page) in pages.iter().enumerate() {
             let title = self.guard(page.get_title()).await.ok().flatten().unwrap_or_default();
@@ -256,8 +260,17 @@ impl RunPage {
             .build()
             .map_err(BrowserError::Cdp)?;
         let id = self.guard(self.page().await.execute(params)).await?.result.execution_context_id;
+        self.install_helpers(id).await?;
         *cached = Some(id);
         Ok(id)
+    }
+
+    /// Defines the page-side helpers once in a new world, so that each later call sends only
+    /// its arguments.
+    async fn install_helpers(&self, world: ExecutionContextId) -> Result<(), BrowserError> {
+        let install =
+            format!("globalThis.__skyvernDom = ({DOM_HELPERS}); globalThis.__skyvernObserve = ({OBSERVE}); true");
+        self.evaluate_in(world, install, true).await.map(drop)
     }
 
     /// Evaluates `expression` in the appliance's world of the main frame.
@@ -294,7 +307,7 @@ impl RunPage {
     /// The appliance's world inside the cross-origin iframe that `host` (a selector run in
     /// `context`) names.
     async fn frame_world(&self, context: ExecutionContextId, host: &str) -> Result<ExecutionContextId, BrowserError> {
-        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": host }));
+        let expression = format!("__skyvernDom(\"element\", {})", json!({ "selector": host }));
         let element = self.evaluate_in(context, expression, false).await?;
         let object_id =
             element.object().object_id.clone().ok_or_else(|| BrowserError::Cdp("the frame went away".into()))?;
@@ -310,6 +323,7 @@ impl RunPage {
             .build()
             .map_err(BrowserError::Cdp)?;
         let world = self.guard(self.page().await.execute(params)).await?.result.execution_context_id;
+        self.install_helpers(world).await?;
         self.frame_worlds.lock().await.insert(frame, world);
         Ok(world)
     }
@@ -320,7 +334,7 @@ impl RunPage {
         let mut scope = Scope { context: self.world().await?, dx: 0.0, dy: 0.0 };
         let mut rest = selector.to_owned();
         while rest.contains(" >>> ") {
-            let expression = format!("({DOM_HELPERS})(\"boundary\", {})", json!({ "selector": rest }));
+            let expression = format!("__skyvernDom(\"boundary\", {})", json!({ "selector": rest }));
             let boundary = self.evaluate_in(scope.context, expression, true).await?;
             let boundary = boundary.value().cloned().unwrap_or(Value::Null);
             if boundary["cross"] != true {
@@ -341,7 +355,7 @@ impl RunPage {
     /// the page's viewport.
     async fn dom(&self, op: &str, mut args: Value) -> Result<Value, BrowserError> {
         let Some(selector) = args["selector"].as_str().filter(|s| s.contains(" >>> ")).map(str::to_owned) else {
-            let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
+            let expression = format!("__skyvernDom({}, {args})", Value::from(op));
             return Ok(self.evaluate(expression, true).await?.value().cloned().unwrap_or(Value::Null));
         };
         let (scope, rest) = match self.locate(&selector).await {
@@ -353,7 +367,7 @@ impl RunPage {
             other => other?,
         };
         args["selector"] = Value::String(rest);
-        let expression = format!("({DOM_HELPERS})({}, {args})", Value::from(op));
+        let expression = format!("__skyvernDom({}, {args})", Value::from(op));
         let mut result =
             self.evaluate_in(scope.context, expression, true).await?.value().cloned().unwrap_or(Value::Null);
         if let (Some(x), Some(y)) = (result["x"].as_f64(), result["y"].as_f64()) {
@@ -462,7 +476,7 @@ impl RunPage {
     /// The agent's view of the page: its visible interactable and text elements (at most `limit`),
     /// those of cross-origin iframes included (their ids start with `x<n>`).
     pub async fn observe(&self, limit: usize) -> Result<Value, BrowserError> {
-        let result = self.evaluate(format!("({OBSERVE})({limit})"), true).await?;
+        let result = self.evaluate(format!("__skyvernObserve({limit})"), true).await?;
         let mut observation = result.value().cloned().unwrap_or(Value::Null);
         let frames = observation["frames"].as_array().cloned().unwrap_or_default();
         for (number, frame) in frames.iter().enumerate() {
@@ -476,7 +490,7 @@ impl RunPage {
             };
             let prefix = json!(format!("{host} >>> "));
             let id_prefix = json!(format!("x{}", number + 1));
-            let expression = format!("({OBSERVE})({limit}, {prefix}, {}, {id_prefix})", frame["frame"]);
+            let expression = format!("__skyvernObserve({limit}, {prefix}, {}, {id_prefix})", frame["frame"]);
             match self.evaluate_in(world, expression, true).await {
                 Ok(inner) => {
                     let found = inner.value().and_then(|v| v["elements"].as_array()).cloned().unwrap_or_default();
@@ -602,7 +616,7 @@ impl RunPage {
     pub async fn upload(&self, selector: &str, files: &[PathBuf]) -> Result<(), BrowserError> {
         self.dom_until("file_input", json!({ "selector": selector }), selector, self.action_timeout).await?;
         let (scope, rest) = self.locate(selector).await?;
-        let expression = format!("({DOM_HELPERS})(\"element\", {})", json!({ "selector": rest }));
+        let expression = format!("__skyvernDom(\"element\", {})", json!({ "selector": rest }));
         let element = self.evaluate_in(scope.context, expression, false).await?;
         let Some(object_id) = element.object().object_id.clone() else {
             return Err(BrowserError::Refused { target: selector.to_owned(), reason: "the element went away".into() });
