@@ -284,8 +284,8 @@ async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Resu
 /// agent run left when it completed.
 #[get("/runs/{run_id}/code")]
 async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run_id = existing_run_id(&state, &path).await?;
-    let run = state.store.run(&run_id).await?;
+    let run = state.store.run(&run_id(&path)?).await?;
+    let run_id = run.id.clone();
     let scripts = state.store.run_artifacts(&run_id, vec![ArtifactType::ScriptFile]).await?;
     let Some(script) = scripts.last() else {
         return Err(ApiError::not_found(format!("a script of run {run_id} (agent runs leave one when they complete)")));

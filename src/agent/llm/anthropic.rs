@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Answer, AttemptError, ChatRequest, Part, TokenUsage, bad_response, post_json};
+use super::{Answer, AttemptError, ChatRequest, Part, TokenUsage, bad_response, base_url, post_json};
 use crate::config::LlmConfig;
 
 const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -26,7 +26,7 @@ pub(super) async fn send(
     settings: &LlmConfig,
     request: &ChatRequest,
 ) -> Result<Answer, AttemptError> {
-    let base = if settings.base_url.is_empty() { DEFAULT_BASE_URL } else { settings.base_url.trim_end_matches('/') };
+    let base = base_url(settings, DEFAULT_BASE_URL);
     let messages: Vec<Value> = request
         .messages
         .iter()

@@ -187,6 +187,11 @@ impl Role {
     }
 }
 
+/// The configured base URL without a trailing slash, or the provider's own.
+fn base_url<'a>(settings: &'a LlmConfig, default: &'a str) -> &'a str {
+    if settings.base_url.is_empty() { default } else { settings.base_url.trim_end_matches('/') }
+}
+
 /// Sends a prepared call and reads a 2xx JSON body; anything else becomes an `AttemptError`.
 async fn post_json(call: reqwest::RequestBuilder, model: &str) -> Result<Value, AttemptError> {
     let response = call.send().await.map_err(transport_failure)?;
