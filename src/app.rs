@@ -16,6 +16,8 @@ use crate::artifacts::ArtifactFiles;
 use crate::auth::{self, KeyChecker};
 use crate::browser::{BrowserPool, Launcher, PageSettings};
 use crate::config::Config;
+use crate::live::LiveRuns;
+use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -100,7 +102,25 @@ impl App {
             default_max_steps: config.agent.max_steps,
             store: store.clone(),
         });
-        let scheduler = Scheduler::new(store.clone(), pool.clone(), artifacts.clone(), config.runs.clone(), agent);
+        let recorder = Recorder::new(
+            config.recording.clone(),
+            artifacts.clone(),
+            (config.browser.viewport_width, config.browser.viewport_height),
+        );
+        if let Err(reason) = recorder.check() {
+            tracing::warn!(reason, "runs will not be recorded: ffmpeg cannot be started");
+        }
+        recorder.finish_leftovers().await;
+        let live = LiveRuns::new(config.live.jpeg_quality);
+        let scheduler = Scheduler::new(
+            store.clone(),
+            pool.clone(),
+            artifacts.clone(),
+            config.runs.clone(),
+            agent,
+            live.clone(),
+            recorder,
+        );
         scheduler.start().await?;
 
         let state = web::Data::new(AppState {
@@ -108,6 +128,7 @@ impl App {
             scheduler: scheduler.clone(),
             pool: pool.clone(),
             artifacts,
+            live,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             links: Links { base },
         });

@@ -26,16 +26,19 @@ pub enum ArtifactType {
     Download,
     /// A file given with the run for upload actions.
     Upload,
+    /// The video of the run's browser.
+    Recording,
 }
 
 impl ArtifactType {
-    pub const ALL: [ArtifactType; 6] = [
+    pub const ALL: [ArtifactType; 7] = [
         ArtifactType::Screenshot,
         ArtifactType::ScreenshotAction,
         ArtifactType::ScreenshotLlm,
         ArtifactType::ScriptFile,
         ArtifactType::Download,
         ArtifactType::Upload,
+        ArtifactType::Recording,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl ArtifactType {
             ArtifactType::ScriptFile => "script_file",
             ArtifactType::Download => "download",
             ArtifactType::Upload => "upload",
+            ArtifactType::Recording => "recording",
         }
     }
 
@@ -100,6 +104,46 @@ impl ArtifactFiles {
     /// The file behind an artifact.
     pub fn path_of(&self, artifact: &Artifact) -> PathBuf {
         self.root.join(&artifact.relative_path)
+    }
+
+    /// Where the run's files go.
+    pub fn run_dir(&self, run_id: &RunId) -> PathBuf {
+        self.root.join(run_id.as_str())
+    }
+
+    /// The root of every run's files.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Records a file already written in the run's folder as an artifact of the run.
+    pub async fn adopt(&self, run_id: &RunId, artifact_type: ArtifactType, path: &Path) -> Result<Artifact, ArtifactError> {
+        let relative_path = path.strip_prefix(&self.root).unwrap_or(path).to_string_lossy().into_owned();
+        let extension = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+        let read = path.to_owned();
+        let digest = tokio::task::spawn_blocking(move || -> std::io::Result<(String, i64)> {
+            let mut file = std::fs::File::open(&read)?;
+            let mut hasher = Sha256::new();
+            let size = std::io::copy(&mut file, &mut hasher)?;
+            Ok((hex::encode(hasher.finalize()), size as i64))
+        })
+        .await
+        .map_err(|join| std::io::Error::other(join.to_string()));
+        let (sha256, size_bytes) =
+            digest.and_then(|read| read).map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
+        let artifact = Artifact {
+            id: ArtifactId::generate(),
+            run_id: run_id.clone(),
+            step_run_id: None,
+            artifact_type,
+            relative_path,
+            content_type: content_type_of(&extension),
+            filename: None,
+            size_bytes,
+            sha256,
+            created_at: clock::now(),
+        };
+        Ok(self.store.insert_artifact(artifact).await?)
     }
 
     /// Writes `bytes` as a new artifact of the run and records it.

@@ -14,6 +14,8 @@ use crate::store::{ApiKeyRecord, Store, StoreError};
 
 const KEY_PREFIX: &str = "skv_";
 const KEY_RANDOM_CHARS: usize = 40;
+/// How the key from the configuration is named where a key's name is shown.
+const CONFIGURED_KEY_NAME: &str = "configured key";
 /// How many characters of a key are kept in clear to recognise it.
 const SHOWN_PREFIX: usize = 10;
 
@@ -40,16 +42,27 @@ impl KeyChecker {
         KeyChecker { store, configured }
     }
 
-    /// Whether `presented` is a valid key. Every candidate hash is compared, each in constant
-    /// time, so the time taken says nothing about which bytes matched.
+    /// Whether `presented` is a valid key.
     pub async fn is_valid(&self, presented: &str) -> Result<bool, StoreError> {
+        Ok(self.identify(presented).await?.is_some())
+    }
+
+    /// The name of the valid key `presented` (the configured key is `configured key`), or
+    /// `None`. Every candidate hash is compared, each in constant time, so the time taken says
+    /// nothing about which bytes matched.
+    pub async fn identify(&self, presented: &str) -> Result<Option<String>, StoreError> {
         let presented = hash_key(presented);
         let stored = self.store.active_api_key_hashes().await?;
-        let mut valid = self.configured.is_some_and(|hash| bool::from(hash.ct_eq(&presented)));
-        for hash in stored {
-            valid |= bool::from(hash.as_slice().ct_eq(&presented));
+        let mut name = None;
+        if self.configured.is_some_and(|hash| bool::from(hash.ct_eq(&presented))) {
+            name = Some(CONFIGURED_KEY_NAME.to_owned());
         }
-        Ok(valid)
+        for (hash, key_name) in stored {
+            if bool::from(hash.as_slice().ct_eq(&presented)) {
+                name = Some(key_name);
+            }
+        }
+        Ok(name)
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub browser: BrowserConfig,
     pub runs: RunsConfig,
+    pub live: LiveConfig,
+    pub recording: RecordingConfig,
     pub llm: LlmConfig,
     pub agent: AgentConfig,
     /// US dollars per million tokens, per model name.
@@ -73,6 +75,19 @@ pub struct RunsConfig {
     pub time_budget_seconds: u64,
     pub inactivity_timeout_seconds: u64,
     pub action_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LiveConfig {
+    pub jpeg_quality: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    pub ffmpeg: PathBuf,
+    pub max_fps: u32,
+    pub crf: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -199,6 +214,12 @@ impl Config {
         }
         if self.browser.viewport_width < 200 || self.browser.viewport_height < 200 {
             return invalid("browser.viewport_width and viewport_height must be at least 200".into());
+        }
+        if !(1..=100).contains(&self.live.jpeg_quality) {
+            return invalid("live.jpeg_quality must be between 1 and 100".into());
+        }
+        if !(1..=60).contains(&self.recording.max_fps) || self.recording.crf > 51 {
+            return invalid("recording.max_fps must be between 1 and 60 and recording.crf at most 51".into());
         }
         if !["", "openai", "anthropic"].contains(&self.llm.provider.as_str()) {
             return invalid(format!("llm.provider `{}` is not one of openai, anthropic (or empty)", self.llm.provider));

@@ -31,8 +31,11 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod ids;
+pub mod live;
 pub mod runs;
 pub mod scheduler;
+pub mod processes;
+pub mod recording;
 pub mod store;
 pub mod telemetry;
 

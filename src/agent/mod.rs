@@ -28,6 +28,10 @@ use crate::ids::StepRunId;
 use crate::runs::{ItemOutcome, ItemStatus, RunError, TaskSpec, TimelineKind};
 use crate::store::{NewTrace, Store};
 
+/// What the model reads in its history after a person held control.
+const HANDED_BACK: &str =
+    "A person took control of the browser, then handed it back; the page may have changed since the last step.";
+
 /// What the agent needs besides the run: the model and its prices.
 #[derive(Clone)]
 pub struct Agent {
@@ -86,6 +90,9 @@ impl Agent {
         max_steps: u32,
     ) -> Result<Option<Outcome>, RunError> {
         let step_run = recorder.begin_step(&format!("Step {number}"), "agent_step").await.map_err(system_error)?;
+        if recorder.hand_over_if_asked(&step_run).await.map_err(system_error)? {
+            progress.history.push(HANDED_BACK.into());
+        }
         let observed = page.observe(ELEMENT_LIMIT).await.map_err(|e| browser_error(&e))?;
         let observation =
             Observation::parse(observed).map_err(|message| RunError::new("agent", "observe_failed", message))?;
@@ -181,6 +188,11 @@ impl Agent {
     ) -> Result<Option<Outcome>, RunError> {
         let selectors = observation.selectors();
         for action in &decision.actions {
+            if recorder.hand_over_if_asked(step_run).await.map_err(system_error)? {
+                // The decision was made on a page the person may have changed: look again.
+                progress.history.push(HANDED_BACK.into());
+                return Ok(None);
+            }
             let described = serde_json::to_string(action).unwrap_or_default();
             let number = progress.history.len() + 1;
             match act::translate(action, &selectors) {

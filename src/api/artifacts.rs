@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::artifacts::Artifact;
 use crate::ids::ArtifactId;
 
 #[get("/artifacts/{artifact_id}/content")]
@@ -17,11 +18,20 @@ async fn artifact_content(
     let id = ArtifactId::parse(&path)
         .map_err(|_| ApiError::not_found(format!("artifact {}", path.chars().take(64).collect::<String>())))?;
     let artifact = state.store.artifact(&id).await?;
-    let file = NamedFile::open_async(state.artifacts.path_of(&artifact))
+    file_response(&state, &artifact, &request).await
+}
+
+/// An artifact's file, with its content type, range requests (seeking in a video) and caching.
+pub(super) async fn file_response(
+    state: &AppState,
+    artifact: &Artifact,
+    request: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let file = NamedFile::open_async(state.artifacts.path_of(artifact))
         .await
-        .map_err(|_| ApiError::not_found(format!("the file of artifact {id}")))?;
+        .map_err(|_| ApiError::not_found(format!("the file of artifact {}", artifact.id)))?;
     let content_type = artifact.content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let mut response = file.set_content_type(content_type).use_last_modified(true).into_response(&request);
+    let mut response = file.set_content_type(content_type).use_last_modified(true).into_response(request);
     let cache = CacheControl(vec![
         CacheDirective::Private,
         CacheDirective::MaxAge(31_536_000),

@@ -4,7 +4,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 
 use super::AppState;
 use super::error::{ApiError, Code};
@@ -18,13 +18,20 @@ pub fn presented_key(request: &ServiceRequest) -> Option<String> {
     header.or_else(|| request.cookie(API_KEY_COOKIE).map(|cookie| cookie.value().to_owned()))
 }
 
-/// Whether the request carries a valid key.
+/// Who made a request: the name of the API key it presented.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub key_name: String,
+}
+
+/// Whether the request carries a valid key; if so, its `Caller` goes with the request.
 async fn check(request: &ServiceRequest) -> Result<(), ApiError> {
     let state = request.app_data::<web::Data<AppState>>().expect("the app state is always registered");
     let Some(key) = presented_key(request).filter(|key| !key.is_empty()) else {
         return Err(ApiError::new(Code::MissingApiKey, "send your API key in the x-api-key header"));
     };
-    if state.keys.is_valid(&key).await? {
+    if let Some(key_name) = state.keys.identify(&key).await? {
+        request.extensions_mut().insert(Caller { key_name });
         Ok(())
     } else {
         Err(ApiError::new(Code::InvalidApiKey, "the API key is not valid (unknown or revoked)"))

@@ -22,6 +22,9 @@ pub enum Code {
     NotFound,
     RunAlreadyFinished,
     NotWaiting,
+    NoRecording,
+    RecordingInProgress,
+    NotWebSocket,
     Internal,
 }
 
@@ -34,8 +37,9 @@ impl Code {
             Code::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Code::NotFound => StatusCode::NOT_FOUND,
-            Code::RunAlreadyFinished | Code::NotWaiting => StatusCode::CONFLICT,
+            Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
+            Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
+            Code::NotWebSocket => StatusCode::BAD_REQUEST,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,6 +55,9 @@ impl Code {
             Code::NotFound => "not_found",
             Code::RunAlreadyFinished => "run_already_finished",
             Code::NotWaiting => "run_not_waiting",
+            Code::NoRecording => "no_recording",
+            Code::RecordingInProgress => "recording_in_progress",
+            Code::NotWebSocket => "not_a_websocket_request",
             Code::Internal => "internal_error",
         }
     }

@@ -7,6 +7,8 @@
 mod artifacts;
 mod auth;
 mod error;
+mod live;
+mod recordings;
 mod runs;
 mod system;
 mod ui;
@@ -26,6 +28,7 @@ pub use views::Links;
 use crate::artifacts::ArtifactFiles;
 use crate::auth::KeyChecker;
 use crate::browser::BrowserPool;
+use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -35,6 +38,7 @@ pub struct AppState {
     pub scheduler: Scheduler,
     pub pool: BrowserPool,
     pub artifacts: ArtifactFiles,
+    pub live: LiveRuns,
     pub keys: KeyChecker,
     pub links: Links,
 }
@@ -57,6 +61,8 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                 web::scope("/v1")
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
+                    .configure(live::routes)
+                    .configure(recordings::routes)
                     .configure(artifacts::routes)
                     .configure(system::routes)
                     .default_service(web::to(unknown_api_route)),

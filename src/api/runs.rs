@@ -17,7 +17,7 @@ const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
 const MAX_BULK_CANCEL: usize = 1000;
 
-fn run_id(text: &str) -> Result<RunId, ApiError> {
+pub(super) fn run_id(text: &str) -> Result<RunId, ApiError> {
     RunId::parse(text).map_err(|_| ApiError::not_found(format!("run {}", text.chars().take(64).collect::<String>())))
 }
 

@@ -65,7 +65,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "title": run.title,
         "output": run.output,
         "downloaded_files": downloaded_files(artifacts, links),
-        "recording_url": null,
+        "recording_url": recording_url(artifacts, links),
         "screenshot_urls": screenshot_urls,
         "failure_reason": run.failure_reason,
         "errors": run.errors,
@@ -88,6 +88,11 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         body["artifacts"] = artifacts.iter().map(|a| artifact_response(a, links)).collect();
     }
     body
+}
+
+/// The run's video, once it is finished.
+pub fn recording_url(artifacts: &[Artifact], links: &Links) -> Option<String> {
+    artifacts.iter().rev().find(|a| a.artifact_type == ArtifactType::Recording).map(|a| links.artifact(a))
 }
 
 /// Skyvern's `downloaded_files`: the run's download artifacts.

@@ -173,18 +173,5 @@ impl LocalChromium {
 
 /// Sends SIGKILL to every process whose command line mentions `marker`; returns how many.
 fn kill_processes_using(marker: &Path) -> usize {
-    let marker = marker.to_string_lossy().into_owned();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
-    let own = std::process::id();
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| *pid != own)
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker))
-                .unwrap_or(false)
-        })
-        .filter(|pid| kill(Pid::from_raw(*pid as i32), Signal::SIGKILL).is_ok())
-        .count()
+    crate::processes::mentioning(&marker.to_string_lossy()).into_iter().filter(|pid| crate::processes::kill_now(*pid)).count()
 }

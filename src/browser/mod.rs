@@ -2,15 +2,20 @@
 //!
 //! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
 //! each one an isolated browser context, `page` holds the primitive operations (click, fill,
-//! select, …) that the engines compose.
+//! select, …) that the engines compose, `screencast` streams the page as frames and `input`
+//! forwards a person's input to it.
 
+mod input;
 mod launch;
 mod page;
 mod pool;
+mod screencast;
 
+pub use input::PersonInput;
 pub use launch::Launcher;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
+pub use screencast::ScreencastFrame;
 
 /// Why a browser operation did not happen.
 #[derive(Debug, Clone, thiserror::Error)]

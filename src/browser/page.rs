@@ -70,6 +70,8 @@ pub enum OptionChoice {
 pub struct RunPage {
     /// The run's tabs and which one it acts in.
     tabs: tokio::sync::Mutex<Tabs>,
+    /// The tab the run acts in, for those that follow it (the screencast).
+    current_tab: tokio::sync::watch::Sender<Page>,
     /// The browser and context the tabs live in, to open more.
     browser: Arc<Browser>,
     context_id: BrowserContextId,
@@ -109,6 +111,7 @@ impl RunPage {
     ) -> Result<RunPage, BrowserError> {
         let run_page = RunPage {
             tabs: tokio::sync::Mutex::new(Tabs { pages: vec![page.clone()], current: 0 }),
+            current_tab: tokio::sync::watch::Sender::new(page.clone()),
             browser,
             context_id,
             settings: settings.clone(),
@@ -122,8 +125,13 @@ impl RunPage {
         Ok(run_page)
     }
 
+    /// Follows the tab the run acts in.
+    pub(super) fn watch_current_tab(&self) -> tokio::sync::watch::Receiver<Page> {
+        self.current_tab.subscribe()
+    }
+
     /// The tab the run acts in.
-    async fn page(&self) -> Page {
+    pub(super) async fn page(&self) -> Page {
         let tabs = self.tabs.lock().await;
         tabs.pages[tabs.current].clone()
     }
@@ -152,10 +160,11 @@ impl RunPage {
         self.set_up(&page).await?;
         let index = {
             let mut tabs = self.tabs.lock().await;
-            tabs.pages.push(page);
+            tabs.pages.push(page.clone());
             tabs.current = tabs.pages.len() - 1;
             tabs.current
         };
+        self.current_tab.send_replace(page);
         self.forget_worlds().await;
         self.goto(url).await?;
         Ok(index)
@@ -176,6 +185,7 @@ impl RunPage {
         };
         self.forget_worlds().await;
         self.guard(page.bring_to_front()).await?;
+        self.current_tab.send_replace(page);
         Ok(())
     }
 
@@ -225,12 +235,16 @@ impl RunPage {
         Ok(())
     }
 
+    pub(super) fn settings(&self) -> &PageSettings {
+        &self.settings
+    }
+
     pub fn action_timeout(&self) -> Duration {
         self.action_timeout
     }
 
     /// Races a CDP call against the browser going away.
-    async fn guard<T>(&self, call: impl Future<Output = chromiumoxide::Result<T>>) -> Result<T, BrowserError> {
+    pub(super) async fn guard<T>(&self, call: impl Future<Output = chromiumoxide::Result<T>>) -> Result<T, BrowserError> {
         if !self.liveness.is_alive() {
             return Err(BrowserError::Crashed);
         }

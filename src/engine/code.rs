@@ -3,7 +3,8 @@
 //! The run's `url`, when given, is loaded first. Every action becomes a numbered timeline item
 //! with a screenshot; `extract` actions merge their fields into the output, which is shaped by the
 //! run's `data_extraction_schema`. The first failing action fails the run, naming the action, its
-//! selector and the reason.
+//! selector and the reason. Between two actions, a person who asked for control gets it, and the
+//! script goes on from where it was once they hand it back.
 
 use serde_json::{Map, Value, json};
 
@@ -76,6 +77,7 @@ async fn run_actions(
 ) -> Result<Map<String, Value>, RunError> {
     let mut extracted = Map::new();
     for (index, step) in steps.iter().enumerate() {
+        recorder.hand_over_if_asked(step_run).await.map_err(system_error)?;
         match run_step(recorder, page, step_run, step).await? {
             Ok(Some(Value::Object(fields))) if matches!(step.action, Action::Extract { .. }) => {
                 extracted.extend(fields)

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::{Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
 use crate::ids::{RunId, StepRunId};
+use crate::live::LiveRun;
 use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, RunStatus, TimelineKind};
 use crate::store::{StatusChange, Store, StoreError, Transition};
 
@@ -56,6 +57,7 @@ pub struct RunRecorder {
     store: Store,
     artifacts: ArtifactFiles,
     activity: Activity,
+    live: Arc<LiveRun>,
 }
 
 impl RunRecorder {
@@ -66,8 +68,34 @@ impl RunRecorder {
         store: Store,
         artifacts: ArtifactFiles,
         activity: Activity,
+        live: Arc<LiveRun>,
     ) -> RunRecorder {
-        RunRecorder { run_id, secrets, interactions, store, artifacts, activity }
+        RunRecorder { run_id, secrets, interactions, store, artifacts, activity, live }
+    }
+
+    /// A safe point, between two actions: if a person asked for control, the run is `paused`
+    /// and waits until they hand it back (the inactivity timeout runs meanwhile), then goes on
+    /// `running`. The timeline keeps who held control and when. Returns whether it was held.
+    pub async fn hand_over_if_asked(&self, step_run_id: &StepRunId) -> Result<bool, StoreError> {
+        if self.live.control.requested().is_none() {
+            return Ok(false);
+        }
+        if !matches!(self.store.transition(&self.run_id, StatusChange::to(RunStatus::Paused)).await?, Transition::Applied(_)) {
+            return Ok(false);
+        }
+        let Some(viewer) = self.live.control.grant() else {
+            // The person went away before the hand-over.
+            self.store.transition(&self.run_id, StatusChange::to(RunStatus::Running)).await?;
+            return Ok(false);
+        };
+        let detail = serde_json::json!({ "held_by": viewer.name, "viewer_id": viewer.id });
+        let label = format!("{} took control", viewer.name);
+        let item = self.start_item(step_run_id, TimelineKind::Control, label, detail.clone()).await?;
+        self.live.control.until_released().await;
+        self.store.transition(&self.run_id, StatusChange::to(RunStatus::Running)).await?;
+        self.finish_item(item, ItemOutcome { status: ItemStatus::Completed, detail, screenshot_artifact_id: None })
+            .await?;
+        Ok(true)
     }
 
     /// Asks a person: the run waits in `interaction_required` (its question on the timeline)

@@ -14,6 +14,8 @@ pub enum TimelineKind {
     Block,
     /// One browser operation, numbered per run.
     Action,
+    /// A person held control of the browser.
+    Control,
 }
 
 impl TimelineKind {
@@ -22,11 +24,12 @@ impl TimelineKind {
             TimelineKind::Thought => "thought",
             TimelineKind::Block => "block",
             TimelineKind::Action => "action",
+            TimelineKind::Control => "control",
         }
     }
 
     pub fn parse(text: &str) -> Option<TimelineKind> {
-        [TimelineKind::Thought, TimelineKind::Block, TimelineKind::Action]
+        [TimelineKind::Thought, TimelineKind::Block, TimelineKind::Action, TimelineKind::Control]
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }

@@ -3,7 +3,8 @@
 //! One dispatcher task owns the order: it waits for a queued run, then for a free slot, and hands
 //! both to a worker task (`worker`). The worker owns the run until it ends: it moves it to
 //! `running`, opens its browser, drives the engine, and races it against cancel, the time budget,
-//! the inactivity timeout and shutdown. Cancel reaches a running worker through its token.
+//! the inactivity timeout and shutdown, while the page is cast to the live view and the recording.
+//! Cancel reaches a running worker through its token.
 //! `recovery` decides, at start-up, what becomes of runs a previous process left unfinished.
 
 mod cancel;
@@ -26,6 +27,8 @@ use crate::browser::BrowserPool;
 use crate::config::RunsConfig;
 use crate::engine::{Interactions, NotWaiting, Secrets};
 use crate::ids::RunId;
+use crate::live::LiveRuns;
+use crate::recording::Recorder;
 use crate::store::Store;
 
 /// Everything a worker needs, shared.
@@ -42,6 +45,10 @@ struct Shared {
     interactions: Interactions,
     /// Secret values of queued and running runs, by run; never written anywhere.
     secrets: Mutex<HashMap<RunId, Secrets>>,
+    /// The live view of the runs with a browser.
+    live: LiveRuns,
+    /// Records every run that opens a browser.
+    recorder: Recorder,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -60,6 +67,8 @@ impl Scheduler {
         artifacts: ArtifactFiles,
         limits: RunsConfig,
         agent: Option<Agent>,
+        live: LiveRuns,
+        recorder: Recorder,
     ) -> Scheduler {
         Scheduler {
             shared: Arc::new(Shared {
@@ -68,6 +77,8 @@ impl Scheduler {
                 artifacts,
                 limits,
                 agent,
+                live,
+                recorder,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),

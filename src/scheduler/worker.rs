@@ -2,9 +2,12 @@
 //!
 //! It registers the run's cancel token, moves it to `running` (a run canceled meanwhile stops
 //! here, before any browser), opens its browser context, and races the engine against cancel,
-//! the time budget, the inactivity timeout and shutdown. Whatever wins, the context is closed and
-//! the final status written; if a person canceled while the engine finished, cancel wins.
+//! the time budget, the inactivity timeout and shutdown, while the page is cast to its viewers and
+//! its recording, and a controlling viewer's input is applied. Whatever wins, the recording is
+//! finished, the context closed and the final status written; if a person canceled while the
+//! engine finished, cancel wins. Then the live view ends.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -13,6 +16,8 @@ use super::Scheduler;
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::RunId;
+use crate::live::LiveRun;
+use crate::recording::RecordingError;
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
 use crate::store::{StatusChange, Transition};
 
@@ -31,6 +36,7 @@ impl Scheduler {
         if let Err(error) = self.run_registered(&run_id, slot, &token).await {
             tracing::error!(%run_id, %error, "a run could not be driven to its end");
         }
+        self.shared.live.close(&run_id);
         self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
     }
 
@@ -86,6 +92,15 @@ impl Scheduler {
         if let Err(error) = self.shared.store.mark_browser_opened(&run.id).await {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
+        let live = self.shared.live.open(&run.id);
+        let recording = match self.shared.recorder.start(&run.id) {
+            Ok(recording) => Some(recording),
+            Err(RecordingError::Disabled) => None,
+            Err(error) => {
+                tracing::warn!(run_id = %run.id, %error, "the run is not recorded");
+                None
+            }
+        };
         let recorder = RunRecorder::new(
             run.id.clone(),
             secrets,
@@ -93,15 +108,29 @@ impl Scheduler {
             self.shared.store.clone(),
             self.shared.artifacts.clone(),
             activity.clone(),
+            live.clone(),
         );
+        let casting = async {
+            browser
+                .page
+                .screencast(self.shared.live.jpeg_quality, |frame| {
+                    if let Some(recording) = &recording {
+                        recording.push(&frame);
+                    }
+                    live.publish(frame);
+                })
+                .await;
+            std::future::pending::<Infallible>().await
+        };
         let ending = tokio::select! {
             outcome = self.execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+            never = casting => match never {},
+            never = live.serve_input(&browser.page) => match never {},
             _ = browser.gone() => browser_failure(&BrowserError::Crashed),
             _ = token.cancelled() => Ending::Canceled,
             _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
                 "timeout", "time_budget_exceeded", format!("the run exceeded its time budget of {} s", budget.as_secs()))),
-            _ = activity.idle_for(inactivity) => Ending::TimedOut(RunError::new(
-                "timeout", "inactivity_timeout", format!("the run made no progress for {} s", inactivity.as_secs()))),
+            _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
             _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
         };
         let ending = match ending {
@@ -110,7 +139,12 @@ impl Scheduler {
             other => other,
         };
         self.shared.interactions.forget(&run.id);
-        browser.close().await;
+        let closing_video = async {
+            if let Some(recording) = recording {
+                recording.finish().await;
+            }
+        };
+        tokio::join!(closing_video, browser.close());
         // An engine stopped from outside leaves its current items open; close them.
         let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };
         if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
@@ -159,6 +193,15 @@ impl Scheduler {
 
 fn failed(code: &str, message: String) -> Ending {
     Ending::Engine(Outcome::Failed(RunError::new("system", code, message)))
+}
+
+/// Why an idle run ended: nothing happened, or a person held control for too long.
+fn inactive(live: &LiveRun, limit: Duration) -> RunError {
+    let message = match live.control.holder() {
+        Some(viewer) => format!("{} held control for longer than the inactivity timeout ({} s)", viewer.name, limit.as_secs()),
+        None => format!("the run made no progress for {} s", limit.as_secs()),
+    };
+    RunError::new("timeout", "inactivity_timeout", message)
 }
 
 fn browser_failure(error: &BrowserError) -> Ending {

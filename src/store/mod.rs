@@ -22,6 +22,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
+use crate::ids::RunId;
+use crate::runs::RunStatus;
+
 pub use api_keys::ApiKeyRecord;
 pub use events::Event;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
@@ -42,6 +45,9 @@ pub enum StoreError {
     Worker(String),
 }
 
+/// How many status changes a slow follower may fall behind before it skips some.
+const STATUS_CHANGES_KEPT: usize = 256;
+
 /// How many reading connections are kept open between calls.
 const READER_POOL: usize = 4;
 
@@ -55,6 +61,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Every applied status change, for those who follow runs as they go (the live view).
+    status_changes: tokio::sync::broadcast::Sender<(RunId, RunStatus)>,
 }
 
 impl Store {
@@ -68,6 +76,7 @@ impl Store {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                status_changes: tokio::sync::broadcast::Sender::new(STATUS_CHANGES_KEPT),
             }),
         })
     }

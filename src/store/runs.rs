@@ -182,7 +182,18 @@ impl Store {
     /// Moves a run to `change.to` if the transition table allows it from its current status.
     pub async fn transition(&self, run_id: &RunId, change: StatusChange) -> Result<Transition, StoreError> {
         let run_id = run_id.clone();
-        self.write(move |tx| apply_transition(tx, &run_id, change)).await
+        let id = run_id.clone();
+        let transition = self.write(move |tx| apply_transition(tx, &id, change)).await?;
+        if let Transition::Applied(run) = &transition {
+            // Nobody following is not an error.
+            let _ = self.inner.status_changes.send((run_id, run.status));
+        }
+        Ok(transition)
+    }
+
+    /// Follows every status change applied from now on.
+    pub fn status_changes(&self) -> tokio::sync::broadcast::Receiver<(RunId, RunStatus)> {
+        self.inner.status_changes.subscribe()
     }
 
     /// A page of runs matching `filter`, newest first, with the number of all matches.

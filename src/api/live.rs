@@ -1,0 +1,278 @@
+//! The live view: `GET /v1/runs/{id}/live` upgrades to a WebSocket (authenticated like every
+//! `/v1` route) that streams the run's page and carries control requests and input; messages
+//! are described in `live::messages`.
+//!
+//! A viewer of a run still queued waits for it to start; a viewer of a finished run gets `end`
+//! at once. Each viewer has one task: it forwards frames (skipping those it fell behind on),
+//! status and control changes, and reads the viewer's messages; input goes to the page through
+//! a queue of its own, so a slow navigation never holds up the frames. A viewer who goes away
+//! gives control back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_ws::{Message, MessageStream, Session};
+use futures::StreamExt;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, Code};
+use super::runs::run_id;
+use super::views::recording_url;
+use crate::browser::PersonInput;
+use crate::ids::RunId;
+use crate::live::{ControlState, FromViewer, LiveRun, ToViewer, Viewer};
+use crate::runs::RunStatus;
+
+/// Input a viewer may send ahead of the page.
+const INPUT_AHEAD: usize = 64;
+/// How long the last messages to a viewer who does not read may take.
+const FAREWELL_PATIENCE: Duration = Duration::from_secs(2);
+/// The largest message a viewer may send.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+#[get("/runs/{run_id}/live")]
+async fn live_view(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let run = state.store.run(&run_id(&path)?).await?;
+    let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
+    let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
+        ApiError::new(Code::NotWebSocket, format!("the live view is a WebSocket; connect with an upgrade ({error})"))
+    })?;
+    let viewer = state.live.new_viewer(name);
+    let messages = messages.max_frame_size(MAX_MESSAGE_BYTES);
+    actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, session, messages));
+    Ok(response)
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.service(live_view);
+}
+
+/// One viewer's connection, from hello to end.
+async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session: Session, mut messages: MessageStream) {
+    let mut statuses = state.store.status_changes();
+    let mut connection = Connection { state: &state, run_id: &run_id, viewer: &viewer, session: session.clone() };
+    let over = match connection.until_live(&mut statuses, &mut messages).await {
+        Ok(live) => {
+            let over = connection.follow(&live, &mut statuses, &mut messages).await;
+            live.control.release(viewer.id);
+            over
+        }
+        Err(over) => over,
+    };
+    if over == Over::RunEnded {
+        let farewell = async {
+            let status = state.store.run(&run_id).await.map(|run| run.status).unwrap_or(RunStatus::Failed);
+            let artifacts = state.store.run_artifacts(&run_id, Vec::new()).await.unwrap_or_default();
+            let recording = recording_url(&artifacts, &state.links);
+            let end = ToViewer::End { status, recording_url: recording.as_deref() };
+            let _ = session.text(end.to_json()).await;
+            let _ = session.close(None).await;
+        };
+        let _ = tokio::time::timeout(FAREWELL_PATIENCE, farewell).await;
+    }
+}
+
+/// Why a connection stops.
+#[derive(Debug, PartialEq, Eq)]
+enum Over {
+    /// The run reached a final status: the viewer is told, then disconnected.
+    RunEnded,
+    /// The viewer left, or cannot be written to.
+    ViewerGone,
+}
+
+struct Connection<'a> {
+    state: &'a AppState,
+    run_id: &'a RunId,
+    viewer: &'a Viewer,
+    session: Session,
+}
+
+/// What came from the viewer.
+enum Incoming {
+    Message(FromViewer),
+    Invalid(String),
+    Ping(actix_web::web::Bytes),
+    Nothing,
+    Gone,
+}
+
+impl Connection<'_> {
+    async fn send(&mut self, message: &ToViewer<'_>) -> bool {
+        self.session.text(message.to_json()).await.is_ok()
+    }
+
+    /// Says hello and waits until the run can be watched.
+    async fn until_live(
+        &mut self,
+        statuses: &mut broadcast::Receiver<(RunId, RunStatus)>,
+        messages: &mut MessageStream,
+    ) -> Result<Arc<LiveRun>, Over> {
+        let mut opened = self.state.live.watch_opened();
+        let status = self.state.store.run(self.run_id).await.map_err(|_| Over::ViewerGone)?.status;
+        let live = self.state.live.get(self.run_id);
+        let control = live.as_ref().map(|live| live.control.watch().borrow().clone()).unwrap_or_default();
+        let hello =
+            ToViewer::Hello { run_id: self.run_id.as_str(), viewer_id: self.viewer.id, status, control: &control };
+        if !self.send(&hello).await {
+            return Err(Over::ViewerGone);
+        }
+        if status.is_terminal() {
+            return Err(Over::RunEnded);
+        }
+        loop {
+            if let Some(live) = self.state.live.get(self.run_id) {
+                return Ok(live);
+            }
+            let going_on = tokio::select! {
+                changed = opened.changed() => changed.is_ok(),
+                change = statuses.recv() => match change {
+                    Ok((run_id, status)) if &run_id == self.run_id => {
+                        if status.is_terminal() {
+                            return Err(Over::RunEnded);
+                        }
+                        self.send(&ToViewer::Status { status }).await
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => false,
+                },
+                incoming = read(messages) => match incoming {
+                    Incoming::Message(_) => {
+                        let message = "the run has not started yet: control can be taken once it runs";
+                        self.send(&ToViewer::Error { message }).await
+                    }
+                    other => self.answer(other).await,
+                },
+            };
+            if !going_on {
+                return Err(Over::ViewerGone);
+            }
+        }
+    }
+
+    /// Answers what is not a request: pings, unreadable messages, a goodbye (false).
+    async fn answer(&mut self, incoming: Incoming) -> bool {
+        match incoming {
+            Incoming::Gone => false,
+            Incoming::Nothing | Incoming::Message(_) => true,
+            Incoming::Ping(bytes) => self.session.pong(&bytes).await.is_ok(),
+            Incoming::Invalid(message) => self.send(&ToViewer::Error { message: &message }).await,
+        }
+    }
+
+    /// Streams the live run until it ends or the viewer leaves.
+    async fn follow(
+        &mut self,
+        live: &Arc<LiveRun>,
+        statuses: &mut broadcast::Receiver<(RunId, RunStatus)>,
+        messages: &mut MessageStream,
+    ) -> Over {
+        let (latest, mut frames) = live.subscribe();
+        if let Some(frame) = latest
+            && self.session.text(frame.message().to_string()).await.is_err()
+        {
+            return Over::ViewerGone;
+        }
+        let mut control = live.control.watch();
+        let input = self.input_queue(live);
+        let streaming = async {
+            loop {
+                let sent = tokio::select! {
+                    frame = frames.recv() => match frame {
+                        Ok(frame) => self.session.text(frame.message().to_string()).await.is_ok(),
+                        // Fell behind: the next frame received is the newest kept.
+                        Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => false,
+                    },
+                    changed = control.changed() => {
+                        let state = control.borrow_and_update().clone();
+                        changed.is_ok() && self.send(&control_message(&state, self.viewer)).await
+                    }
+                    change = statuses.recv() => match change {
+                        Ok((run_id, status)) if &run_id == self.run_id && !status.is_terminal() => {
+                            self.send(&ToViewer::Status { status }).await
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => false,
+                    },
+                    incoming = read(messages) => match incoming {
+                        Incoming::Message(message) => self.handle(live, message, &input).await,
+                        other => self.answer(other).await,
+                    },
+                };
+                if !sent {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            _ = streaming => Over::ViewerGone,
+            _ = live.ended() => Over::RunEnded,
+        }
+    }
+
+    /// Acts on a viewer's message; false when the viewer can no longer be written to.
+    async fn handle(&mut self, live: &LiveRun, message: FromViewer, input: &mpsc::Sender<PersonInput>) -> bool {
+        let refusal = match message {
+            FromViewer::TakeControl => live.control.request(self.viewer).err().map(|refused| refused.to_string()),
+            FromViewer::ReleaseControl => {
+                (!live.control.release(self.viewer.id)).then(|| "you neither hold nor asked for control".to_owned())
+            }
+            FromViewer::Input(event) if live.control.is_held_by(self.viewer.id) => {
+                input.try_send(event).err().map(|_| "too much input at once: this event was dropped".to_owned())
+            }
+            FromViewer::Input(_) => Some(
+                "ignored: you do not hold control of this run (send take_control and wait until it is granted)"
+                    .to_owned(),
+            ),
+        };
+        match refusal {
+            Some(message) => self.send(&ToViewer::Error { message: &message }).await,
+            None => true,
+        }
+    }
+
+    /// The queue of this viewer's input to the page, applied in order by a task of its own.
+    fn input_queue(&self, live: &Arc<LiveRun>) -> mpsc::Sender<PersonInput> {
+        let (sender, mut queued) = mpsc::channel::<PersonInput>(INPUT_AHEAD);
+        let (live, viewer, mut session) = (live.clone(), self.viewer.clone(), self.session.clone());
+        actix_web::rt::spawn(async move {
+            while let Some(event) = queued.recv().await {
+                if let Err(message) = live.forward(&viewer, event).await {
+                    let _ = session.text(ToViewer::Error { message: &message }.to_json()).await;
+                }
+            }
+        });
+        sender
+    }
+}
+
+fn control_message<'a>(state: &'a ControlState, viewer: &Viewer) -> ToViewer<'a> {
+    ToViewer::Control {
+        held_by: state.held_by.as_ref(),
+        requested_by: state.requested_by.as_ref(),
+        you_hold_control: state.held_by.as_ref().is_some_and(|holder| holder.id == viewer.id),
+    }
+}
+
+/// The next message from the viewer.
+async fn read(messages: &mut MessageStream) -> Incoming {
+    match messages.next().await {
+        Some(Ok(Message::Text(text))) => match FromViewer::parse(&text) {
+            Ok(message) => Incoming::Message(message),
+            Err(message) => Incoming::Invalid(message),
+        },
+        Some(Ok(Message::Ping(bytes))) => Incoming::Ping(bytes),
+        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Incoming::Gone,
+        Some(Ok(_)) => Incoming::Nothing,
+    }
+}

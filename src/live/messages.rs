@@ -1,0 +1,101 @@
+//! The live view's messages, JSON text over the WebSocket.
+//!
+//! From the appliance: `hello` (the viewer's id, the run's status, who holds control), `frame`
+//! (a JPEG in base64 with its size, the page's URL, the capture time in ms since the Unix epoch
+//! and a sequence number whose gaps count the frames this viewer skipped), `status`, `control`,
+//! `error` and, when the run is over, `end` before the socket closes.
+//! From a viewer: `take_control`, `release_control`, and while it holds control the input of
+//! `browser::PersonInput` (`mouse`, `wheel`, `key`, `text`, `navigate`, `back`, `forward`, `reload`).
+
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+
+use super::control::{ControlState, Viewer};
+use crate::browser::{PersonInput, ScreencastFrame};
+use crate::runs::RunStatus;
+
+/// A frame as viewers receive it; its message is written once, whatever the number of viewers.
+pub struct LiveFrame {
+    pub sequence: u64,
+    pub frame: ScreencastFrame,
+    message: OnceLock<Arc<str>>,
+}
+
+impl LiveFrame {
+    pub fn new(sequence: u64, frame: ScreencastFrame) -> LiveFrame {
+        LiveFrame { sequence, frame, message: OnceLock::new() }
+    }
+
+    pub fn message(&self) -> Arc<str> {
+        self.message
+            .get_or_init(|| {
+                let frame = &self.frame;
+                let message = ToViewer::Frame {
+                    sequence: self.sequence,
+                    width: frame.width,
+                    height: frame.height,
+                    url: &frame.url,
+                    timestamp: frame.captured_at_ms,
+                    data: &frame.jpeg_base64,
+                };
+                message.to_json().into()
+            })
+            .clone()
+    }
+}
+
+/// A message to a viewer.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToViewer<'a> {
+    Hello { run_id: &'a str, viewer_id: u64, status: RunStatus, control: &'a ControlState },
+    Frame { sequence: u64, width: u32, height: u32, url: &'a str, timestamp: f64, data: &'a str },
+    Status { status: RunStatus },
+    Control { held_by: Option<&'a Viewer>, requested_by: Option<&'a Viewer>, you_hold_control: bool },
+    Error { message: &'a str },
+    End { status: RunStatus, recording_url: Option<&'a str> },
+}
+
+impl ToViewer<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A message from a viewer.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromViewer {
+    TakeControl,
+    ReleaseControl,
+    #[serde(untagged)]
+    Input(PersonInput),
+}
+
+impl FromViewer {
+    /// Reads a message; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<FromViewer, String> {
+        serde_json::from_str(text).map_err(|error| {
+            format!(
+                "not a live view message ({error}); send take_control, release_control, or while you hold \
+                 control mouse, wheel, key, text, navigate, back, forward or reload"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewer_messages_are_read_by_their_type() {
+        assert!(matches!(FromViewer::parse(r#"{"type":"take_control"}"#), Ok(FromViewer::TakeControl)));
+        let click = r#"{"type":"mouse","event":"pressed","x":10,"y":20}"#;
+        assert!(matches!(FromViewer::parse(click), Ok(FromViewer::Input(PersonInput::Mouse { .. }))));
+        assert!(FromViewer::parse(r#"{"type":"mouse","event":"pressed"}"#).is_err(), "a click needs a place");
+        assert!(FromViewer::parse(r#"{"type":"teleport"}"#).is_err());
+        assert!(FromViewer::parse("not json").is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! A live-view client for the tests: a WebSocket on a thread of its own, so a blocking read
+//! never holds up the runtime the appliance runs on.
+
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tungstenite::client::IntoClientRequest;
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+use crate::helpers::{API_KEY, PATIENCE};
+
+type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+
+#[derive(Clone)]
+pub struct Viewer {
+    socket: Arc<Mutex<Socket>>,
+}
+
+impl Viewer {
+    /// Connects to the live view of `run_id` on the appliance at `address` (`http://…`).
+    pub async fn connect(address: &str, run_id: &str) -> Viewer {
+        let url = format!("{}/v1/runs/{run_id}/live", address.replacen("http", "ws", 1));
+        let socket = tokio::task::spawn_blocking(move || {
+            let mut request = url.into_client_request().unwrap();
+            request.headers_mut().insert("x-api-key", API_KEY.parse().unwrap());
+            let (socket, _) = tungstenite::connect(request).expect("the live view accepts the connection");
+            if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+                stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+            }
+            socket
+        })
+        .await
+        .unwrap();
+        Viewer { socket: Arc::new(Mutex::new(socket)) }
+    }
+
+    pub async fn send(&self, message: Value) {
+        let socket = self.socket.clone();
+        tokio::task::spawn_blocking(move || socket.lock().unwrap().send(Message::text(message.to_string())).unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// Reads messages until one satisfies `wanted`, returning it and those read before it;
+    /// panics after `PATIENCE` or if the socket closes first.
+    pub async fn read_until(&self, what: &str, wanted: impl Fn(&Value) -> bool + Send + 'static) -> (Value, Vec<Value>) {
+        let socket = self.socket.clone();
+        let what = what.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut socket = socket.lock().unwrap();
+            let deadline = Instant::now() + PATIENCE;
+            let mut before = Vec::new();
+            while Instant::now() < deadline {
+                match socket.read() {
+                    Ok(Message::Text(text)) => {
+                        let message: Value = serde_json::from_str(&text).unwrap();
+                        if wanted(&message) {
+                            return (message, before);
+                        }
+                        before.push(message);
+                    }
+                    Ok(_) => {}
+                    Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(error) => panic!("the live view closed before {what}: {error}; read {before:?}"),
+                }
+            }
+            panic!("no {what} within {PATIENCE:?}")
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Reads until the socket closes; returns everything read.
+    pub async fn read_to_close(&self) -> Vec<Value> {
+        let socket = self.socket.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut socket = socket.lock().unwrap();
+            let deadline = Instant::now() + PATIENCE;
+            let mut read = Vec::new();
+            while Instant::now() < deadline {
+                match socket.read() {
+                    Ok(Message::Text(text)) => read.push(serde_json::from_str(&text).unwrap()),
+                    Ok(_) => {}
+                    Err(tungstenite::Error::Io(e))
+                        if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                    Err(_) => return read,
+                }
+            }
+            panic!("the live view did not close within {PATIENCE:?}")
+        })
+        .await
+        .unwrap()
+    }
+}
+
+pub fn is_type(kind: &'static str) -> impl Fn(&Value) -> bool + Send + 'static {
+    move |message| message["type"] == kind
+}
