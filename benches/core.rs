@@ -9,7 +9,13 @@
 //! 3. the agent's own time per step, model latency excluded (observe the page, then act), and
 //!    the prompt size per step, on a set of fixture pages, against an instant scripted model.
 //!
-//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples; `-- agent` for part 3 only).
+//! 4. the live view's frames per second and latency (Chromium's capture to arrival at a viewer)
+//!    on an animated page, next to the frames Chromium produced in the same run; and the CPU
+//!    that recording a run costs (ffmpeg's, in % of one core, and the appliance's own, against
+//!    the same run unrecorded) with the video's MB per minute, at 1280x720.
+//!
+//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples; `-- agent` or `-- live`
+//! for part 3 or 4 only).
 
 #[path = "../tests/api/helpers.rs"]
 #[allow(dead_code)]
@@ -17,6 +23,9 @@ mod helpers;
 #[path = "../tests/api/scripted_llm.rs"]
 #[allow(dead_code)]
 mod scripted_llm;
+#[path = "../tests/api/viewer.rs"]
+#[allow(dead_code)]
+mod viewer;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -186,13 +195,114 @@ async fn agent_overhead(rounds: usize) {
     app.stop().await;
 }
 
+/// How long the live view is watched, and how long each recorded run lasts.
+const LIVE_SECONDS: u64 = 10;
+const RECORDED_SECONDS: u64 = 30;
+
+async fn live_view() {
+    let app = TestApp::spawn().await;
+    let wait = json!([{ "action": "wait", "ms": (LIVE_SECONDS + 4) * 1000 }]);
+    let run_id = app.create_script_run("animated.html", wait).await;
+    let watcher = viewer::Viewer::connect(&app.address, &run_id).await;
+    watcher.read_until("a first frame", viewer::is_type("frame")).await;
+    let messages = watcher.read_for(Duration::from_secs(LIVE_SECONDS)).await;
+    let frames: Vec<&(Value, SystemTime)> = messages.iter().filter(|(m, _)| m["type"] == "frame").collect();
+    let (first, last) = (&frames[0], &frames[frames.len() - 1]);
+    let span = last.1.duration_since(first.1).unwrap().as_secs_f64();
+    let produced = last.0["sequence"].as_u64().unwrap() - first.0["sequence"].as_u64().unwrap() + 1;
+    let mut latencies: Vec<f64> = frames
+        .iter()
+        .map(|(frame, arrived)| {
+            let arrived = arrived.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
+            arrived - frame["timestamp"].as_f64().unwrap()
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    println!("live view, one viewer, animated page at 1280x720, {LIVE_SECONDS} s:");
+    println!(
+        "  {:.1} frames/s received ({} of the {produced} frames Chromium produced meanwhile)",
+        (frames.len() - 1) as f64 / span,
+        frames.len()
+    );
+    println!(
+        "  capture to arrival: median {:.1} ms   p95 {:.1} ms   max {:.1} ms",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.95),
+        latencies[latencies.len() - 1]
+    );
+    app.cancel(&run_id).await;
+    app.stop().await;
+}
+
+/// CPU seconds a process has used so far, from `/proc`.
+fn cpu_seconds(pid: u32, ticks_per_second: f64) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().ok()? + fields[12].parse::<f64>().ok()?;
+    Some(ticks / ticks_per_second)
+}
+
+/// Runs `page` for `RECORDED_SECONDS`; returns the appliance's and ffmpeg's CPU seconds, the
+/// run's seconds and the video's bytes (none when not recorded).
+async fn recorded_run(page: &str, recording: bool, ticks_per_second: f64) -> [f64; 4] {
+    let app = TestApp::spawn_with(|config| config.recording.enabled = recording).await;
+    let wait = json!([{ "action": "wait", "ms": RECORDED_SECONDS * 1000 }]);
+    let own = std::process::id();
+    let own_before = cpu_seconds(own, ticks_per_second).unwrap();
+    let run_id = app.create_script_run(page, wait).await;
+    let marker = app.data_dir.path().join("artifacts").to_string_lossy().into_owned();
+    let mut ffmpeg_cpu = 0.0;
+    loop {
+        let encoders = skyvern::processes::mentioning(&format!("{marker}/{run_id}/recording.part"));
+        for pid in encoders {
+            ffmpeg_cpu = cpu_seconds(pid, ticks_per_second).unwrap_or(ffmpeg_cpu).max(ffmpeg_cpu);
+        }
+        if app.run(&run_id).await["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let own_cpu = cpu_seconds(own, ticks_per_second).unwrap() - own_before;
+    let run = app.run(&run_id).await;
+    let run_seconds = milliseconds_between(&run["started_at"], &run["finished_at"]) / 1000.0;
+    let artifacts = app.artifacts(&run_id).await;
+    let video = artifacts.iter().find(|a| a["artifact_type"] == "recording");
+    let bytes = video.map_or(0.0, |v| v["file_size"].as_f64().unwrap());
+    app.stop().await;
+    [own_cpu, ffmpeg_cpu, run_seconds, bytes]
+}
+
+async fn recording_cost() {
+    let ticks = std::process::Command::new("getconf").arg("CLK_TCK").output().unwrap();
+    let ticks: f64 = String::from_utf8_lossy(&ticks.stdout).trim().parse().unwrap();
+    println!("recording, one run of {RECORDED_SECONDS} s at 1280x720 (% of one core over the run):");
+    for (label, page) in [("page changing 4 times a second", "ticker.html#250"), ("animated page", "animated.html")] {
+        let [bare_cpu, _, bare_seconds, _] = recorded_run(page, false, ticks).await;
+        let [own_cpu, ffmpeg_cpu, seconds, bytes] = recorded_run(page, true, ticks).await;
+        println!(
+            "  {label}: ffmpeg {:.1}%   appliance {:.1}% (unrecorded {:.1}%)   {:.2} MB per minute",
+            100.0 * ffmpeg_cpu / seconds,
+            100.0 * own_cpu / seconds,
+            100.0 * bare_cpu / bare_seconds,
+            bytes / 1e6 / seconds * 60.0,
+        );
+    }
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
-    let only_agent = std::env::args().any(|arg| arg == "agent");
+    let only = |part: &str| std::env::args().any(|arg| arg == part);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
+        if !only("agent") {
+            live_view().await;
+            recording_cost().await;
+        }
+        if only("live") {
+            return;
+        }
         agent_overhead(runs / 2).await;
-        if only_agent {
+        if only("agent") {
             return;
         }
         first_action_latency(runs).await;

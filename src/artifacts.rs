@@ -117,7 +117,12 @@ impl ArtifactFiles {
     }
 
     /// Records a file already written in the run's folder as an artifact of the run.
-    pub async fn adopt(&self, run_id: &RunId, artifact_type: ArtifactType, path: &Path) -> Result<Artifact, ArtifactError> {
+    pub async fn adopt(
+        &self,
+        run_id: &RunId,
+        artifact_type: ArtifactType,
+        path: &Path,
+    ) -> Result<Artifact, ArtifactError> {
         let relative_path = path.strip_prefix(&self.root).unwrap_or(path).to_string_lossy().into_owned();
         let extension = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
         let read = path.to_owned();

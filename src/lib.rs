@@ -32,10 +32,10 @@ pub mod config;
 pub mod engine;
 pub mod ids;
 pub mod live;
-pub mod runs;
-pub mod scheduler;
 pub mod processes;
 pub mod recording;
+pub mod runs;
+pub mod scheduler;
 pub mod store;
 pub mod telemetry;
 

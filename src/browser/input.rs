@@ -54,8 +54,12 @@ pub enum PersonInput {
         modifiers: i64,
     },
     /// Text inserted at the focus, as an input method would.
-    Text { text: String },
-    Navigate { url: String },
+    Text {
+        text: String,
+    },
+    Navigate {
+        url: String,
+    },
     Back,
     Forward,
     Reload,

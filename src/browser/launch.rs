@@ -173,5 +173,8 @@ impl LocalChromium {
 
 /// Sends SIGKILL to every process whose command line mentions `marker`; returns how many.
 fn kill_processes_using(marker: &Path) -> usize {
-    crate::processes::mentioning(&marker.to_string_lossy()).into_iter().filter(|pid| crate::processes::kill_now(*pid)).count()
+    crate::processes::mentioning(&marker.to_string_lossy())
+        .into_iter()
+        .filter(|pid| crate::processes::kill_now(*pid))
+        .count()
 }

@@ -244,7 +244,10 @@ impl RunPage {
     }
 
     /// Races a CDP call against the browser going away.
-    pub(super) async fn guard<T>(&self, call: impl Future<Output = chromiumoxide::Result<T>>) -> Result<T, BrowserError> {
+    pub(super) async fn guard<T>(
+        &self,
+        call: impl Future<Output = chromiumoxide::Result<T>>,
+    ) -> Result<T, BrowserError> {
         if !self.liveness.is_alive() {
             return Err(BrowserError::Crashed);
         }

@@ -80,7 +80,10 @@ impl RunRecorder {
         if self.live.control.requested().is_none() {
             return Ok(false);
         }
-        if !matches!(self.store.transition(&self.run_id, StatusChange::to(RunStatus::Paused)).await?, Transition::Applied(_)) {
+        if !matches!(
+            self.store.transition(&self.run_id, StatusChange::to(RunStatus::Paused)).await?,
+            Transition::Applied(_)
+        ) {
             return Ok(false);
         }
         let Some(viewer) = self.live.control.grant() else {

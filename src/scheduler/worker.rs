@@ -198,7 +198,9 @@ fn failed(code: &str, message: String) -> Ending {
 /// Why an idle run ended: nothing happened, or a person held control for too long.
 fn inactive(live: &LiveRun, limit: Duration) -> RunError {
     let message = match live.control.holder() {
-        Some(viewer) => format!("{} held control for longer than the inactivity timeout ({} s)", viewer.name, limit.as_secs()),
+        Some(viewer) => {
+            format!("{} held control for longer than the inactivity timeout ({} s)", viewer.name, limit.as_secs())
+        }
         None => format!("the run made no progress for {} s", limit.as_secs()),
     };
     RunError::new("timeout", "inactivity_timeout", message)

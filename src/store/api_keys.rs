@@ -60,7 +60,8 @@ impl Store {
     /// The hash and name of every key not revoked.
     pub async fn active_api_key_hashes(&self) -> Result<Vec<(Vec<u8>, String)>, StoreError> {
         self.read(|connection| {
-            let mut statement = connection.prepare_cached("SELECT key_hash, name FROM api_keys WHERE revoked_at IS NULL")?;
+            let mut statement =
+                connection.prepare_cached("SELECT key_hash, name FROM api_keys WHERE revoked_at IS NULL")?;
             let keys = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
             Ok(keys)
         })

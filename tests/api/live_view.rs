@@ -66,8 +66,14 @@ async fn a_viewer_that_never_reads_stalls_neither_the_run_nor_another_viewer() {
     let messages = reader.read_to_close().await;
     let run = app.run(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
-    let started = time::OffsetDateTime::parse(run["started_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339);
-    let finished = time::OffsetDateTime::parse(run["finished_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339);
+    let started = time::OffsetDateTime::parse(
+        run["started_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    );
+    let finished = time::OffsetDateTime::parse(
+        run["finished_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    );
     let took = (finished.unwrap() - started.unwrap()).as_seconds_f64();
     assert!(took < 8.0, "a 4 s script took {took:.1} s beside a viewer that never reads");
     let frames = frames(&messages);
@@ -111,7 +117,8 @@ async fn a_viewer_takes_control_clicks_the_page_and_hands_back_while_another_onl
     let paused = app.wait_for_status(&run_id, "paused").await;
     assert!(paused["action_count"].as_i64().unwrap() <= 2, "paused before waiting for the person: {paused}");
     let timeline = app.timeline(&run_id).await;
-    let unfinished: Vec<&Value> = timeline.iter().filter(|i| i["kind"] == "action" && i["status"] == "running").collect();
+    let unfinished: Vec<&Value> =
+        timeline.iter().filter(|i| i["kind"] == "action" && i["status"] == "running").collect();
     assert!(unfinished.is_empty(), "paused between actions, none half done: {unfinished:?}");
 
     onlooker.send(json!({ "type": "take_control" })).await;

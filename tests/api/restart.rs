@@ -10,6 +10,7 @@ use skyvern::runs::{Engine, NewRun, RunStatus, RunType};
 use skyvern::store::{StatusChange, Store};
 
 use crate::helpers::{API_KEY, Fixtures, PATIENCE, TestApp, a_long_wait, chromium_browser_pids, test_config};
+use crate::recording::probe;
 
 /// The appliance as a separate process, so it can be killed with SIGKILL.
 struct Process {
@@ -109,6 +110,37 @@ async fn killing_the_appliance_mid_run_leaves_no_run_stuck_after_a_restart() {
     assert_eq!(resumed["output"]["title"], "A small page");
     let now = chromium_browser_pids(data_dir.path());
     assert!(!now.contains(&orphans[0]), "the old process's Chromium was cleaned up: {now:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recording_of_a_run_killed_mid_way_plays_up_to_the_kill_after_a_restart() {
+    let fixtures = Fixtures::start();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut first = Process::start(data_dir.path()).await;
+    let body = json!({"prompt": "p", "url": fixtures.url("ticker.html"), "script": a_long_wait()});
+    let run = first.call(reqwest::Method::POST, "/v1/run/tasks", Some(body)).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    first.wait_for(&run_id, |run| run["action_count"].as_i64() >= Some(2)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    first.kill_hard();
+
+    let second = Process::start(data_dir.path()).await;
+    let run = second.wait_for(&run_id, is_final).await;
+    assert_eq!(run["errors"][0]["code"], "interrupted");
+    let url = run["recording_url"].as_str().expect("the recording up to the kill is kept").to_owned();
+    let video = reqwest::Client::new().get(url).header("x-api-key", API_KEY).send().await.unwrap();
+    assert_eq!(video.status(), 200);
+    let file = tempfile::NamedTempFile::with_suffix(".mp4").unwrap();
+    std::fs::write(file.path(), video.bytes().await.unwrap()).unwrap();
+    let video = probe(file.path());
+    assert!(video.duration >= 2.0, "the video runs up to the kill: {:.2} s", video.duration);
+    assert!(video.frame_times.len() >= 4, "and plays its frames: {}", video.frame_times.len());
+    let parts: Vec<_> = std::fs::read_dir(data_dir.path().join("artifacts").join(&run_id))
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().contains(".part."))
+        .collect();
+    assert!(parts.is_empty(), "the part was finished and removed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 use tungstenite::client::IntoClientRequest;
@@ -46,7 +46,11 @@ impl Viewer {
 
     /// Reads messages until one satisfies `wanted`, returning it and those read before it;
     /// panics after `PATIENCE` or if the socket closes first.
-    pub async fn read_until(&self, what: &str, wanted: impl Fn(&Value) -> bool + Send + 'static) -> (Value, Vec<Value>) {
+    pub async fn read_until(
+        &self,
+        what: &str,
+        wanted: impl Fn(&Value) -> bool + Send + 'static,
+    ) -> (Value, Vec<Value>) {
         let socket = self.socket.clone();
         let what = what.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -63,8 +67,8 @@ impl Viewer {
                         before.push(message);
                     }
                     Ok(_) => {}
-                    Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(tungstenite::Error::Io(e))
+                        if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
                     Err(error) => panic!("the live view closed before {what}: {error}; read {before:?}"),
                 }
             }
@@ -74,23 +78,35 @@ impl Viewer {
         .unwrap()
     }
 
+    /// Reads for `span`; returns every message with the moment it arrived.
+    pub async fn read_for(&self, span: Duration) -> Vec<(Value, SystemTime)> {
+        self.read_messages(span).await.0
+    }
+
     /// Reads until the socket closes; returns everything read.
     pub async fn read_to_close(&self) -> Vec<Value> {
+        let (read, closed) = self.read_messages(PATIENCE).await;
+        assert!(closed, "the live view did not close within {PATIENCE:?}");
+        read.into_iter().map(|(message, _)| message).collect()
+    }
+
+    /// Reads for `span` or until the socket closes (then true).
+    async fn read_messages(&self, span: Duration) -> (Vec<(Value, SystemTime)>, bool) {
         let socket = self.socket.clone();
         tokio::task::spawn_blocking(move || {
             let mut socket = socket.lock().unwrap();
-            let deadline = Instant::now() + PATIENCE;
+            let deadline = Instant::now() + span;
             let mut read = Vec::new();
             while Instant::now() < deadline {
                 match socket.read() {
-                    Ok(Message::Text(text)) => read.push(serde_json::from_str(&text).unwrap()),
+                    Ok(Message::Text(text)) => read.push((serde_json::from_str(&text).unwrap(), SystemTime::now())),
                     Ok(_) => {}
                     Err(tungstenite::Error::Io(e))
                         if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-                    Err(_) => return read,
+                    Err(_) => return (read, true),
                 }
             }
-            panic!("the live view did not close within {PATIENCE:?}")
+            (read, false)
         })
         .await
         .unwrap()
