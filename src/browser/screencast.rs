@@ -29,8 +29,10 @@ pub struct ScreencastFrame {
     pub height: u32,
     /// The address of the page shown.
     pub url: Arc<str>,
-    /// When Chromium drew it, in milliseconds since the Unix epoch.
+    /// When Chromium drew it, in milliseconds since the Unix epoch (by Chromium's clock).
     pub captured_at_ms: f64,
+    /// When the appliance received it, in milliseconds since the Unix epoch.
+    pub received_at_ms: f64,
 }
 
 impl RunPage {
@@ -111,8 +113,8 @@ fn decode(frame: &EventScreencastFrame, url: &Arc<str>) -> Option<ScreencastFram
     let base64: &str = frame.data.as_ref();
     let jpeg = base64::engine::general_purpose::STANDARD.decode(base64).ok()?;
     let (width, height) = jpeg_size(&jpeg)?;
-    let now_ms = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
-    let captured_at_ms = frame.metadata.timestamp.as_ref().map(|t| t.inner() * 1000.0).unwrap_or_else(now_ms);
+    let received_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    let captured_at_ms = frame.metadata.timestamp.as_ref().map_or(received_at_ms, |t| t.inner() * 1000.0);
     Some(ScreencastFrame {
         jpeg: jpeg.into(),
         jpeg_base64: base64.into(),
@@ -120,6 +122,7 @@ fn decode(frame: &EventScreencastFrame, url: &Arc<str>) -> Option<ScreencastFram
         height,
         url: url.clone(),
         captured_at_ms,
+        received_at_ms,
     })
 }
 

@@ -1,8 +1,8 @@
 //! The live view's messages, JSON text over the WebSocket.
 //!
 //! From the appliance: `hello` (the viewer's id, the run's status, who holds control), `frame`
-//! (a JPEG in base64 with its size, the page's URL, the capture time in ms since the Unix epoch
-//! and a sequence number whose gaps count the frames this viewer skipped), `status`, `control`,
+//! (a JPEG in base64 with its size, the page's URL, Chromium's capture time and the appliance's
+//! receipt time in ms since the Unix epoch, and a sequence number whose gaps count the frames this viewer skipped), `status`, `control`,
 //! `error` and, when the run is over, `end` before the socket closes.
 //! From a viewer: `take_control`, `release_control`, and while it holds control the input of
 //! `browser::PersonInput` (`mouse`, `wheel`, `key`, `text`, `navigate`, `back`, `forward`, `reload`).
@@ -37,6 +37,7 @@ impl LiveFrame {
                     height: frame.height,
                     url: &frame.url,
                     timestamp: frame.captured_at_ms,
+                    received_at: frame.received_at_ms,
                     data: &frame.jpeg_base64,
                 };
                 message.to_json().into()
@@ -50,7 +51,7 @@ impl LiveFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToViewer<'a> {
     Hello { run_id: &'a str, viewer_id: u64, status: RunStatus, control: &'a ControlState },
-    Frame { sequence: u64, width: u32, height: u32, url: &'a str, timestamp: f64, data: &'a str },
+    Frame { sequence: u64, width: u32, height: u32, url: &'a str, timestamp: f64, received_at: f64, data: &'a str },
     Status { status: RunStatus },
     Control { held_by: Option<&'a Viewer>, requested_by: Option<&'a Viewer>, you_hold_control: bool },
     Error { message: &'a str },

@@ -42,6 +42,7 @@ pub struct LiveRuns {
 
 /// An input event on its way to the page, with the way back for its result.
 struct InputRequest {
+    viewer_id: u64,
     input: PersonInput,
     done: oneshot::Sender<Result<(), String>>,
 }
@@ -133,18 +134,18 @@ impl LiveRun {
         }
         let (done, result) = oneshot::channel();
         let unavailable = || "the run's page no longer takes input".to_owned();
-        self.input.send(InputRequest { input, done }).await.map_err(|_| unavailable())?;
+        self.input.send(InputRequest { viewer_id: viewer.id, input, done }).await.map_err(|_| unavailable())?;
         result.await.unwrap_or_else(|_| Err(unavailable()))
     }
 
     /// The worker's side: applies forwarded input to `page`, in order, for as long as the run
-    /// lasts. Input that arrives after control was handed back is refused.
+    /// lasts. Input that arrives after its viewer handed control back is refused.
     pub async fn serve_input(&self, page: &RunPage) -> Infallible {
         let Some(mut pending) = self.pending_input.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return std::future::pending().await;
         };
-        while let Some(InputRequest { input, done }) = pending.recv().await {
-            let result = if self.control.holder().is_some() {
+        while let Some(InputRequest { viewer_id, input, done }) = pending.recv().await {
+            let result = if self.control.is_held_by(viewer_id) {
                 page.dispatch(&input).await.map_err(|error| error.to_string())
             } else {
                 Err("control was handed back before this input reached the page".into())

@@ -90,7 +90,12 @@ async fn a_finished_run_leaves_a_seekable_video_of_the_page_as_it_changed() {
     let video = probe(file.path());
     let run_seconds = seconds_between(&run, "started_at", "finished_at");
     assert_eq!(video.codec, "h264");
-    assert!(video.width % 2 == 0 && video.height % 2 == 0, "even dimensions: {}x{}", video.width, video.height);
+    assert!(
+        video.width.is_multiple_of(2) && video.height.is_multiple_of(2),
+        "even dimensions: {}x{}",
+        video.width,
+        video.height
+    );
     assert_eq!((video.width, video.height), (1280, 720));
     assert!(
         (video.duration - run_seconds).abs() <= 0.2 * run_seconds,
