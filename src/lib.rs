@@ -12,10 +12,14 @@
 //!   browser slots free up, and hands each to a worker task that owns the run until it ends;
 //! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
-//! - **artifacts** are files written once under the data directory and never changed.
+//! - **artifacts** are files written once under the data directory and never changed;
+//! - while a run has a browser, its worker also drives the page's **screencast**: each frame goes
+//!   to the run's `live::LiveRun` (a broadcast channel that viewers read at their own pace) and
+//!   to its `recording::Recording` (a bounded queue to a feeder thread that owns the run's
+//!   ffmpeg process). A controlling viewer's input reaches the page through the same worker.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
-//! store to answer. Cancel reaches a worker through the run's cancel token. Every status change
+//! store to answer; a live-view connection holds only its side of the run's channels. Cancel reaches a worker through the run's cancel token. Every status change
 //! and timeline item is appended to the store's event log in the same transaction.
 //!
 //! `App::build` wires these together; `App::run_until_stopped` takes the shutdown signal as a

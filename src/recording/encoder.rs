@@ -1,10 +1,11 @@
 //! One run's ffmpeg process, and the thread that feeds it frames.
 //!
-//! Frames go to ffmpeg's standard input as a multipart JPEG stream, and ffmpeg stamps each with
-//! the moment it reads it, so the video keeps the page's own timing. The feeder writes at most
-//! `max_fps` frames a second, always the latest: a burst of repaints becomes one frame, and the
-//! last picture of a burst is never lost. At the end the latest picture is written once more, so
-//! the video lasts until the run ended even if the page held still before.
+//! Frames go to ffmpeg's standard input in a Matroska stream (`matroska`), each stamped with the
+//! moment the appliance received it, so the video keeps the page's own timing however late ffmpeg
+//! reads. The feeder writes at most `max_fps` frames a second, always the latest: a burst of
+//! repaints becomes one frame, and the last picture of a burst is never lost. The video opens on
+//! black at the moment the browser opened, and at the end the latest picture is written once
+//! more, so the video lasts as long as the run even if the page held still before it ended.
 
 use std::io::Write;
 use std::path::Path;
@@ -18,15 +19,25 @@ use ffmpeg_sidecar::child::FfmpegChild;
 use ffmpeg_sidecar::command::FfmpegCommand;
 
 use super::finalize::{collect_errors, errors_or_ok};
+use super::matroska;
 use crate::config::RecordingConfig;
 
 /// Frames waiting for the feeder; more are dropped (the feeder keeps only the latest anyway).
 const QUEUE: usize = 8;
+/// What the video shows until the page first paints: black (scaled to the video's size), so the
+/// video starts when the run's browser opened, not when the page first painted.
+const BEFORE_THE_FIRST_PAINT: &[u8] = include_bytes!("blank.jpg");
 /// Seconds between forced key frames: where a player can seek to.
 const KEY_FRAME_SECONDS: u32 = 2;
 
+/// A picture and when the appliance received it.
+struct Frame {
+    at: Instant,
+    jpeg: Arc<[u8]>,
+}
+
 pub(super) struct Encoder {
-    frames: SyncSender<Arc<[u8]>>,
+    frames: SyncSender<Frame>,
     feeder: JoinHandle<Result<(), String>>,
 }
 
@@ -41,7 +52,7 @@ impl Encoder {
         let mut command = FfmpegCommand::new_with_path(&settings.ffmpeg);
         command
             .hide_banner()
-            .args(["-nostats", "-use_wallclock_as_timestamps", "1", "-f", "mpjpeg"])
+            .args(["-nostats", "-f", "matroska"])
             .input("pipe:0")
             .filter(fit)
             .codec_video("libx264")
@@ -55,19 +66,22 @@ impl Encoder {
             .overwrite()
             .output(part);
         let mut child = command.spawn()?;
-        let stdin = child.take_stdin().ok_or_else(|| std::io::Error::other("ffmpeg's input is not a pipe"))?;
+        let mut stdin = child.take_stdin().ok_or_else(|| std::io::Error::other("ffmpeg's input is not a pipe"))?;
         let errors = collect_errors(&mut child)?;
         let (frames, incoming) = sync_channel(QUEUE);
+        let started = Instant::now();
+        matroska::write_header(&mut stdin, width, height)?;
+        let _ = frames.try_send(Frame { at: started, jpeg: Arc::from(BEFORE_THE_FIRST_PAINT) });
         let spacing = Duration::from_secs_f64(1.0 / f64::from(settings.max_fps.max(1)));
         let feeder = std::thread::Builder::new()
             .name("recording".into())
-            .spawn(move || feed(&incoming, stdin, spacing, child, errors))?;
+            .spawn(move || feed(&incoming, Stream { stdin, started, last_ms: None }, spacing, child, errors))?;
         Ok(Encoder { frames, feeder })
     }
 
     /// Hands a frame to the feeder without waiting.
     pub fn push(&self, jpeg: Arc<[u8]>) {
-        match self.frames.try_send(jpeg) {
+        match self.frames.try_send(Frame { at: Instant::now(), jpeg }) {
             Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
         }
     }
@@ -83,58 +97,72 @@ impl Encoder {
     }
 }
 
+/// ffmpeg's input, and the timing of what was written to it.
+struct Stream {
+    stdin: ChildStdin,
+    started: Instant,
+    last_ms: Option<u64>,
+}
+
+impl Stream {
+    /// Writes a frame shown from `at` (a millisecond after the previous one at the earliest).
+    fn write(&mut self, at: Instant, jpeg: &[u8]) -> std::io::Result<()> {
+        let at_ms = at.saturating_duration_since(self.started).as_millis() as u64;
+        let at_ms = self.last_ms.map_or(at_ms, |last| at_ms.max(last + 1));
+        matroska::write_frame(&mut self.stdin, at_ms, jpeg)?;
+        self.stdin.flush()?;
+        self.last_ms = Some(at_ms);
+        Ok(())
+    }
+}
+
 /// The feeder thread: paces frames into ffmpeg until the channel closes, then ends the video.
 fn feed(
-    incoming: &Receiver<Arc<[u8]>>,
-    mut stdin: ChildStdin,
+    incoming: &Receiver<Frame>,
+    mut stream: Stream,
     spacing: Duration,
     mut child: FfmpegChild,
     errors: JoinHandle<Vec<String>>,
 ) -> Result<(), String> {
-    let mut pending: Option<Arc<[u8]>> = None;
-    let mut written: Option<(Arc<[u8]>, Instant)> = None;
+    let mut pending: Option<Frame> = None;
+    let mut written: Option<Frame> = None;
     let mut broken = None;
     loop {
         let wait = match (&pending, &written) {
             (None, _) => Duration::from_secs(3600),
             (Some(_), None) => Duration::ZERO,
-            (Some(_), Some((_, at))) => spacing.saturating_sub(at.elapsed()),
+            (Some(_), Some(last)) => spacing.saturating_sub(last.at.elapsed()),
         };
         match incoming.recv_timeout(wait) {
             Ok(frame) => pending = Some(frame),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        let due = written.as_ref().is_none_or(|(_, at)| at.elapsed() >= spacing);
+        let due = written.as_ref().is_none_or(|last| last.at.elapsed() >= spacing);
         if due && let Some(frame) = pending.take() {
             if broken.is_none()
-                && let Err(error) = write_frame(&mut stdin, &frame)
+                && let Err(error) = stream.write(frame.at, &frame.jpeg)
             {
                 broken = Some(format!("ffmpeg stopped taking frames: {error}"));
             }
-            written = Some((frame, Instant::now()));
+            written = Some(frame);
         }
     }
-    let last = pending.or_else(|| written.as_ref().map(|(frame, _)| frame.clone()));
-    if let (Some(frame), None) = (last, &broken) {
-        if let Some((_, at)) = &written {
-            std::thread::sleep(spacing.saturating_sub(at.elapsed()));
+    // The latest picture, at its own time, then once more to show it until now.
+    if broken.is_none() {
+        if let Some(frame) = pending.take() {
+            let _ = stream.write(frame.at, &frame.jpeg);
+            written = Some(frame);
         }
-        let _ = write_frame(&mut stdin, &frame);
+        if let Some(frame) = &written {
+            let _ = stream.write(Instant::now(), &frame.jpeg);
+        }
     }
-    drop(stdin);
+    drop(stream);
     let status = child.wait().map_err(|error| format!("ffmpeg could not be waited for: {error}"))?;
     let errors = errors.join().unwrap_or_default();
     match broken {
         Some(reason) => Err(reason),
         None => errors_or_ok(status, errors),
     }
-}
-
-/// One part of the multipart stream that ffmpeg's `mpjpeg` reader takes.
-fn write_frame(stdin: &mut ChildStdin, jpeg: &[u8]) -> std::io::Result<()> {
-    write!(stdin, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg.len())?;
-    stdin.write_all(jpeg)?;
-    stdin.write_all(b"\r\n")?;
-    stdin.flush()
 }

@@ -12,6 +12,7 @@
 mod encoder;
 mod finalize;
 mod leftovers;
+mod matroska;
 
 use std::path::PathBuf;
 use std::sync::Arc;

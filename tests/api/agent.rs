@@ -484,3 +484,28 @@ async fn the_agent_opens_a_tab_sees_the_tabs_and_switches_back() {
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"], json!({"title": "A small page"}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_person_hands_control_back_the_agent_looks_at_the_page_as_they_left_it() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|_| json!([{"action": "wait", "seconds": 2, "intent": "give the person time"}]))
+        .decide(|_| json!([{"action": "complete", "intent": "the person pressed the button"}]));
+    let app = agent_app(&llm, "openai").await;
+    let run = app.create_run(json!({"prompt": "Wait for a person", "url": app.fixtures.url("control.html")})).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let person = crate::viewer::Viewer::connect(&app.address, &run_id).await;
+    person.send(json!({"type": "take_control"})).await;
+    person.read_until("control granted", |m| m["you_hold_control"] == true).await;
+    for event in ["pressed", "released"] {
+        person.send(json!({"type": "mouse", "event": event, "x": 200, "y": 150})).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    person.send(json!({"type": "release_control"})).await;
+
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let prompts: Vec<String> = llm.received().iter().map(|request| request.to_string()).collect();
+    let last = prompts.last().unwrap();
+    assert!(last.contains("clicked by a person"), "the model saw the page the person left");
+    assert!(last.contains("A person took control"), "and was told a person held control");
+}
