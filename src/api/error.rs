@@ -25,6 +25,7 @@ pub enum Code {
     NoRecording,
     RecordingInProgress,
     NotWebSocket,
+    OtherSite,
     Internal,
 }
 
@@ -32,7 +33,7 @@ impl Code {
     pub fn status(self) -> StatusCode {
         match self {
             Code::MissingApiKey => StatusCode::UNAUTHORIZED,
-            Code::InvalidApiKey => StatusCode::FORBIDDEN,
+            Code::InvalidApiKey | Code::OtherSite => StatusCode::FORBIDDEN,
             Code::MalformedJson => StatusCode::BAD_REQUEST,
             Code::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -58,6 +59,7 @@ impl Code {
             Code::NoRecording => "no_recording",
             Code::RecordingInProgress => "recording_in_progress",
             Code::NotWebSocket => "not_a_websocket_request",
+            Code::OtherSite => "other_site_refused",
             Code::Internal => "internal_error",
         }
     }

@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{API_KEY_HEADER, Caller};
 use super::error::{ApiError, Code};
 use super::runs::run_id;
 use super::views::recording_url;
@@ -41,6 +41,7 @@ async fn live_view(
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    refuse_other_sites(&request)?;
     let run = state.store.run(&run_id(&path)?).await?;
     let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
     let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
@@ -54,6 +55,26 @@ async fn live_view(
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(live_view);
+}
+
+/// A browser sends the login cookie with a WebSocket opened by any page; only the appliance's
+/// own pages may use it (a client with the `x-api-key` header is no browser page).
+fn refuse_other_sites(request: &HttpRequest) -> Result<(), ApiError> {
+    let headers = request.headers();
+    if headers.contains_key(API_KEY_HEADER) {
+        return Ok(());
+    }
+    let Some(origin) = headers.get("origin").and_then(|origin| origin.to_str().ok()) else { return Ok(()) };
+    let origin_host = url::Url::parse(origin).ok().map(|url| match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_owned(),
+    });
+    let host = headers.get("host").and_then(|host| host.to_str().ok());
+    if origin_host.is_some() && origin_host.as_deref() == host {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::OtherSite, "the live view opens only from the appliance's own pages"))
+    }
 }
 
 /// One viewer's connection, from hello to end.

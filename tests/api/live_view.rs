@@ -187,6 +187,11 @@ async fn the_live_view_needs_an_api_key_and_a_websocket() {
     assert_eq!(body["code"], "not_a_websocket_request");
     let unknown = app.get("/v1/runs/tsk_999999/live").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
+    let cookie = format!("skyvern_api_key={}", crate::helpers::API_KEY);
+    let from_another_site =
+        app.client.get(app.url(&path)).header("cookie", cookie).header("origin", "https://elsewhere.example");
+    let refused = from_another_site.send().await.unwrap();
+    assert_eq!(refused.status(), 403, "a page of another site cannot use the login cookie");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import skyvern
 from skyvern.client import Skyvern as SkyvernClient
@@ -124,6 +125,10 @@ def test_run_task_runs_a_script_to_completion_with_its_output(client, fixtures_u
     assert run.started_at is not None and run.finished_at is not None
     assert run.run_request.prompt == "Place an order"
     assert run.screenshot_urls and len(run.screenshot_urls) == 7
+    assert run.recording_url and run.recording_url.endswith("/content")
+    video = httpx.get(run.recording_url, headers={"x-api-key": API_KEY, "range": "bytes=0-15"})
+    assert video.status_code == 206 and video.headers["content-type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp"
 
 
 def test_get_runs_lists_runs_with_the_required_fields(client, fixtures_url):
@@ -160,7 +165,7 @@ def test_artifacts_are_listed_and_their_content_is_served(client, fixtures_url):
     wait_final(client, created.run_id)
     artifacts = client.get_run_artifacts(created.run_id)
     kinds = sorted(a.artifact_type for a in artifacts)
-    assert kinds == ["screenshot_action", "screenshot_action", "script_file"]
+    assert kinds == ["recording", "screenshot_action", "screenshot_action", "script_file"]
     assert all(a.organization_id and a.created_at and a.modified_at for a in artifacts)
     script_file = next(a for a in artifacts if a.artifact_type == "script_file")
     assert client.artifacts.get_artifact_content(script_file.artifact_id) == script
