@@ -91,11 +91,12 @@ async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session:
     };
     if over == Over::RunEnded {
         let farewell = async {
-            let status = state.store.run(&run_id).await.map(|run| run.status).unwrap_or(RunStatus::Failed);
-            let artifacts = state.store.run_artifacts(&run_id, Vec::new()).await.unwrap_or_default();
-            let recording = recording_url(&artifacts, &state.links);
-            let end = ToViewer::End { status, recording_url: recording.as_deref() };
-            let _ = session.text(end.to_json()).await;
+            if let Ok(run) = state.store.run(&run_id).await {
+                let artifacts = state.store.run_artifacts(&run_id, Vec::new()).await.unwrap_or_default();
+                let recording = recording_url(&artifacts, &state.links);
+                let end = ToViewer::End { status: run.status, recording_url: recording.as_deref() };
+                let _ = session.text(end.to_json()).await;
+            }
             let _ = session.close(None).await;
         };
         let _ = tokio::time::timeout(FAREWELL_PATIENCE, farewell).await;
