@@ -22,6 +22,7 @@ async fn killing_chromium_mid_run_fails_that_run_and_the_next_run_succeeds() {
     assert!(run["failure_reason"].as_str().unwrap().contains("Chromium crashed"), "{run}");
     let timeline = app.timeline(&run_id).await;
     assert!(timeline.iter().all(|item| item["status"] != "running"));
+    assert!(run["recording_url"].is_string(), "the video up to the crash is kept: {run}");
 
     let next = app.create_script_run("small.html", json!([{"action": "extract", "fields": {"title": "#title"}}])).await;
     let next = app.wait_until_final(&next).await;

@@ -135,3 +135,16 @@ async fn a_run_canceled_while_queued_has_no_recording_and_says_so() {
     let busy = app.wait_until_final(&busy).await;
     assert!(busy["recording_url"].is_string(), "a canceled run that had a browser is recorded: {busy}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_working_ffmpeg_runs_still_complete_and_say_why_they_have_no_video() {
+    let app = TestApp::spawn_with(|config| config.recording.ffmpeg = "/nonexistent/ffmpeg".into()).await;
+    let run_id = app.create_script_run("small.html", json!([{ "action": "wait", "ms": 1 }])).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert!(run["recording_url"].is_null());
+    let response = app.get(&format!("/v1/runs/{run_id}/recording")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("ffmpeg could not be started"), "{body}");
+}
