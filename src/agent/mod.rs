@@ -195,6 +195,7 @@ impl Agent {
             }
             let described = serde_json::to_string(action).unwrap_or_default();
             let number = progress.history.len() + 1;
+            let hand_overs = recorder.hand_overs();
             match act::translate(action, &selectors) {
                 Err(mistake) => {
                     progress.history.push(format!("{number}. {described} → not done: {mistake}"));
@@ -208,6 +209,11 @@ impl Agent {
                         let shown = result.map(|r| format!(" → {r}")).unwrap_or_else(|| " → done".into());
                         progress.history.push(format!("{number}. {described}{shown}"));
                         progress.replay.push(step);
+                        if recorder.hand_overs() != hand_overs {
+                            // A person held control during this wait: look at the page again.
+                            progress.history.push(HANDED_BACK.into());
+                            return Ok(None);
+                        }
                     }
                     Err(crate::browser::BrowserError::Crashed) => {
                         return Err(browser_error(&crate::browser::BrowserError::Crashed));

@@ -1,5 +1,6 @@
 //! The action layer both engines share: one script step becomes a numbered timeline item, the
-//! browser operation, and the screenshot after it.
+//! browser operation, and the screenshot after it. A person who asks for control during an
+//! action that only waits gets it at once; the wait starts again once they hand back.
 
 use std::time::Duration;
 
@@ -37,6 +38,16 @@ pub async fn run_step(
                 target: selector.clone(),
                 reason: format!("the run has no file named {file}"),
             }),
+        },
+        action if action.only_waits() => loop {
+            tokio::select! {
+                result = perform(page, action, &recorder.secrets) => break result,
+                () = recorder.control_requested() => {
+                    if !recorder.hand_over_if_asked(step_run).await.map_err(system_error)? {
+                        break perform(page, action, &recorder.secrets).await;
+                    }
+                }
+            }
         },
         action => perform(page, action, &recorder.secrets).await,
     };

@@ -58,6 +58,8 @@ pub struct RunRecorder {
     artifacts: ArtifactFiles,
     activity: Activity,
     live: Arc<LiveRun>,
+    /// How many times a person held control, for engines to notice a hand-over inside an action.
+    hand_overs: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl RunRecorder {
@@ -70,7 +72,7 @@ impl RunRecorder {
         activity: Activity,
         live: Arc<LiveRun>,
     ) -> RunRecorder {
-        RunRecorder { run_id, secrets, interactions, store, artifacts, activity, live }
+        RunRecorder { run_id, secrets, interactions, store, artifacts, activity, live, hand_overs: Arc::default() }
     }
 
     /// A safe point, between two actions: if a person asked for control, the run is `paused`
@@ -98,7 +100,18 @@ impl RunRecorder {
         self.store.transition(&self.run_id, StatusChange::to(RunStatus::Running)).await?;
         self.finish_item(item, ItemOutcome { status: ItemStatus::Completed, detail, screenshot_artifact_id: None })
             .await?;
+        self.hand_overs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(true)
+    }
+
+    /// Resolves once a person asks for control.
+    pub async fn control_requested(&self) {
+        self.live.control.until_requested().await
+    }
+
+    /// How many times a person has held control so far.
+    pub fn hand_overs(&self) -> u64 {
+        self.hand_overs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Asks a person: the run waits in `interaction_required` (its question on the timeline)

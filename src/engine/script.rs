@@ -207,6 +207,14 @@ pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
     Ok(())
 }
 
+impl Action {
+    /// Whether the action only waits (for time, an element or a text) and changes nothing: a
+    /// person may take control in the middle of it, after which it starts again.
+    pub fn only_waits(&self) -> bool {
+        matches!(self, Action::Wait { .. } | Action::WaitForSelector { .. } | Action::WaitForText { .. })
+    }
+}
+
 impl fmt::Display for Action {
     /// A short label for the timeline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

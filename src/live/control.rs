@@ -99,6 +99,12 @@ impl Control {
         granted
     }
 
+    /// Resolves once someone asks for control.
+    pub async fn until_requested(&self) {
+        let mut state = self.state.subscribe();
+        let _ = state.wait_for(|state| state.requested_by.is_some()).await;
+    }
+
     /// Resolves once nobody holds control.
     pub async fn until_released(&self) {
         let mut state = self.state.subscribe();

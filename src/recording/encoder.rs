@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ChildStdin;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -79,11 +79,10 @@ impl Encoder {
         Ok(Encoder { frames, feeder })
     }
 
-    /// Hands a frame to the feeder without waiting.
+    /// Hands a frame to the feeder without waiting: when the feeder is behind (ffmpeg is slow)
+    /// or gone, the frame is dropped.
     pub fn push(&self, jpeg: Arc<[u8]>) {
-        match self.frames.try_send(Frame { at: Instant::now(), jpeg }) {
-            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
-        }
+        let _ = self.frames.try_send(Frame { at: Instant::now(), jpeg });
     }
 
     /// Writes the last picture at this moment, closes the video and waits for ffmpeg to exit.
