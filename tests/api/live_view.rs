@@ -115,7 +115,7 @@ async fn a_viewer_takes_control_clicks_the_page_and_hands_back_while_another_onl
     let (granted, _) = person.read_until("control granted", |m| m["you_hold_control"] == true).await;
     assert_eq!(granted["held_by"]["name"], "configured key");
     assert!(asked.elapsed() < Duration::from_secs(10), "a wait gives way at once, not after its 30 s");
-    let paused = app.wait_for_status(&run_id, "paused").await;
+    app.wait_for_status(&run_id, "paused").await;
     let timeline = app.timeline(&run_id).await;
     let unfinished: Vec<&Value> = timeline
         .iter()
