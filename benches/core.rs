@@ -256,10 +256,10 @@ async fn recorded_run(page: &str, recording: bool, ticks_per_second: f64) -> [f6
     let own = std::process::id();
     let own_before = cpu_seconds(own, ticks_per_second).unwrap();
     let run_id = app.create_script_run(page, wait).await;
-    let marker = app.data_dir.path().join("artifacts").to_string_lossy().into_owned();
+    let part = app.data_dir.path().join("recordings").join(format!("{run_id}.part.mp4"));
     let mut ffmpeg_cpu = 0.0;
     loop {
-        let encoders = skyvern::processes::mentioning(&format!("{marker}/{run_id}/recording.part"));
+        let encoders = skyvern::processes::mentioning(&part.to_string_lossy());
         for pid in encoders {
             ffmpeg_cpu = cpu_seconds(pid, ticks_per_second).unwrap_or(ffmpeg_cpu).max(ffmpeg_cpu);
         }

@@ -41,6 +41,8 @@ pub struct DataPaths {
     pub browser_profiles: PathBuf,
     /// Where browsers save downloads before they become artifacts.
     pub downloads: PathBuf,
+    /// Where recordings in progress are written before they become artifacts.
+    pub recordings: PathBuf,
 }
 
 impl DataPaths {
@@ -51,6 +53,7 @@ impl DataPaths {
             artifacts: root.join("artifacts"),
             browser_profiles: root.join("browser-profiles"),
             downloads: root.join("downloads"),
+            recordings: root.join("recordings"),
         }
     }
 }
@@ -105,6 +108,7 @@ impl App {
         let recorder = Recorder::new(
             config.recording.clone(),
             artifacts.clone(),
+            paths.recordings,
             (config.browser.viewport_width, config.browser.viewport_height),
         );
         if let Err(reason) = recorder.check() {

@@ -111,11 +111,6 @@ impl ArtifactFiles {
         self.root.join(run_id.as_str())
     }
 
-    /// The root of every run's files.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Records a file already written in the run's folder as an artifact of the run.
     pub async fn adopt(
         &self,

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{PART_FILE, Recorder};
+use super::{PART_SUFFIX, Recorder};
 use crate::ids::RunId;
 use crate::processes;
 
@@ -16,13 +16,11 @@ const CLOSING_PATIENCE: Duration = Duration::from_secs(10);
 const LOOK_AGAIN: Duration = Duration::from_millis(100);
 
 pub(super) async fn finish_all(recorder: &Recorder) {
-    let Ok(mut folders) = tokio::fs::read_dir(recorder.artifacts.root()).await else { return };
-    while let Ok(Some(folder)) = folders.next_entry().await {
-        let part = folder.path().join(PART_FILE);
-        let Ok(run_id) = RunId::parse(&folder.file_name().to_string_lossy()) else { continue };
-        if !tokio::fs::try_exists(&part).await.unwrap_or(false) {
-            continue;
-        }
+    let Ok(mut parts) = tokio::fs::read_dir(&recorder.parts).await else { return };
+    while let Ok(Some(part)) = parts.next_entry().await {
+        let name = part.file_name().to_string_lossy().into_owned();
+        let Some(run_id) = name.strip_suffix(PART_SUFFIX).and_then(|id| RunId::parse(id).ok()) else { continue };
+        let part = part.path();
         wait_for_writers(&part).await;
         if recorder.keep(&run_id, part).await.is_some() {
             tracing::info!(%run_id, "kept the recording of a run interrupted by a crash, up to the crash");

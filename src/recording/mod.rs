@@ -2,12 +2,13 @@
 //! only one that starts it, through ffmpeg-sidecar) and encoded as H.264 at the pace the page
 //! changed (variable frame rate: a page that holds still adds no frames).
 //!
-//! While the run goes on, ffmpeg writes a fragmented MP4, `recording.part.mp4`, which stays
-//! playable up to its last fragment (one a second) if the appliance dies. When the run ends,
-//! whatever its status, the part is closed and copied without re-encoding into `recording.mp4`
-//! with its index first (seekable; a `<video>` starts playing before it has it all), which
-//! becomes the run's `recording` artifact. At start-up, parts a crash left behind are finished
-//! the same way (`leftovers`).
+//! While the run goes on, ffmpeg writes a fragmented MP4, `<run_id>.part.mp4` in the folder of
+//! recordings in progress, which stays playable up to its last fragment (one a second) if the
+//! appliance dies. When the run ends, whatever its status, the part is closed and copied without
+//! re-encoding into the run's `recording.mp4` with its index first (seekable; a `<video>` starts
+//! playing before it has it all), which becomes the run's `recording` artifact. At start-up, the
+//! parts a crash left behind (the only files in that folder) are finished the same way
+//! (`leftovers`).
 
 mod encoder;
 mod finalize;
@@ -24,8 +25,8 @@ use crate::ids::RunId;
 
 use self::encoder::Encoder;
 
-/// The part file's name in the run's folder while the run is recorded.
-const PART_FILE: &str = "recording.part.mp4";
+/// How a part's file name ends, after the run's id.
+const PART_SUFFIX: &str = ".part.mp4";
 /// The finished video's name in the run's folder.
 const FINAL_FILE: &str = "recording.mp4";
 
@@ -34,6 +35,8 @@ const FINAL_FILE: &str = "recording.mp4";
 pub struct Recorder {
     settings: Arc<RecordingConfig>,
     artifacts: ArtifactFiles,
+    /// Where the parts of recordings in progress are written.
+    parts: PathBuf,
     /// The viewport's size in CSS pixels, which is the frames' size.
     size: (u32, u32),
 }
@@ -58,8 +61,8 @@ pub struct Recording {
 }
 
 impl Recorder {
-    pub fn new(settings: RecordingConfig, artifacts: ArtifactFiles, size: (u32, u32)) -> Recorder {
-        Recorder { settings: Arc::new(settings), artifacts, size }
+    pub fn new(settings: RecordingConfig, artifacts: ArtifactFiles, parts: PathBuf, size: (u32, u32)) -> Recorder {
+        Recorder { settings: Arc::new(settings), artifacts, parts, size }
     }
 
     /// Whether ffmpeg can be started; says why not.
@@ -70,18 +73,26 @@ impl Recorder {
         finalize::probe(&self.settings.ffmpeg)
     }
 
-    /// Starts recording a run.
-    pub fn start(&self, run_id: &RunId) -> Result<Recording, RecordingError> {
-        let (width, height) = self.size;
+    /// Starts recording a run (ffmpeg is started off the async threads).
+    pub async fn start(&self, run_id: &RunId) -> Result<Recording, RecordingError> {
         if !self.settings.enabled {
             return Err(RecordingError::Disabled);
         }
-        let folder = self.artifacts.run_dir(run_id);
-        std::fs::create_dir_all(&folder).map_err(|source| RecordingError::Folder { path: folder.clone(), source })?;
-        let part = folder.join(PART_FILE);
+        let (recorder, run_id) = (self.clone(), run_id.clone());
+        let ffmpeg = self.settings.ffmpeg.clone();
+        tokio::task::spawn_blocking(move || recorder.start_now(run_id)).await.unwrap_or_else(|join| {
+            Err(RecordingError::Spawn { ffmpeg, source: std::io::Error::other(join.to_string()) })
+        })
+    }
+
+    fn start_now(self, run_id: RunId) -> Result<Recording, RecordingError> {
+        let (width, height) = self.size;
+        let folder = &self.parts;
+        std::fs::create_dir_all(folder).map_err(|source| RecordingError::Folder { path: folder.clone(), source })?;
+        let part = folder.join(format!("{run_id}{PART_SUFFIX}"));
         let encoder = Encoder::start(&self.settings, &part, width, height)
             .map_err(|source| RecordingError::Spawn { ffmpeg: self.settings.ffmpeg.clone(), source })?;
-        Ok(Recording { run_id: run_id.clone(), encoder, part, recorder: self.clone() })
+        Ok(Recording { run_id, encoder, part, recorder: self })
     }
 
     /// Finishes the recordings that a crash of the appliance left as parts.
@@ -91,7 +102,12 @@ impl Recorder {
 
     /// Turns a run's closed part into its `recording` artifact; `None` when it holds no picture.
     async fn keep(&self, run_id: &RunId, part: PathBuf) -> Option<Artifact> {
-        let video = free_name(&part);
+        let folder = self.artifacts.run_dir(run_id);
+        if let Err(error) = tokio::fs::create_dir_all(&folder).await {
+            tracing::error!(%run_id, %error, "the run's folder cannot be made; its recording part is kept for the next start");
+            return None;
+        }
+        let video = free_name(&folder);
         let ffmpeg = self.settings.ffmpeg.clone();
         let (from, to) = (part.clone(), video.clone());
         let copied = tokio::task::spawn_blocking(move || finalize::index_first(&ffmpeg, &from, &to)).await;
@@ -135,14 +151,14 @@ impl Recording {
     }
 }
 
-/// `recording.mp4` beside the part, or `recording-2.mp4`, … when a run was recorded before (it
-/// was interrupted before it did anything and ran again).
-fn free_name(part: &std::path::Path) -> PathBuf {
-    let mut video = part.with_file_name(FINAL_FILE);
+/// `recording.mp4` in the run's folder, or `recording-2.mp4`, … when the run was recorded before
+/// (it was interrupted before it did anything and ran again).
+fn free_name(folder: &std::path::Path) -> PathBuf {
+    let mut video = folder.join(FINAL_FILE);
     let mut number = 1;
     while video.exists() {
         number += 1;
-        video = part.with_file_name(format!("recording-{number}.mp4"));
+        video = folder.join(format!("recording-{number}.mp4"));
     }
     video
 }

@@ -93,7 +93,7 @@ impl Scheduler {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
         let live = self.shared.live.open(&run.id);
-        let recording = match self.shared.recorder.start(&run.id) {
+        let recording = match self.shared.recorder.start(&run.id).await {
             Ok(recording) => Some(recording),
             Err(RecordingError::Disabled) => None,
             Err(error) => {

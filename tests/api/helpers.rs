@@ -206,15 +206,11 @@ impl Drop for TestApp {
 /// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`.
 pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
     let marker = data_dir.join("browser-profiles").to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+    skyvern::processes::mentioning(&marker)
+        .into_iter()
         .filter(|pid| {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline);
-            let is_zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "));
-            cmdline.contains(&marker) && !cmdline.contains("--type=") && !is_zombie
+            !String::from_utf8_lossy(&cmdline).contains("--type=")
         })
         .collect()
 }

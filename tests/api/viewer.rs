@@ -51,47 +51,37 @@ impl Viewer {
         what: &str,
         wanted: impl Fn(&Value) -> bool + Send + 'static,
     ) -> (Value, Vec<Value>) {
-        let socket = self.socket.clone();
-        let what = what.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let mut socket = socket.lock().unwrap();
-            let deadline = Instant::now() + PATIENCE;
-            let mut before = Vec::new();
-            while Instant::now() < deadline {
-                match socket.read() {
-                    Ok(Message::Text(text)) => {
-                        let message: Value = serde_json::from_str(&text).unwrap();
-                        if wanted(&message) {
-                            return (message, before);
-                        }
-                        before.push(message);
-                    }
-                    Ok(_) => {}
-                    Err(tungstenite::Error::Io(e))
-                        if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-                    Err(error) => panic!("the live view closed before {what}: {error}; read {before:?}"),
-                }
+        let (read, ended) = self.read_messages(PATIENCE, wanted).await;
+        let mut read: Vec<Value> = read.into_iter().map(|(message, _)| message).collect();
+        match ended {
+            Ended::Wanted => {
+                let message = read.pop().unwrap();
+                (message, read)
             }
-            panic!("no {what} within {PATIENCE:?}")
-        })
-        .await
-        .unwrap()
+            Ended::Closed(error) => panic!("the live view closed before {what}: {error}; read {read:?}"),
+            Ended::Waited => panic!("no {what} within {PATIENCE:?}"),
+        }
     }
 
     /// Reads for `span`; returns every message with the moment it arrived.
     pub async fn read_for(&self, span: Duration) -> Vec<(Value, SystemTime)> {
-        self.read_messages(span).await.0
+        self.read_messages(span, |_| false).await.0
     }
 
     /// Reads until the socket closes; returns everything read.
     pub async fn read_to_close(&self) -> Vec<Value> {
-        let (read, closed) = self.read_messages(PATIENCE).await;
-        assert!(closed, "the live view did not close within {PATIENCE:?}");
+        let (read, ended) = self.read_messages(PATIENCE, |_| false).await;
+        assert!(matches!(ended, Ended::Closed(_)), "the live view did not close within {PATIENCE:?}");
         read.into_iter().map(|(message, _)| message).collect()
     }
 
-    /// Reads for `span` or until the socket closes (then true).
-    async fn read_messages(&self, span: Duration) -> (Vec<(Value, SystemTime)>, bool) {
+    /// Reads for `span`, until a message satisfies `wanted` (the last one returned) or the
+    /// socket closes; returns the messages with the moments they arrived.
+    async fn read_messages(
+        &self,
+        span: Duration,
+        wanted: impl Fn(&Value) -> bool + Send + 'static,
+    ) -> (Vec<(Value, SystemTime)>, Ended) {
         let socket = self.socket.clone();
         tokio::task::spawn_blocking(move || {
             let mut socket = socket.lock().unwrap();
@@ -99,18 +89,32 @@ impl Viewer {
             let mut read = Vec::new();
             while Instant::now() < deadline {
                 match socket.read() {
-                    Ok(Message::Text(text)) => read.push((serde_json::from_str(&text).unwrap(), SystemTime::now())),
+                    Ok(Message::Text(text)) => {
+                        let message: Value = serde_json::from_str(&text).unwrap();
+                        let found = wanted(&message);
+                        read.push((message, SystemTime::now()));
+                        if found {
+                            return (read, Ended::Wanted);
+                        }
+                    }
                     Ok(_) => {}
                     Err(tungstenite::Error::Io(e))
                         if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-                    Err(_) => return (read, true),
+                    Err(error) => return (read, Ended::Closed(error.to_string())),
                 }
             }
-            (read, false)
+            (read, Ended::Waited)
         })
         .await
         .unwrap()
     }
+}
+
+/// Why reading stopped.
+enum Ended {
+    Wanted,
+    Closed(String),
+    Waited,
 }
 
 pub fn is_type(kind: &'static str) -> impl Fn(&Value) -> bool + Send + 'static {
