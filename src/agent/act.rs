@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::decide::{AgentAction, Direction, FieldSource};
-use crate::engine::{Action, Field, ScriptStep};
+use super::parts;
+use crate::browser::RunPage;
+use crate::engine::{Action, Field, FieldSpec, ScriptStep};
 
 /// How far one scroll goes, in CSS pixels.
 const SCROLL_STEP: f64 = 600.0;
@@ -21,8 +23,39 @@ pub enum Move {
     AskUser(String),
 }
 
-/// Translates one action; an unknown element id is the model's mistake, reported back to it.
-pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> Result<Move, String> {
+/// Translates one action; an unknown element id, or a part of a text that is not there, is the
+/// model's mistake, reported back to it. Parts of texts are looked up on the page (`parts`).
+pub async fn prepare(
+    action: &AgentAction,
+    selectors: &HashMap<String, String>,
+    page: &RunPage,
+) -> Result<Move, String> {
+    let (movement, parts) = translate(action, selectors)?;
+    match movement {
+        Move::Browser(step) if !parts.is_empty() => parts::anchor(page, step, &parts).await.map(Move::Browser),
+        other => Ok(other),
+    }
+}
+
+/// An action's move, and the fields it reads from parts of elements' texts as (field, part).
+fn translate(
+    action: &AgentAction,
+    selectors: &HashMap<String, String>,
+) -> Result<(Move, Vec<(String, String)>), String> {
+    let parts = match action {
+        AgentAction::Extract { fields, .. } => fields
+            .iter()
+            .filter_map(|(name, source)| match source {
+                FieldSource::Part { part, .. } => Some((name.clone(), part.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok((translate_move(action, selectors)?, parts))
+}
+
+fn translate_move(action: &AgentAction, selectors: &HashMap<String, String>) -> Result<Move, String> {
     let find = |id: &String| selectors.get(id).cloned().ok_or_else(|| format!("element {id} is not on the page"));
     let step =
         |action: Action, intent: &Option<String>| Ok(Move::Browser(ScriptStep { action, intent: intent.clone() }));
@@ -77,6 +110,14 @@ pub fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> R
                     let field = match source {
                         FieldSource::One(id) => Field::Selector(find(id)?),
                         FieldSource::Many(ids) => Field::Each(ids.iter().map(find).collect::<Result<_, _>>()?),
+                        FieldSource::Part { element, .. } => Field::Detailed(FieldSpec {
+                            selector: find(element)?,
+                            attribute: None,
+                            all: false,
+                            fields: None,
+                            after: None,
+                            before: None,
+                        }),
                     };
                     Ok((name.clone(), field))
                 })

@@ -13,12 +13,14 @@ pub struct Decision {
     pub actions: Vec<AgentAction>,
 }
 
-/// An output field to read: one element, or a list of elements.
+/// An output field to read: one element's text, a list of elements, or the words of one
+/// element's text that hold the value (`{"element": "e5", "part": "2"}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FieldSource {
     One(String),
     Many(Vec<String>),
+    Part { element: String, part: String },
 }
 
 /// An action as the model writes it, naming elements by their ids.

@@ -9,6 +9,7 @@ mod act;
 mod decide;
 pub mod llm;
 mod observe;
+mod parts;
 mod prompt;
 
 use std::collections::BTreeMap;
@@ -196,7 +197,7 @@ impl Agent {
             let described = serde_json::to_string(action).unwrap_or_default();
             let number = progress.history.len() + 1;
             let hand_overs = recorder.hand_overs();
-            match act::translate(action, &selectors) {
+            match act::prepare(action, &selectors, page).await {
                 Err(mistake) => {
                     progress.history.push(format!("{number}. {described} → not done: {mistake}"));
                     return Ok(None);

@@ -82,6 +82,21 @@
     return (el.innerText ?? el.textContent ?? "").trim();
   };
 
+  // The part of `text` (whitespace squashed) after `after` and before the next `before`; null when
+  // `after` is not there.
+  const between = (text, after, before) => {
+    if (text == null || (after == null && before == null)) return text;
+    const squashed = text.replace(/\s+/g, " ").trim();
+    let start = 0;
+    if (after != null) {
+      const at = squashed.indexOf(after);
+      if (at < 0) return null;
+      start = at + after.length;
+    }
+    const end = before != null ? squashed.indexOf(before, start) : -1;
+    return squashed.slice(start, end < 0 ? squashed.length : end).trim();
+  };
+
   // Extracts `spec` (name -> field) below `root`; a field is a selector, a list of selectors
   // (one value each), or {selector, attribute, all, fields}. Missing single fields are null.
   const extractFields = (root, spec) => {
@@ -95,7 +110,7 @@
         continue;
       }
       const f = typeof field === "string" ? { selector: field } : field;
-      const read = (el) => (f.fields ? extractFields(el, f.fields) : textOf(el, f.attribute));
+      const read = (el) => (f.fields ? extractFields(el, f.fields) : between(textOf(el, f.attribute), f.after, f.before));
       if (f.all) {
         out[name] = queryAll(root, f.selector).map(read);
       } else {

@@ -7,6 +7,7 @@
 
 mod input;
 mod launch;
+mod observation;
 mod page;
 mod pool;
 mod screencast;

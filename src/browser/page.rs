@@ -32,13 +32,12 @@ use serde_json::{Value, json};
 
 use super::BrowserError;
 use super::launch::Liveness;
+use super::observation::OBSERVE;
 
 /// Page-side helpers, see `dom.js`; defined once in each of the appliance's script worlds.
 const DOM_HELPERS: &str = include_str!("dom.js");
 /// Keeps the run in one tab, see `same_tab.js`.
 const SAME_TAB: &str = include_str!("same_tab.js");
-/// The agent's view of the page, see `observe.js`.
-const OBSERVE: &str = include_str!("observe.js");
 
 /// How often a waiting operation looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(40);
@@ -262,7 +261,7 @@ impl RunPage {
     /// The appliance's own JavaScript world in the main frame: the page's scripts can neither
     /// see it nor change the functions it uses. It is made once per document and made again
     /// after a navigation.
-    async fn world(&self) -> Result<ExecutionContextId, BrowserError> {
+    pub(super) async fn world(&self) -> Result<ExecutionContextId, BrowserError> {
         let mut cached = self.world.lock().await;
         if let Some(id) = *cached {
             return Ok(id);
@@ -284,14 +283,14 @@ impl RunPage {
 
     /// Defines the page-side helpers once in a new world, so that each later call sends only
     /// its arguments.
-    async fn install_helpers(&self, world: ExecutionContextId) -> Result<(), BrowserError> {
+    pub(super) async fn install_helpers(&self, world: ExecutionContextId) -> Result<(), BrowserError> {
         let install =
             format!("globalThis.__skyvernDom = ({DOM_HELPERS}); globalThis.__skyvernObserve = ({OBSERVE}); true");
         self.evaluate_in(world, install, true).await.map(drop)
     }
 
     /// Evaluates `expression` in the appliance's world of the main frame.
-    async fn evaluate(&self, expression: String, by_value: bool) -> Result<EvaluationResult, BrowserError> {
+    pub(super) async fn evaluate(&self, expression: String, by_value: bool) -> Result<EvaluationResult, BrowserError> {
         for attempt in 0..2 {
             match self.evaluate_in(self.world().await?, expression.clone(), by_value).await {
                 // The document changed, and its world with it: make the new one.
@@ -305,7 +304,7 @@ impl RunPage {
         Err(BrowserError::Cdp("the page's script context keeps disappearing".into()))
     }
 
-    async fn evaluate_in(
+    pub(super) async fn evaluate_in(
         &self,
         context: ExecutionContextId,
         expression: String,
@@ -323,7 +322,11 @@ impl RunPage {
 
     /// The appliance's world inside the cross-origin iframe that `host` (a selector run in
     /// `context`) names.
-    async fn frame_world(&self, context: ExecutionContextId, host: &str) -> Result<ExecutionContextId, BrowserError> {
+    pub(super) async fn frame_world(
+        &self,
+        context: ExecutionContextId,
+        host: &str,
+    ) -> Result<ExecutionContextId, BrowserError> {
         let expression = format!("__skyvernDom(\"element\", {})", json!({ "selector": host }));
         let element = self.evaluate_in(context, expression, false).await?;
         let object_id =
@@ -488,37 +491,6 @@ impl RunPage {
     pub async fn back(&self) -> Result<(), BrowserError> {
         let expression = EvaluateParams::builder().expression("history.back()").build().map_err(BrowserError::Cdp)?;
         self.settling(async { self.guard(self.page().await.evaluate_expression(expression)).await.map(drop) }).await
-    }
-
-    /// The agent's view of the page: its visible interactable and text elements (at most `limit`),
-    /// those of cross-origin iframes included (their ids start with `x<n>`).
-    pub async fn observe(&self, limit: usize) -> Result<Value, BrowserError> {
-        let result = self.evaluate(format!("__skyvernObserve({limit})"), true).await?;
-        let mut observation = result.value().cloned().unwrap_or(Value::Null);
-        let frames = observation["frames"].as_array().cloned().unwrap_or_default();
-        for (number, frame) in frames.iter().enumerate() {
-            let host = frame["selector"].as_str().unwrap_or_default();
-            let world = match self.frame_world(self.world().await?, host).await {
-                Ok(world) => world,
-                Err(error) => {
-                    tracing::warn!(%error, host, "a cross-origin frame could not be observed");
-                    continue;
-                }
-            };
-            let prefix = json!(format!("{host} >>> "));
-            let id_prefix = json!(format!("x{}", number + 1));
-            let expression = format!("__skyvernObserve({limit}, {prefix}, {}, {id_prefix})", frame["frame"]);
-            match self.evaluate_in(world, expression, true).await {
-                Ok(inner) => {
-                    let found = inner.value().and_then(|v| v["elements"].as_array()).cloned().unwrap_or_default();
-                    if let Some(elements) = observation["elements"].as_array_mut() {
-                        elements.extend(found);
-                    }
-                }
-                Err(error) => tracing::warn!(%error, host, "a cross-origin frame could not be observed"),
-            }
-        }
-        Ok(observation)
     }
 
     /// Sets a field's value at once, firing `input` and `change`.

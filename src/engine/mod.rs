@@ -18,7 +18,7 @@ pub use extract::{check_schema, conform};
 pub use interactions::{Interactions, NotWaiting};
 pub use perform::{action_error, run_step, system_error};
 pub use recorder::{Activity, RunRecorder};
-pub use script::{Action, Field, ScriptStep};
+pub use script::{Action, Field, FieldSpec, ScriptStep};
 pub use secrets::{Secrets, placeholder};
 
 use serde_json::Value;

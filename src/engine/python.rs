@@ -32,6 +32,21 @@ def text_of(locator):
     )
 
 
+def between(text, after, before):
+    """The part of a text (whitespace squashed) after `after` and before the next `before`."""
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    start = 0
+    if after is not None:
+        at = text.find(after)
+        if at < 0:
+            return None
+        start = at + len(after)
+    end = text.find(before, start) if before is not None else -1
+    return text[start:end if end >= 0 else len(text)].strip()
+
+
 def main():
     output = {}
     with sync_playwright() as playwright:
@@ -62,7 +77,12 @@ fn read_field(field: &Field, scope: &str) -> String {
                 selectors.iter().map(|s| format!("text_of(find({scope}, {}).first)", quote(s))).collect();
             format!("[{}]", reads.join(", "))
         }
-        Field::Detailed(FieldSpec { selector, attribute, all, fields }) => {
+        Field::Detailed(FieldSpec { selector, attribute, all, fields, after, before }) => {
+            let literal = |text: &Option<String>| text.as_deref().map_or_else(|| "None".to_owned(), quote);
+            let cut = |read: String| match (after, before) {
+                (None, None) => read,
+                _ => format!("between({read}, {}, {})", literal(after), literal(before)),
+            };
             let read = |item: &str| match (attribute, fields) {
                 (_, Some(fields)) => {
                     let entries: Vec<String> = fields
@@ -71,8 +91,8 @@ fn read_field(field: &Field, scope: &str) -> String {
                         .collect();
                     format!("{{{}}}", entries.join(", "))
                 }
-                (Some(attribute), None) => format!("{item}.get_attribute({})", quote(attribute)),
-                (None, None) => format!("text_of({item})"),
+                (Some(attribute), None) => cut(format!("{item}.get_attribute({})", quote(attribute))),
+                (None, None) => cut(format!("text_of({item})")),
             };
             if *all {
                 format!("[{} for item in find({scope}, {}).all()]", read("item"), quote(selector))

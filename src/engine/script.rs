@@ -147,9 +147,27 @@ pub struct FieldSpec {
     /// Read an object from each match, with selectors relative to it.
     #[serde(default)]
     pub fields: Option<BTreeMap<String, Field>>,
+    /// Keep only the part of the text after the first occurrence of this (whitespace squashed),
+    /// e.g. `"Total: "` in "Total: $12, paid".
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Keep only the part of the text before the next occurrence of this, e.g. `","`.
+    #[serde(default)]
+    pub before: Option<String>,
 }
 
 impl Field {
+    /// Whether it asks to cut an object read with `fields` (which has no text to cut).
+    fn slices_objects(&self) -> bool {
+        match self {
+            Field::Detailed(spec) => {
+                let nested = spec.fields.as_ref().is_some_and(|fields| fields.values().any(Field::slices_objects));
+                nested || (spec.fields.is_some() && (spec.after.is_some() || spec.before.is_some()))
+            }
+            Field::Selector(_) | Field::Each(_) => false,
+        }
+    }
+
     /// The selector to wait for before extracting: single fields must be on the page.
     pub fn required_selector(&self) -> Option<&str> {
         match self {
@@ -201,6 +219,9 @@ pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
             }
             Action::Wait { ms } if *ms > MAX_WAIT_MS => return fail(format!("ms may be at most {MAX_WAIT_MS}")),
             Action::Extract { fields } if fields.is_empty() => return fail("extract needs at least one field".into()),
+            Action::Extract { fields } if fields.values().any(Field::slices_objects) => {
+                return fail("`after` and `before` cut a text: they cannot go with `fields`".into());
+            }
             _ => {}
         }
     }

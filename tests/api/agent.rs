@@ -3,13 +3,12 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use skyvern::config::ModelPrice;
 
 use crate::helpers::TestApp;
 use crate::scripted_llm::{CACHED_TOKENS, INPUT_TOKENS, OUTPUT_TOKENS, Reply, ScriptedLlm, element};
 
 async fn agent_app(llm: &ScriptedLlm, provider: &'static str) -> TestApp {
-    agent_app_with(llm, provider, |_| {}).await
+    llm.appliance(provider, |_| {}).await
 }
 
 async fn agent_app_with(
@@ -17,19 +16,7 @@ async fn agent_app_with(
     provider: &'static str,
     customize: impl FnOnce(&mut skyvern::Config),
 ) -> TestApp {
-    let base = llm.base_url.clone();
-    TestApp::spawn_with(move |config| {
-        config.llm.provider = provider.into();
-        config.llm.base_url = if provider == "openai" { format!("{base}/v1") } else { base };
-        config.llm.model = "test-model".into();
-        config.llm.vision = false;
-        config.llm.timeout_seconds = 5;
-        config.llm.max_retries = 2;
-        config.llm.retry_base_ms = 20;
-        config.prices.insert("test-model".into(), ModelPrice { input: 1.0, cached_input: 0.5, output: 2.0 });
-        customize(config);
-    })
-    .await
+    llm.appliance(provider, customize).await
 }
 
 fn booking_schema() -> Value {
@@ -66,11 +53,11 @@ fn script_the_booking(llm: &ScriptedLlm) {
     .decide(|page| {
         json!([
             {"action": "extract", "fields": {
-                "flight": element(page, "AF 1234"),
-                "name": element(page, "Ada Lovelace"),
-                "seats": element(page, "span \"2\""),
-                "insured": element(page, "\"yes\""),
-                "total": element(page, "$198")
+                "flight": {"element": element(page, "AF 1234"), "part": "AF 1234"},
+                "name": {"element": element(page, "Ada Lovelace"), "part": "Ada  Lovelace"},
+                "seats": {"element": element(page, "Seats: 2"), "part": "2"},
+                "insured": {"element": element(page, "insurance: yes"), "part": "yes"},
+                "total": {"element": element(page, "$198"), "part": "$198"}
             }},
             {"action": "complete", "intent": "the booking is confirmed"}
         ])
@@ -182,7 +169,7 @@ async fn elements_inside_an_iframe_and_a_shadow_root_are_operated() {
     let run = app.create_run(json!({"prompt": "Subscribe and claim", "url": app.fixtures.url("frames.html")})).await;
     let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "completed", "{run}");
-    assert_eq!(run["output"], json!({"status": "claimed by ada@example.org"}));
+    assert_eq!(run["output"], json!({"status": "Status: claimed by ada@example.org"}));
     let first_prompt = llm.received()[0]["messages"][1]["content"][0]["text"].as_str().unwrap().to_owned();
     assert!(first_prompt.contains("frame=1"), "iframe elements are marked: {first_prompt}");
 }

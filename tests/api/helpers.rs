@@ -14,7 +14,9 @@ pub const API_KEY: &str = "skv_test_key_0123456789";
 /// Every wait in the tests is bounded by this.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The fixture pages, served from `tests/fixtures/` on a free port.
+/// The fixture pages, served from `tests/fixtures/` on a free port, and MiniWoB++'s task pages
+/// (pages written by others, for web agents) under `/miniwob/<seed>/`: the seed fixes the
+/// task's random choices (`random` leaves them random).
 pub struct Fixtures {
     pub base: String,
     _server: actix_web::dev::ServerHandle,
@@ -26,7 +28,9 @@ impl Fixtures {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new().service(actix_files::Files::new("/", root.clone()))
+            actix_web::App::new()
+                .route("/miniwob/{seed}/{path:.*}", actix_web::web::get().to(miniwob_page))
+                .service(actix_files::Files::new("/", root.clone()))
         })
         .workers(1)
         .disable_signals()
@@ -41,6 +45,50 @@ impl Fixtures {
     pub fn url(&self, page: &str) -> String {
         format!("{}/{page}", self.base)
     }
+
+    /// A MiniWoB++ task page, e.g. `miniwob("enter-text", 7)`.
+    pub fn miniwob(&self, task: &str, seed: u32) -> String {
+        format!("{}/miniwob/{seed}/miniwob/{task}.html", self.base)
+    }
+}
+
+/// The folder of MiniWoB++'s pages, from the `miniwob` package of the tests' Python
+/// (`SKYVERN_TEST_PYTHON`, which `scripts/test` sets up).
+fn miniwob_root() -> &'static Path {
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let python = std::env::var("SKYVERN_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let locate = "import importlib.util as u; print(u.find_spec('miniwob').submodule_search_locations[0])";
+        let output = std::process::Command::new(&python).args(["-c", locate]).output();
+        let found =
+            output.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        let folder = found.unwrap_or_else(|| {
+            panic!("MiniWoB++'s pages are missing: run scripts/test, which installs the `miniwob` package for {python}")
+        });
+        PathBuf::from(folder).join("html").canonicalize().expect("MiniWoB++'s html folder")
+    })
+}
+
+/// Serves a MiniWoB++ file; a task page gets its seed set right after MiniWoB's core script.
+async fn miniwob_page(path: actix_web::web::Path<(String, String)>) -> actix_web::HttpResponse {
+    let (seed, file) = path.into_inner();
+    let root = miniwob_root();
+    let Ok(full) = root.join(&file).canonicalize() else { return actix_web::HttpResponse::NotFound().finish() };
+    if !full.starts_with(root) {
+        return actix_web::HttpResponse::Forbidden().finish();
+    }
+    let Ok(bytes) = std::fs::read(&full) else { return actix_web::HttpResponse::NotFound().finish() };
+    let content_type = mime_guess::from_path(&full).first_or_octet_stream().to_string();
+    if !file.ends_with(".html") || seed == "random" {
+        return actix_web::HttpResponse::Ok().content_type(content_type).body(bytes);
+    }
+    let core = "core/core.js\"></script>";
+    let seeded = String::from_utf8_lossy(&bytes).replacen(
+        core,
+        &format!("{core}\n<script>Math.seedrandom({seed:?});</script>"),
+        1,
+    );
+    actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(seeded)
 }
 
 /// The configuration every test starts from: one warm browser, short action timeouts.

@@ -8,6 +8,7 @@ mod cancel;
 mod code_runs;
 mod helpers;
 mod live_view;
+mod observation;
 mod recording;
 mod restart;
 mod scripted_llm;

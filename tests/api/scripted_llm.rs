@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
+use skyvern::config::ModelPrice;
+
+use crate::helpers::TestApp;
 
 /// One scripted reaction to a request.
 pub enum Reply {
@@ -115,6 +118,23 @@ impl ScriptedLlm {
         self.then(move |prompt| {
             Reply::Answer(json!({"reasoning": "scripted reasoning", "actions": actions(prompt)}).to_string())
         })
+    }
+
+    /// The appliance with this provider (`openai` or `anthropic`) as its model, `test-model`.
+    pub async fn appliance(&self, provider: &'static str, customize: impl FnOnce(&mut skyvern::Config)) -> TestApp {
+        let base = self.base_url.clone();
+        TestApp::spawn_with(move |config| {
+            config.llm.provider = provider.into();
+            config.llm.base_url = if provider == "openai" { format!("{base}/v1") } else { base };
+            config.llm.model = "test-model".into();
+            config.llm.vision = false;
+            config.llm.timeout_seconds = 5;
+            config.llm.max_retries = 2;
+            config.llm.retry_base_ms = 20;
+            config.prices.insert("test-model".into(), ModelPrice { input: 1.0, cached_input: 0.5, output: 2.0 });
+            customize(config);
+        })
+        .await
     }
 
     pub fn received(&self) -> Vec<Value> {
