@@ -50,18 +50,76 @@
     return { el };
   };
 
-  // The element's centre in the top page's viewport, through any frames it sits in.
-  const centre = (el) => {
-    const rect = el.getBoundingClientRect();
-    let x = rect.left + rect.width / 2;
-    let y = rect.top + rect.height / 2;
+  // A point (x, y) of the element's frame as it lies in each page around it: [frame, x, y] for
+  // every frame the element sits in, innermost first.
+  const throughFrames = (el, x, y) => {
+    const steps = [];
     for (let view = el.ownerDocument.defaultView; view.frameElement; view = view.parent) {
-      const frame = view.frameElement.getBoundingClientRect();
-      const style = styleOf(view.frameElement);
-      x += frame.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
-      y += frame.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
+      const frame = view.frameElement;
+      const box = frame.getBoundingClientRect();
+      const style = styleOf(frame);
+      x += box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+      y += box.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
+      steps.push([frame, x, y]);
     }
-    return { x, y };
+    return steps;
+  };
+
+  // A point of the element's frame in the top page's viewport.
+  const inViewport = (el, { x, y }) => {
+    const steps = throughFrames(el, x, y);
+    const [, topX, topY] = steps[steps.length - 1] ?? [null, x, y];
+    return { x: topX, y: topY };
+  };
+
+  // How an element is named in a message: `<button id="ok">`, `<div class="overlay">`, or its tag
+  // and the start of its text.
+  const describe = (el) => {
+    const tag = tagOf(el);
+    if (el.id) return `<${tag} id="${el.id}">`;
+    const classes = el.getAttribute("class")?.trim();
+    if (classes) return `<${tag} class="${classes.split(/\s+/).slice(0, 3).join(" ")}">`;
+    const text = (el.innerText ?? "").replace(/\s+/g, " ").trim().slice(0, 30);
+    return text ? `<${tag}> "${text}"` : `<${tag}>`;
+  };
+
+  // Whether a click at (x, y) of the element's frame would reach the element: the topmost
+  // element there is it or inside it, in its own frame and shadow root, and every frame it sits
+  // in is itself on top at that point of its parent's page.
+  const reaches = (el, x, y) => {
+    const top = el.getRootNode().elementFromPoint(x, y);
+    if (!top || (top !== el && !el.contains(top))) return { cover: top };
+    for (const [frame, frameX, frameY] of throughFrames(el, x, y)) {
+      const over = frame.getRootNode().elementFromPoint(frameX, frameY);
+      if (over !== frame) return { cover: over };
+    }
+    return {};
+  };
+
+  // A point of the element that a click reaches: its centre if nothing covers it, else the
+  // first free point of a grid over its part in the viewport. None when it is covered all over:
+  // then what covers its centre.
+  const freePoint = (el) => {
+    const view = el.ownerDocument.defaultView;
+    const boxes = Array.from(el.getClientRects());
+    const candidates = [];
+    for (const box of boxes) candidates.push([box.left + box.width / 2, box.top + box.height / 2]);
+    for (const box of boxes) {
+      const left = Math.max(box.left, 0), right = Math.min(box.right, view.innerWidth);
+      const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, view.innerHeight);
+      for (const fy of [0.5, 0.2, 0.8, 0.05, 0.95]) {
+        for (const fx of [0.5, 0.2, 0.8, 0.05, 0.95]) {
+          candidates.push([left + (right - left) * fx, top + (bottom - top) * fy]);
+        }
+      }
+    }
+    let cover = null;
+    for (const [x, y] of candidates) {
+      const hit = reaches(el, x, y);
+      if (!("cover" in hit)) return { x, y };
+      cover ??= hit.cover;
+    }
+    return { cover };
   };
 
   const fire = (el, ...types) => types.forEach((t) => el.dispatchEvent(new Event(t, { bubbles: true })));
@@ -155,7 +213,12 @@
     case "point": {
       const { el, fail } = target(args.selector, args.enabled !== false);
       if (fail) return fail;
-      return { ok: true, ...centre(el) };
+      const point = freePoint(el);
+      if (point.cover !== undefined) {
+        const by = point.cover ? describe(point.cover) : "nothing a click can reach (it takes no pointer events)";
+        return { ok: false, retry: true, covered: by, error: `covered by ${by}` };
+      }
+      return { ok: true, ...inViewport(el, point) };
     }
     case "focus": {
       const { el, fail } = target(args.selector, true);

@@ -31,6 +31,9 @@ pub enum BrowserError {
     NotFound { target: String, waited_ms: u64, reason: String },
     #[error("`{target}`: {reason}")]
     Refused { target: String, reason: String },
+    /// Another element lies over the whole of it, so a click would land on that one.
+    #[error("'{target}' is covered by {by}")]
+    Covered { target: String, by: String },
     #[error("browser protocol error: {0}")]
     Cdp(String),
 }

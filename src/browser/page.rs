@@ -39,6 +39,9 @@ const DOM_HELPERS: &str = include_str!("dom.js");
 /// Keeps the run in one tab, see `same_tab.js`.
 const SAME_TAB: &str = include_str!("same_tab.js");
 
+/// How long an element may stay covered by another before a click on it fails (an overlay that
+/// fades out, a menu that closes).
+const COVERED_PATIENCE: Duration = Duration::from_secs(1);
 /// How often a waiting operation looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(40);
 /// How long after a click a navigation may start and still be waited for.
@@ -402,14 +405,23 @@ impl RunPage {
         let started = Instant::now();
         loop {
             // While a navigation swaps documents an evaluation can fail; that is "not yet".
-            let (retry, error) = match self.dom(op, args.clone()).await {
+            let (retry, error, covered) = match self.dom(op, args.clone()).await {
                 Ok(result) if result["ok"] == true => return Ok(result),
-                Ok(result) => (result["retry"] == true, result["error"].as_str().unwrap_or("failed").to_owned()),
-                Err(BrowserError::Cdp(message)) => (true, message),
+                Ok(result) => (
+                    result["retry"] == true,
+                    result["error"].as_str().unwrap_or("failed").to_owned(),
+                    result["covered"].as_str().map(str::to_owned),
+                ),
+                Err(BrowserError::Cdp(message)) => (true, message, None),
                 Err(other) => return Err(other),
             };
             if !retry {
                 return Err(BrowserError::Refused { target: what.to_owned(), reason: error });
+            }
+            if let Some(by) = covered
+                && started.elapsed() >= COVERED_PATIENCE.min(timeout)
+            {
+                return Err(BrowserError::Covered { target: what.to_owned(), by });
             }
             if started.elapsed() >= timeout {
                 return Err(BrowserError::NotFound {
@@ -467,14 +479,16 @@ impl RunPage {
         Ok(value)
     }
 
-    /// The centre of the element in the viewport, scrolled into view.
+    /// A point of the element that a click reaches (its centre unless something covers it),
+    /// scrolled into view.
     async fn point_of(&self, selector: &str, must_be_enabled: bool) -> Result<Point, BrowserError> {
         let args = json!({ "selector": selector, "enabled": must_be_enabled });
         let point = self.dom_until("point", args, selector, self.action_timeout).await?;
         Ok(Point::new(point["x"].as_f64().unwrap_or(0.0), point["y"].as_f64().unwrap_or(0.0)))
     }
 
-    /// Clicks the middle of the element with real mouse events; waits for a navigation it starts.
+    /// Clicks the element with real mouse events where nothing covers it; waits for a navigation
+    /// it starts.
     pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, true).await?;
         self.settling(async { self.guard(self.page().await.click(point)).await.map(drop) }).await

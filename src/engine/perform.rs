@@ -164,6 +164,7 @@ pub fn action_error(number: usize, action: &str, error: &BrowserError) -> RunErr
         BrowserError::Crashed => "browser_crashed",
         BrowserError::NotFound { .. } => "element_not_found",
         BrowserError::Refused { .. } => "action_refused",
+        BrowserError::Covered { .. } => "element_covered",
         BrowserError::Navigation { .. } => "navigation_failed",
         BrowserError::Launch(_) | BrowserError::Cdp(_) => "browser_error",
     };

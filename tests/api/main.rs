@@ -7,6 +7,7 @@ mod browser_isolation;
 mod cancel;
 mod code_runs;
 mod helpers;
+mod hit_testing;
 mod live_view;
 mod observation;
 mod recording;
