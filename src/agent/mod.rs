@@ -15,7 +15,9 @@ mod prompt;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use tokio::time::Instant;
 
 use self::act::Move;
 use self::decide::Decision;
@@ -43,19 +45,35 @@ pub struct Agent {
 }
 
 /// The state of one run's loop.
+#[derive(Default)]
 struct Progress {
     history: Vec<String>,
     replay: Vec<ScriptStep>,
     extracted: Map<String, Value>,
     invalid_output_reported: bool,
+    /// When the last action ended, and the last keystroke (the page settles after them).
+    acted_at: Option<Instant>,
+    typed_at: Option<Instant>,
+}
+
+/// Where one step's own time went before the model was asked, in milliseconds.
+#[derive(Serialize)]
+struct StepTiming {
+    settle: f64,
+    observe: f64,
+    prompt: f64,
+    screenshot: f64,
+}
+
+fn milliseconds(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 impl Agent {
     /// Drives the run until the goal is met, the model gives up, or the steps run out.
     pub async fn run(&self, recorder: &RunRecorder, page: &RunPage, spec: &TaskSpec) -> Outcome {
         let max_steps = spec.max_steps.unwrap_or(self.default_max_steps);
-        let mut progress =
-            Progress { history: Vec::new(), replay: Vec::new(), extracted: Map::new(), invalid_output_reported: false };
+        let mut progress = Progress::default();
         if let Some(url) = &spec.url {
             let first = recorder.begin_step("Open the start page", "navigation").await;
             let first = match first {
@@ -94,20 +112,30 @@ impl Agent {
         if recorder.hand_over_if_asked(&step_run).await.map_err(system_error)? {
             progress.history.push(HANDED_BACK.into());
         }
+        let settled = match progress.acted_at.take() {
+            Some(since) => page.settle(since, progress.typed_at.take()).await.as_secs_f64() * 1000.0,
+            None => 0.0,
+        };
+        let observing = Instant::now();
         let observed = page.observe(ELEMENT_LIMIT).await.map_err(|e| browser_error(&e))?;
         let observation =
             Observation::parse(observed).map_err(|message| RunError::new("agent", "observe_failed", message))?;
-        // Page text may show a secret that was typed in (a field's value): the model sees its placeholder.
         let tabs = page.tab_list().await;
+        let observe = milliseconds(observing);
+        let prompting = Instant::now();
         let message = prompt::step_message(spec, &observation, &tabs, &progress.history, number, max_steps);
+        // Page text may show a secret that was typed in (a field's value): the model sees its placeholder.
         let mut parts = vec![Part::Text { text: recorder.secrets.redact(&message) }];
+        let prompt = milliseconds(prompting);
+        let picturing = Instant::now();
         if self.llm.vision()
-            && let Ok(jpeg) = page.screenshot(false).await
+            && let Some(jpeg) = self.picture(recorder, page).await
         {
             let artifact = recorder.save_artifact(&step_run, ArtifactType::ScreenshotLlm, "jpg", jpeg.clone()).await;
             let jpeg_base64 = base64::engine::general_purpose::STANDARD.encode(jpeg);
             parts.push(Part::Image { jpeg_base64, artifact_id: artifact.ok().map(|a| a.id.to_string()) });
         }
+        let timing = StepTiming { settle: settled, observe, prompt, screenshot: milliseconds(picturing) };
         let model = spec.model.clone().unwrap_or_else(|| self.llm.default_model().to_owned());
         let mut request = ChatRequest {
             model,
@@ -116,7 +144,12 @@ impl Agent {
         };
         let decision = self.decide(&step_run, &mut request, recorder).await?;
 
-        let thought = json!({ "tag": "Decision", "reasoning": decision.reasoning, "actions": decision.actions });
+        let thought = json!({
+            "tag": "Decision",
+            "reasoning": decision.reasoning,
+            "actions": decision.actions,
+            "timing_ms": timing,
+        });
         let item = recorder
             .start_item(&step_run, TimelineKind::Thought, "Decision".into(), thought.clone())
             .await
@@ -137,6 +170,15 @@ impl Agent {
         };
         recorder.finish_step(&step_run, status, None, None).await.map_err(system_error)?;
         Ok(outcome)
+    }
+
+    /// The page as the model sees it: the live view's latest picture of it (taken once the page
+    /// settled), or a capture when the page has not painted yet.
+    async fn picture(&self, recorder: &RunRecorder, page: &RunPage) -> Option<Vec<u8>> {
+        match recorder.screenshots.latest() {
+            Some(jpeg) => Some(jpeg.to_vec()),
+            None => page.screenshot(false).await.ok(),
+        }
     }
 
     /// Asks the model until its answer reads as a decision (one repair round-trip at most).
@@ -202,7 +244,7 @@ impl Agent {
                     progress.history.push(format!("{number}. {described} → not done: {mistake}"));
                     return Ok(None);
                 }
-                Ok(Move::Browser(step)) => match run_step(recorder, page, step_run, &step).await? {
+                Ok(Move::Browser(step)) => match self.perform(recorder, page, step_run, &step, progress).await? {
                     Ok(result) => {
                         if let (Action::Extract { .. }, Some(Value::Object(fields))) = (&step.action, &result) {
                             progress.extracted.extend(fields.clone());
@@ -247,6 +289,24 @@ impl Agent {
             }
         }
         Ok(None)
+    }
+
+    /// Runs one browser step, noting when it ended (and whether it typed) for the page to settle.
+    async fn perform(
+        &self,
+        recorder: &RunRecorder,
+        page: &RunPage,
+        step_run: &StepRunId,
+        step: &ScriptStep,
+        progress: &mut Progress,
+    ) -> Result<Result<Option<Value>, crate::browser::BrowserError>, RunError> {
+        let result = run_step(recorder, page, step_run, step).await;
+        let ended = Instant::now();
+        progress.acted_at = Some(ended);
+        if step.action.types() {
+            progress.typed_at = Some(ended);
+        }
+        result
     }
 
     /// Ends the run with its extraction, shaped by the schema; an output that does not fit is

@@ -207,7 +207,50 @@
     return { cross: false };
   };
 
+  // When the page last changed: a mutation of its DOM (its open shadow roots and same-origin
+  // frames included) or a finite animation still running (a menu sliding open).
+  const changes = (globalThis.__skyvernChanges ??= { last: performance.now(), watched: new WeakSet() });
+  const watchChanges = () => {
+    const observe = (root) => {
+      if (changes.watched.has(root)) return;
+      changes.watched.add(root);
+      new MutationObserver(() => { changes.last = performance.now(); })
+        .observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+    };
+    const visit = (root) => {
+      observe(root);
+      for (const el of root.querySelectorAll("*")) {
+        if (el.shadowRoot) visit(el.shadowRoot);
+        if (tagOf(el) === "iframe") {
+          let doc = null;
+          try { doc = el.contentDocument; } catch { doc = null; }
+          if (doc) visit(doc);
+        }
+      }
+    };
+    visit(document);
+  };
+  const animating = () => document.getAnimations().some((animation) =>
+    animation.playState === "running" && Number.isFinite(animation.effect?.getComputedTiming().endTime));
+
+  // Resolves once the page has not changed for `window` ms, `floor` ms have passed, or `limit`.
+  const quiet = async ({ window, floor, limit }) => {
+    watchChanges();
+    const started = performance.now();
+    for (;;) {
+      const now = performance.now();
+      if (animating()) changes.last = now;
+      const waited = now - started;
+      const still = now - changes.last;
+      if ((waited >= floor && still >= window) || waited >= limit) return { ok: true, waited, still };
+      const next = Math.max(window - still, floor - waited, 5);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(next, Math.max(limit - waited, 1))));
+    }
+  };
+
   switch (op) {
+    case "quiet":
+      return quiet(args);
     case "boundary":
       return boundary(args.selector);
     case "point": {

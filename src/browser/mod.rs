@@ -7,10 +7,13 @@
 
 mod input;
 mod launch;
+mod navigation;
 mod observation;
 mod page;
 mod pool;
+mod requests;
 mod screencast;
+mod settle;
 
 pub use input::PersonInput;
 pub use launch::Launcher;

@@ -17,9 +17,7 @@ use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
-use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading,
-};
+use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, FrameId};
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, ExecutionContextId};
@@ -33,6 +31,7 @@ use serde_json::{Value, json};
 use super::BrowserError;
 use super::launch::Liveness;
 use super::observation::OBSERVE;
+use super::requests::InFlight;
 
 /// Page-side helpers, see `dom.js`; defined once in each of the appliance's script worlds.
 const DOM_HELPERS: &str = include_str!("dom.js");
@@ -44,10 +43,6 @@ const SAME_TAB: &str = include_str!("same_tab.js");
 const COVERED_PATIENCE: Duration = Duration::from_secs(1);
 /// How often a waiting operation looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(40);
-/// How long after a click a navigation may start and still be waited for.
-const NAVIGATION_GRACE: Duration = Duration::from_millis(60);
-/// How long a navigation may take to load.
-const NAVIGATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings shared by every run's page.
 #[derive(Debug, Clone)]
@@ -78,7 +73,7 @@ pub struct RunPage {
     browser: Arc<Browser>,
     context_id: BrowserContextId,
     settings: PageSettings,
-    liveness: Liveness,
+    pub(super) liveness: Liveness,
     action_timeout: Duration,
     /// Where the browser saves this page's downloads; none for a remote browser.
     download_dir: Option<PathBuf>,
@@ -91,6 +86,8 @@ pub struct RunPage {
 /// A run's tabs, in the order they were opened.
 struct Tabs {
     pages: Vec<Page>,
+    /// Each tab's requests in flight, in the same order.
+    requests: Vec<Arc<InFlight>>,
     current: usize,
 }
 
@@ -112,7 +109,7 @@ impl RunPage {
         download_dir: Option<PathBuf>,
     ) -> Result<RunPage, BrowserError> {
         let run_page = RunPage {
-            tabs: tokio::sync::Mutex::new(Tabs { pages: vec![page.clone()], current: 0 }),
+            tabs: tokio::sync::Mutex::new(Tabs { pages: Vec::new(), requests: Vec::new(), current: 0 }),
             current_tab: tokio::sync::watch::Sender::new(page.clone()),
             browser,
             context_id,
@@ -123,7 +120,11 @@ impl RunPage {
             world: tokio::sync::Mutex::new(None),
             frame_worlds: tokio::sync::Mutex::new(HashMap::new()),
         };
-        run_page.set_up(&page).await?;
+        let requests = run_page.set_up(&page).await?;
+        let mut tabs = run_page.tabs.lock().await;
+        tabs.pages.push(page);
+        tabs.requests.push(requests);
+        drop(tabs);
         Ok(run_page)
     }
 
@@ -138,8 +139,15 @@ impl RunPage {
         tabs.pages[tabs.current].clone()
     }
 
-    /// Readies a tab for a run: the fixed viewport, one-tab links, no way to the appliance.
-    async fn set_up(&self, page: &Page) -> Result<(), BrowserError> {
+    /// The requests in flight of the tab the run acts in.
+    pub(super) async fn requests(&self) -> Arc<InFlight> {
+        let tabs = self.tabs.lock().await;
+        tabs.requests[tabs.current].clone()
+    }
+
+    /// Readies a tab for a run: the fixed viewport, one-tab links, no way to the appliance, and
+    /// its requests followed.
+    async fn set_up(&self, page: &Page) -> Result<Arc<InFlight>, BrowserError> {
         let metrics = SetDeviceMetricsOverrideParams::new(
             i64::from(self.settings.viewport_width),
             i64::from(self.settings.viewport_height),
@@ -148,7 +156,8 @@ impl RunPage {
         );
         self.guard(page.execute(metrics)).await?;
         self.guard(page.evaluate_on_new_document(SAME_TAB)).await?;
-        self.refuse_requests_to(page, &self.settings.blocked_urls).await
+        self.refuse_requests_to(page, &self.settings.blocked_urls).await?;
+        InFlight::follow(page).await
     }
 
     /// Opens a new tab at `url`, in the run's context, and acts in it from now on.
@@ -159,10 +168,11 @@ impl RunPage {
             .build()
             .map_err(BrowserError::Cdp)?;
         let page = self.guard(self.browser.new_page(target)).await?;
-        self.set_up(&page).await?;
+        let requests = self.set_up(&page).await?;
         let index = {
             let mut tabs = self.tabs.lock().await;
             tabs.pages.push(page.clone());
+            tabs.requests.push(requests);
             tabs.current = tabs.pages.len() - 1;
             tabs.current
         };
@@ -376,7 +386,7 @@ impl RunPage {
 
     /// Runs one `dom.js` operation once, in the frame its selector leads to. Points come back in
     /// the page's viewport.
-    async fn dom(&self, op: &str, mut args: Value) -> Result<Value, BrowserError> {
+    pub(super) async fn dom(&self, op: &str, mut args: Value) -> Result<Value, BrowserError> {
         let Some(selector) = args["selector"].as_str().filter(|s| s.contains(" >>> ")).map(str::to_owned) else {
             let expression = format!("__skyvernDom({}, {args})", Value::from(op));
             return Ok(self.evaluate(expression, true).await?.value().cloned().unwrap_or(Value::Null));
@@ -441,44 +451,6 @@ impl RunPage {
         Ok(())
     }
 
-    /// Loads `url` and waits for it to finish loading.
-    pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
-        match self.guard(self.page().await.goto(url)).await {
-            Err(BrowserError::Cdp(reason)) => Err(BrowserError::Navigation { url: url.to_owned(), reason }),
-            other => other.map(|_| ()),
-        }
-    }
-
-    /// Runs `input`; if it starts a navigation of the main frame, waits for the new page to load.
-    async fn settling<T>(&self, input: impl Future<Output = Result<T, BrowserError>>) -> Result<T, BrowserError> {
-        let mut started = self.guard(self.page().await.event_listener::<EventFrameStartedLoading>()).await?;
-        let mut stopped = self.guard(self.page().await.event_listener::<EventFrameStoppedLoading>()).await?;
-        let main_frame = self.guard(self.page().await.mainframe()).await?;
-        let value = input.await?;
-        let navigation_started = tokio::time::timeout(NAVIGATION_GRACE, async {
-            while let Some(event) = started.next().await {
-                if Some(&event.frame_id) == main_frame.as_ref() {
-                    return true;
-                }
-            }
-            false
-        });
-        if navigation_started.await.unwrap_or(false) {
-            let loaded = tokio::time::timeout(NAVIGATION_TIMEOUT, async {
-                while let Some(event) = stopped.next().await {
-                    if Some(&event.frame_id) == main_frame.as_ref() {
-                        break;
-                    }
-                }
-            });
-            tokio::select! {
-                _ = loaded => {}
-                _ = self.liveness.gone() => return Err(BrowserError::Crashed),
-            }
-        }
-        Ok(value)
-    }
-
     /// A point of the element that a click reaches (its centre unless something covers it),
     /// scrolled into view.
     async fn point_of(&self, selector: &str, must_be_enabled: bool) -> Result<Point, BrowserError> {
@@ -491,7 +463,7 @@ impl RunPage {
     /// it starts.
     pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, true).await?;
-        self.settling(async { self.guard(self.page().await.click(point)).await.map(drop) }).await
+        self.navigating(async { self.guard(self.page().await.click(point)).await.map(drop) }).await
     }
 
     /// Moves the mouse over the element.
@@ -499,12 +471,6 @@ impl RunPage {
         let point = self.point_of(selector, false).await?;
         self.guard(self.page().await.move_mouse(point)).await?;
         Ok(())
-    }
-
-    /// Goes back one entry in the page's history and waits for it to load.
-    pub async fn back(&self) -> Result<(), BrowserError> {
-        let expression = EvaluateParams::builder().expression("history.back()").build().map_err(BrowserError::Cdp)?;
-        self.settling(async { self.guard(self.page().await.evaluate_expression(expression)).await.map(drop) }).await
     }
 
     /// Sets a field's value at once, firing `input` and `change`.
@@ -549,7 +515,7 @@ impl RunPage {
                 other => other,
             })
         };
-        self.settling(press).await
+        self.navigating(press).await
     }
 
     /// Scrolls the page, or the element, by (x, y) pixels.

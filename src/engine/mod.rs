@@ -10,6 +10,7 @@ mod interactions;
 mod perform;
 pub mod python;
 mod recorder;
+mod screenshots;
 pub mod script;
 mod secrets;
 

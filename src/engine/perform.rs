@@ -2,7 +2,7 @@
 //! browser operation, and the screenshot after it. A person who asks for control during an
 //! action that only waits gets it at once; the wait starts again once they hand back.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -30,6 +30,8 @@ pub async fn run_step(
         .start_item(step_run, TimelineKind::Action, step.action.to_string(), detail.clone())
         .await
         .map_err(system_error)?;
+    recorder.screenshots.moving_on();
+    let acting = Instant::now();
     let result = match &step.action {
         Action::Download { selector, timeout_ms } => download(recorder, page, step_run, selector, *timeout_ms).await?,
         Action::Upload { selector, file } => match recorder.upload_file(file).await.map_err(system_error)? {
@@ -53,16 +55,22 @@ pub async fn run_step(
     };
     // Page text read back (an extraction) may hold a secret that was typed in.
     let result = result.map(|value| value.map(|value| redacted(value, &recorder.secrets)));
-    let screenshot = keep_screenshot(recorder, page, step_run, &step.action).await;
-    let (status, detail) = match &result {
-        Ok(Some(value)) => {
-            (ItemStatus::Completed, json!({ "action": step.action, "intent": step.intent, "result": value }))
-        }
-        Ok(None) => (ItemStatus::Completed, detail),
-        Err(error) => {
-            (ItemStatus::Failed, json!({ "action": step.action, "intent": step.intent, "error": error.to_string() }))
+    let timing = json!({ "act": acting.elapsed().as_secs_f64() * 1000.0 });
+    let screenshot = match &step.action {
+        Action::Screenshot { full_page } => capture(recorder, page, step_run, *full_page).await,
+        _ => {
+            recorder.screenshots.keep_after(step_run, item);
+            None
         }
     };
+    let mut detail = detail;
+    match &result {
+        Ok(Some(value)) => detail["result"] = value.clone(),
+        Ok(None) => {}
+        Err(error) => detail["error"] = json!(error.to_string()),
+    }
+    detail["timing_ms"] = timing;
+    let status = if result.is_ok() { ItemStatus::Completed } else { ItemStatus::Failed };
     recorder
         .finish_item(item, ItemOutcome { status, detail, screenshot_artifact_id: screenshot })
         .await
@@ -70,19 +78,11 @@ pub async fn run_step(
     Ok(result)
 }
 
-/// Takes the action's screenshot; a page that cannot be pictured (the browser died) has none.
-async fn keep_screenshot(
-    recorder: &RunRecorder,
-    page: &RunPage,
-    step_run: &StepRunId,
-    action: &Action,
-) -> Option<ArtifactId> {
-    let (kind, full_page) = match action {
-        Action::Screenshot { full_page } => (ArtifactType::Screenshot, *full_page),
-        _ => (ArtifactType::ScreenshotAction, false),
-    };
+/// Keeps a screenshot the script asked for; a page that cannot be pictured (the browser died)
+/// has none.
+async fn capture(recorder: &RunRecorder, page: &RunPage, step_run: &StepRunId, full_page: bool) -> Option<ArtifactId> {
     let bytes = page.screenshot(full_page).await.ok()?;
-    match recorder.save_artifact(step_run, kind, "jpg", bytes).await {
+    match recorder.save_artifact(step_run, ArtifactType::Screenshot, "jpg", bytes).await {
         Ok(artifact) => Some(artifact.id),
         Err(error) => {
             tracing::warn!(%error, "a screenshot could not be kept");

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::screenshots::ActionScreenshots;
 use super::{Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
 use crate::ids::{RunId, StepRunId};
@@ -60,6 +61,8 @@ pub struct RunRecorder {
     live: Arc<LiveRun>,
     /// How many times a person held control, for engines to notice a hand-over inside an action.
     hand_overs: Arc<std::sync::atomic::AtomicU64>,
+    /// The pictures of the run's actions, taken from the live view's frames.
+    pub screenshots: ActionScreenshots,
 }
 
 impl RunRecorder {
@@ -72,7 +75,18 @@ impl RunRecorder {
         activity: Activity,
         live: Arc<LiveRun>,
     ) -> RunRecorder {
-        RunRecorder { run_id, secrets, interactions, store, artifacts, activity, live, hand_overs: Arc::default() }
+        let screenshots = ActionScreenshots::new(run_id.clone(), live.clone(), store.clone(), artifacts.clone());
+        RunRecorder {
+            run_id,
+            secrets,
+            interactions,
+            store,
+            artifacts,
+            activity,
+            live,
+            hand_overs: Arc::default(),
+            screenshots,
+        }
     }
 
     /// A safe point, between two actions: if a person asked for control, the run is `paused`

@@ -229,6 +229,12 @@ pub fn validate(steps: &[ScriptStep]) -> Result<(), ScriptError> {
 }
 
 impl Action {
+    /// Whether the action sends keystrokes (or sets a field as typing would), after which a page
+    /// may react with a pause (suggestions, validation).
+    pub fn types(&self) -> bool {
+        matches!(self, Action::Fill { .. } | Action::Type { .. } | Action::PressKey { .. })
+    }
+
     /// Whether the action only waits (for time, an element or a text) and changes nothing: a
     /// person may take control in the middle of it, after which it starts again.
     pub fn only_waits(&self) -> bool {

@@ -116,6 +116,44 @@ impl LiveRun {
         let _ = self.frames.send(frame);
     }
 
+    /// The latest frame.
+    pub fn latest(&self) -> Option<Arc<LiveFrame>> {
+        self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The first frame after the one numbered `seen`, or the latest one once `patience` passed
+    /// or `enough` resolved (none when the page never painted).
+    pub async fn frame_after(
+        &self,
+        seen: u64,
+        patience: std::time::Duration,
+        enough: impl std::future::Future<Output = ()>,
+    ) -> Option<Arc<LiveFrame>> {
+        let mut frames = self.frames.subscribe();
+        if let Some(latest) = self.latest().filter(|frame| frame.sequence > seen) {
+            return Some(latest);
+        }
+        let next = async {
+            loop {
+                match frames.recv().await {
+                    Ok(frame) => return Some(frame),
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        };
+        tokio::select! {
+            Some(frame) = next => Some(frame),
+            () = tokio::time::sleep(patience) => self.latest(),
+            () = enough => self.latest(),
+        }
+    }
+
+    /// The number of the latest frame (0 before the first).
+    pub fn sequence(&self) -> u64 {
+        self.sequence.load(Ordering::Relaxed)
+    }
+
     /// The latest frame, and the frames to come.
     pub fn subscribe(&self) -> (Option<Arc<LiveFrame>>, broadcast::Receiver<Arc<LiveFrame>>) {
         let receiver = self.frames.subscribe();

@@ -133,6 +133,8 @@ impl Scheduler {
             _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
             _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
         };
+        // The pictures of the last actions are kept before the run ends.
+        recorder.screenshots.flush().await;
         let ending = match ending {
             // An engine error caused by a crash is reported as the crash.
             Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),

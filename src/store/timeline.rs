@@ -78,7 +78,8 @@ impl Store {
     pub async fn finish_timeline_item(&self, id: i64, outcome: ItemOutcome) -> Result<TimelineItem, StoreError> {
         self.write(move |tx| {
             tx.execute(
-                "UPDATE timeline_items SET status = ?2, detail_json = ?3, screenshot_artifact_id = ?4, finished_at = ?5
+                "UPDATE timeline_items SET status = ?2, detail_json = ?3,
+                    screenshot_artifact_id = COALESCE(?4, screenshot_artifact_id), finished_at = ?5
                  WHERE id = ?1",
                 params![
                     id,
@@ -87,6 +88,21 @@ impl Store {
                     outcome.screenshot_artifact_id.as_ref().map(ArtifactId::as_str),
                     clock::now(),
                 ],
+            )?;
+            let stored = load_item(tx, id)?;
+            announce(tx, &stored)?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    /// Gives an item its screenshot (kept after the item may have finished).
+    pub async fn attach_screenshot(&self, id: i64, artifact_id: &ArtifactId) -> Result<TimelineItem, StoreError> {
+        let artifact_id = artifact_id.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE timeline_items SET screenshot_artifact_id = ?2 WHERE id = ?1",
+                params![id, artifact_id.as_str()],
             )?;
             let stored = load_item(tx, id)?;
             announce(tx, &stored)?;

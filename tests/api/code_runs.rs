@@ -212,7 +212,7 @@ async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order(
         .collect();
     assert_eq!(statuses, vec!["created", "queued", "running", "completed"]);
     let items = events.iter().filter(|e| e["event_type"] == "run.timeline_item").count();
-    assert_eq!(items, 6, "block and two actions, each started and finished");
+    assert_eq!(items, 8, "block and two actions, each started and finished, and each action's screenshot kept");
     let completed_at = events.iter().position(|e| e["payload"]["status"] == "completed").unwrap();
     assert_eq!(completed_at, events.len() - 1, "the final status is the last event");
 
