@@ -300,4 +300,24 @@ mod tests {
         let reason = run.failure_reason.unwrap();
         assert!(reason.contains("internal error") && !reason.contains("index out of bounds"), "{reason}");
     }
+
+    #[tokio::test]
+    async fn a_run_canceled_while_it_times_out_fails_or_panics_ends_canceled() {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = a_scheduler(dir.path());
+        let endings = [
+            Ending::TimedOut(RunError::new("timeout", "time_budget_exceeded", "over budget")),
+            Ending::Engine(Outcome::Failed(RunError::new("action", "not_found", "no #submit"))),
+            Ending::Engine(Outcome::Terminated(RunError::new("agent", "terminated", "cannot be done"))),
+            Ending::Panicked,
+        ];
+        for ending in endings {
+            let run_id = a_running_run(&scheduler).await;
+            // The cancel lands while the worker is already ending the run another way.
+            assert_eq!(scheduler.cancel(&run_id).await.unwrap().status, RunStatus::Canceling);
+            scheduler.finish(&run_id, ending).await.unwrap();
+            let run = scheduler.shared.store.run(&run_id).await.unwrap();
+            assert_eq!(run.status, RunStatus::Canceled, "{:?}", run.errors);
+        }
+    }
 }

@@ -196,3 +196,20 @@ async fn insert_running_run(store: &Store, run_id: &RunId, request: Value) {
     store.insert_queued_run(new_run).await.unwrap();
     store.transition(run_id, StatusChange::to(RunStatus::Running)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_was_canceling_when_the_appliance_stopped_ends_canceled_at_the_next_start() {
+    let fixtures = Fixtures::start();
+    let data_dir = tempfile::tempdir().unwrap();
+    let config = test_config(data_dir.path());
+    let store = skyvern::app::open_store(&config).await.unwrap();
+    let run_id = RunId::generate();
+    insert_running_run(&store, &run_id, json!({"url": fixtures.url("small.html"), "script": a_long_wait()})).await;
+    store.transition(&run_id, StatusChange::to(RunStatus::Canceling)).await.unwrap();
+    drop(store);
+
+    let app = TestApp::spawn_in(data_dir, config).await;
+    let run = app.run(run_id.as_str()).await;
+    assert_eq!(run["status"], "canceled", "{run}");
+    assert_eq!(app.pool().await["contexts_opened"], 0, "it never got a browser again");
+}
