@@ -1,7 +1,6 @@
 //! Restarts: after a crash (`kill -9`) or a shutdown, no run is left in a status that nothing
 //! will advance, and no Chromium of the old process survives.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -9,75 +8,9 @@ use skyvern::ids::RunId;
 use skyvern::runs::{Engine, NewRun, RunStatus, RunType};
 use skyvern::store::{StatusChange, Store};
 
-use crate::helpers::{API_KEY, Fixtures, PATIENCE, TestApp, a_long_wait, chromium_browser_pids, test_config};
+use crate::helpers::{API_KEY, Fixtures, TestApp, a_long_wait, chromium_browser_pids, test_config};
+use crate::process::Process;
 use crate::recording::probe;
-
-/// The appliance as a separate process, so it can be killed with SIGKILL.
-struct Process {
-    child: Child,
-    address: String,
-    data_dir: std::path::PathBuf,
-}
-
-impl Process {
-    async fn start(data_dir: &std::path::Path) -> Process {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_skyvern"))
-            .arg("serve")
-            .env("SKYVERN__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-            .env("SKYVERN__STORAGE__DATA_DIR", data_dir)
-            .env("SKYVERN__AUTH__API_KEY", API_KEY)
-            .env("SKYVERN__BROWSER__POOL_SIZE", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let process = Process { child, address: format!("http://127.0.0.1:{port}"), data_dir: data_dir.to_owned() };
-        let client = reqwest::Client::new();
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while client.get(format!("{}/healthz", process.address)).send().await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "the appliance did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        process
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request =
-            reqwest::Client::new().request(method, format!("{}{path}", self.address)).header("x-api-key", API_KEY);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn wait_for(&self, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let run = self.call(reqwest::Method::GET, &format!("/v1/runs/{run_id}"), None).await;
-            if done(&run) {
-                return run;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "run {run_id} is stuck: {run}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn kill_hard(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        for pid in chromium_browser_pids(&self.data_dir) {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-        }
-    }
-}
 
 fn is_final(run: &Value) -> bool {
     ["completed", "failed", "terminated", "timed_out", "canceled"].contains(&run["status"].as_str().unwrap_or_default())
