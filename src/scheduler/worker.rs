@@ -2,7 +2,8 @@
 //!
 //! It registers the run's cancel token, moves it to `running` (a run canceled meanwhile stops
 //! here, before any browser), opens its browser context, and races the engine against cancel,
-//! the time budget, the inactivity timeout and shutdown, while the page is cast to its viewers and
+//! the time budget (counted from the moment the run became `running`, so a browser slow to open
+//! spends it too), the inactivity timeout and shutdown, while the page is cast to its viewers and
 //! its recording, and a controlling viewer's input is applied. Whatever wins, the recording is
 //! finished, the context closed and the final status written; if a person canceled while the
 //! engine finished, cancel wins. Then the live view ends. A panic while the browser is open
@@ -13,6 +14,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Scheduler;
@@ -62,12 +64,13 @@ impl Scheduler {
             // Canceled (or otherwise ended) while it waited: it never gets a browser.
             Transition::Refused { .. } => return Ok(()),
         };
+        let started = Instant::now();
         tracing::info!(%run_id, "run started");
-        let ending = self.drive(run, slot, token).await;
+        let ending = self.drive(run, slot, token, started).await;
         self.finish(run_id, ending).await
     }
 
-    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken) -> Ending {
+    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken, started: Instant) -> Ending {
         let agent_available = self.shared.agent.is_some();
         let parsed = serde_json::from_value::<TaskRequest>(run.request.clone()).map(|r| r.into_spec(agent_available));
         let spec = match parsed {
@@ -85,6 +88,7 @@ impl Scheduler {
         }
         let limits = &self.shared.limits;
         let budget = spec.time_budget.unwrap_or(Duration::from_secs(limits.time_budget_seconds));
+        let deadline = started + budget;
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
         let activity = Activity::new();
         let location = spec.browser_address.clone().map_or(BrowserLocation::Local, BrowserLocation::Remote);
@@ -93,6 +97,7 @@ impl Scheduler {
         let browser = tokio::select! {
             browser = opening => browser,
             _ = token.cancelled() => return Ending::Canceled,
+            _ = tokio::time::sleep_until(deadline) => return over_budget(budget),
             _ = self.shared.shutdown.cancelled() => return Ending::Shutdown,
         };
         let browser = match browser {
@@ -139,8 +144,7 @@ impl Scheduler {
                 never = live.serve_input(&browser.page) => match never {},
                 _ = browser.gone() => browser_failure(&BrowserError::Crashed),
                 _ = token.cancelled() => Ending::Canceled,
-                _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
-                    "timeout", "time_budget_exceeded", format!("the run exceeded its time budget of {} s", budget.as_secs()))),
+                _ = tokio::time::sleep_until(deadline) => over_budget(budget),
                 _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
                 _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
             }
@@ -207,6 +211,11 @@ impl Scheduler {
 
 fn failed(code: &str, message: String) -> Ending {
     Ending::Engine(Outcome::Failed(RunError::new("system", code, message)))
+}
+
+fn over_budget(budget: Duration) -> Ending {
+    let message = format!("the run exceeded its time budget of {} s", budget.as_secs());
+    Ending::TimedOut(RunError::new("timeout", "time_budget_exceeded", message))
 }
 
 /// Why an idle run ended: nothing happened, or a person held control for too long.
