@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use serde_json::json;
+use skyvern::ids::RunId;
+use skyvern::runs::{RunStatus, TimelineKind};
 
 use crate::helpers::{Fixtures, TestApp, test_config};
 use crate::process::{Process, browsers_started_by, cli, is_alive};
@@ -60,4 +62,41 @@ async fn api_keys_are_created_and_revoked_from_the_command_line_beside_a_running
     let revoked = cli(app.data_dir.path(), &["api-key", "revoke", &id]);
     assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
     assert_eq!(runs(key).await.unwrap().status(), 403, "the revoked key is refused at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_runs_write_opens_and_holds_them() {
+    let app = TestApp::spawn_with(|config| config.browser.pool_size = 2).await;
+    let many_steps: Vec<_> = (0..25).map(|_| json!({"action": "wait", "ms": 40})).collect();
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(app.create_script_run("small.html", json!(many_steps)).await);
+    }
+    app.wait_for(&runs[0], "acting", |run| run["action_count"].as_i64() >= Some(3)).await;
+
+    let copies = tempfile::tempdir().unwrap();
+    let (mut taken, mut caught_mid_run) = (0, false);
+    while taken < 2 || app.run(&runs[2]).await["finished_at"].is_null() {
+        taken += 1;
+        let copy = copies.path().join(format!("copy-{taken}.db"));
+        let backup = cli(app.data_dir.path(), &["backup", copy.to_str().unwrap()]);
+        assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+        let check = std::process::Command::new("python3")
+            .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])"])
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok", "{}", String::from_utf8_lossy(&check.stderr));
+
+        let store = skyvern::store::Store::open(&copy).unwrap();
+        for run_id in &runs {
+            let run =
+                store.run(&RunId::parse(run_id).unwrap()).await.expect("the copy holds every run created before it");
+            let timeline = store.timeline(&run.id).await.unwrap();
+            let actions = timeline.iter().filter(|item| item.kind == TimelineKind::Action).count() as i64;
+            assert_eq!(actions, run.action_count, "the copy's runs are consistent with their timelines: {run_id}");
+            caught_mid_run |= run.status == RunStatus::Running && run.action_count > 0;
+        }
+    }
+    assert!(caught_mid_run, "a copy was taken while a run was acting ({taken} copies)");
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, a_long_wait};
+use crate::helpers::{TestApp, a_long_wait, a_slow_cdp_endpoint};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_over_its_time_budget_ends_timed_out() {
@@ -27,35 +27,6 @@ async fn a_run_that_makes_no_progress_ends_timed_out() {
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "timed_out");
     assert_eq!(run["errors"][0]["code"], "inactivity_timeout");
-}
-
-/// A remote browser's discovery endpoint (`/json/version`) that, after `delay`, passes on the
-/// answer of the real one at `browser` (or never answers, without one); returns its address.
-fn a_slow_cdp_endpoint(delay: Duration, browser: Option<String>) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = actix_web::HttpServer::new(move || {
-        let browser = browser.clone();
-        actix_web::App::new().route(
-            "/json/version",
-            actix_web::web::get().to(move || {
-                let browser = browser.clone();
-                async move {
-                    tokio::time::sleep(delay).await;
-                    let Some(browser) = browser else { return std::future::pending().await };
-                    let version = reqwest::get(format!("{browser}/json/version")).await.unwrap();
-                    actix_web::HttpResponse::Ok().body(version.bytes().await.unwrap())
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    format!("http://127.0.0.1:{port}")
 }
 
 /// The CDP address (`http://…`) of the appliance's warm Chromium, from the port file Chromium
