@@ -16,6 +16,7 @@ use crate::artifacts::ArtifactFiles;
 use crate::auth::{self, KeyChecker};
 use crate::browser::{BrowserPool, Launcher, PageSettings};
 use crate::config::Config;
+use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
@@ -32,6 +33,8 @@ pub struct App {
     pool: BrowserPool,
     store: Store,
     initial_api_key: Option<String>,
+    /// Held while the appliance runs: one appliance per data directory.
+    _data_dir_lock: DataDirLock,
 }
 
 /// Where the appliance keeps its files, below the data directory.
@@ -69,10 +72,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 impl App {
-    /// Opens the store, binds the listener (port 0 picks a free port; the browsers must know it
-    /// to keep away from it), cleans up after a previous process, warms the browser pool and
-    /// resolves unfinished runs.
-    pub async fn build(config: Config) -> anyhow::Result<App> {
+    /// Takes the data directory (refused if another appliance holds it), opens the store, binds
+    /// the listener (port 0 picks a free port; the browsers must know it to keep away from it),
+    /// cleans up after a previous process, warms the browser pool and resolves unfinished runs.
+    pub async fn build(mut config: Config) -> anyhow::Result<App> {
+        config.storage.data_dir = data_dir::canonical(&config.storage.data_dir)?;
+        let data_dir_lock = DataDirLock::acquire(&config.storage.data_dir)?;
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
@@ -148,7 +153,7 @@ impl App {
         .listen(listener)?
         .run();
         tracing::info!(%address, "listening");
-        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key })
+        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key, _data_dir_lock: data_dir_lock })
     }
 
     pub fn port(&self) -> u16 {

@@ -102,6 +102,8 @@ pub struct LlmConfig {
     pub timeout_seconds: u64,
     pub max_retries: u32,
     pub retry_base_ms: u64,
+    /// Longest wait before a retry, whatever the provider's `Retry-After` asks.
+    pub max_retry_wait_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

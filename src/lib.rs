@@ -33,6 +33,7 @@ pub mod auth;
 pub mod browser;
 pub mod clock;
 pub mod config;
+pub mod data_dir;
 pub mod engine;
 pub mod ids;
 pub mod live;

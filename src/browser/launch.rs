@@ -1,8 +1,11 @@
 //! Starting Chromium processes, and removing those a previous appliance process left behind.
 //!
 //! Every local Chromium gets a profile directory below `<data_dir>/browser-profiles/`, which is
-//! also how stale processes are recognised at start-up: any process whose command line names
-//! that directory belongs to this appliance and is killed before the pool starts.
+//! also how stale processes are recognised at start-up: any process whose `--user-data-dir` is
+//! that directory or directly below it belongs to this appliance and is killed before the pool
+//! starts. The data directory is canonical (absolute, links resolved) and compared whole, so
+//! another appliance's browsers, whose data directory merely shares a name or a prefix, are left
+//! alone.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -171,10 +174,41 @@ impl LocalChromium {
     }
 }
 
-/// Sends SIGKILL to every process whose command line mentions `marker`; returns how many.
-fn kill_processes_using(marker: &Path) -> usize {
-    crate::processes::mentioning(&marker.to_string_lossy())
+/// Sends SIGKILL to every process with a profile in `profiles_root`; returns how many.
+fn kill_processes_using(profiles_root: &Path) -> usize {
+    crate::processes::with_switch("user-data-dir", |dir| is_profile_in(Path::new(dir), profiles_root))
         .into_iter()
         .filter(|pid| crate::processes::kill_now(*pid))
         .count()
+}
+
+/// Whether the profile directory `dir` is `profiles_root` or directly below it.
+fn is_profile_in(dir: &Path, profiles_root: &Path) -> bool {
+    dir == profiles_root || dir.parent() == Some(profiles_root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_profiles_in_this_data_directory_are_ours() {
+        let root = Path::new("/tmp/x/data/browser-profiles");
+        for ours in
+            ["/tmp/x/data/browser-profiles/123-0", "/tmp/x/data/browser-profiles/", "/tmp/x/data/browser-profiles"]
+        {
+            assert!(is_profile_in(Path::new(ours), root), "{ours}");
+        }
+        for theirs in [
+            "/tmp/x/data2/browser-profiles/123-0",
+            "/tmp/x/data/browser-profiles2/123-0",
+            "/other/tmp/x/data/browser-profiles/123-0",
+            "data/browser-profiles/123-0",
+            "x/data/browser-profiles/123-0",
+            "/tmp/x/data/browser-profiles/123-0/nested",
+            "/tmp/x/data",
+        ] {
+            assert!(!is_profile_in(Path::new(theirs), root), "{theirs}");
+        }
+    }
 }

@@ -1,4 +1,7 @@
 //! A run as a standalone Python Playwright script, to reproduce it outside the appliance.
+//!
+//! Every text taken from the run (URLs, selectors, values, intents, which a model may have
+//! written) is escaped, in string literals and in comments alike, so none can add a line of code.
 
 use std::fmt::Write;
 
@@ -63,9 +66,40 @@ if __name__ == "__main__":
     main()
 "#;
 
-/// A Python string literal (JSON strings are valid Python strings).
+/// A Python string literal of `text`.
 fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+    format!("\"{}\"", escaped(text))
+}
+
+/// `text` with every character that could end a line, a comment or a string literal, or that
+/// does not print (controls, U+2028, U+2029, U+0085, format and unassigned characters), written
+/// as a Python escape. The result holds no line break, so it is safe in a literal or a comment.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\'' => out.push(c),
+            // Rust's debug escape knows which characters do not print; Python's escapes differ.
+            c if c.escape_debug().nth(1).is_some() => match u32::from(c) {
+                code @ ..=0xff => {
+                    let _ = write!(out, "\\x{code:02x}");
+                }
+                code @ ..=0xffff => {
+                    let _ = write!(out, "\\u{code:04x}");
+                }
+                code => {
+                    let _ = write!(out, "\\U{code:08x}");
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Python that reads `field` below `scope`.
@@ -153,7 +187,7 @@ fn lines_of(step: &ScriptStep) -> String {
     };
     let mut text = String::new();
     if let Some(intent) = &step.intent {
-        let _ = writeln!(text, "        # {}", intent.replace('\n', " "));
+        let _ = writeln!(text, "        # {}", escaped(intent));
     }
     let _ = writeln!(text, "        {code}");
     text
@@ -170,4 +204,66 @@ pub fn render(url: Option<&str>, steps: &[ScriptStep]) -> String {
     }
     script.push_str(EPILOGUE);
     script
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Parses `script` with Python's own parser: how many statements it holds, and every string
+    /// constant in it.
+    fn parsed(script: &str) -> (u64, Vec<String>) {
+        let file = tempfile::NamedTempFile::with_suffix(".py").unwrap();
+        std::fs::write(file.path(), script).unwrap();
+        let program = "import ast, json, sys\n\
+            tree = ast.parse(open(sys.argv[1], encoding='utf-8').read())\n\
+            nodes = list(ast.walk(tree))\n\
+            print(json.dumps({'statements': sum(isinstance(n, ast.stmt) for n in nodes),\n\
+                'strings': [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]}))";
+        let run = std::process::Command::new("python3").args(["-c", program]).arg(file.path()).output().unwrap();
+        assert!(
+            run.status.success(),
+            "python3 cannot parse the script: {}\n{script}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let answer: Value = serde_json::from_slice(&run.stdout).unwrap();
+        let strings = answer["strings"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect();
+        (answer["statements"].as_u64().unwrap(), strings)
+    }
+
+    fn click(selector: &str, intent: &str) -> ScriptStep {
+        ScriptStep { action: Action::Click { selector: selector.into() }, intent: Some(intent.into()) }
+    }
+
+    #[test]
+    fn model_text_with_line_breaks_and_quotes_adds_no_statement_and_keeps_its_value() {
+        let hostile = "done\r        import os\n        os.system(\"id\")\u{2028}x = 1\u{2029}y = 2\u{85}z = 3\u{b}\u{c}'\"\"\"\\";
+        let benign = render(Some("https://example.org/"), &[click("#ok", "press ok")]);
+        let attacked = render(Some("https://example.org/"), &[click(hostile, hostile)]);
+
+        let (benign_statements, _) = parsed(&benign);
+        let (statements, strings) = parsed(&attacked);
+        assert_eq!(statements, benign_statements, "the intent or selector added a statement:\n{attacked}");
+        assert!(strings.iter().any(|s| s == hostile), "the selector reaches Python unchanged: {strings:?}");
+        let intent_line = attacked.lines().find(|line| line.trim_start().starts_with("# done")).unwrap();
+        assert!(!intent_line.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}']), "{intent_line:?}");
+    }
+
+    #[test]
+    fn every_kind_of_text_is_a_python_literal_of_the_same_value() {
+        let texts = [
+            "plain",
+            "tab\tand newline\n",
+            "nul \u{0} bell \u{7}",
+            "é ü 中文 🚀 e\u{301}",
+            "\u{feff}\u{200b}\u{a0}\u{e0001}",
+        ];
+        for text in texts {
+            let step = ScriptStep::from(Action::Fill { selector: "#f".into(), value: text.into() });
+            let (_, strings) = parsed(&render(None, &[step]));
+            assert!(strings.iter().any(|s| s == text), "{text:?} became {strings:?}");
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! Run statuses and the one table of allowed transitions.
 //!
 //! A terminal status never changes again: whichever final status is written first wins, so a
-//! cancel racing a completion, or a timeout racing a crash, leaves exactly one answer.
+//! cancel racing a completion, or a timeout racing a crash, leaves exactly one answer. Once a
+//! run is `canceling`, it can only end `canceled`: a failure or a timeout that its worker meets
+//! while stopping does not take the person's cancel away.
 
 use std::fmt;
 use std::str::FromStr;
@@ -63,7 +65,7 @@ impl RunStatus {
             Paused => &[Running, Canceling, Failed, Terminated, TimedOut],
             InteractionRequired => &[Running, Canceling, Failed, TimedOut],
             ReviewRequired => &[Completed, Failed, Canceled, TimedOut],
-            Canceling => &[Canceled, Failed, TimedOut],
+            Canceling => &[Canceled],
             Completed | Failed | Terminated | TimedOut | Canceled => &[],
         }
     }
@@ -136,7 +138,7 @@ mod tests {
             (Paused, Running | Canceling | Failed | Terminated | TimedOut) => true,
             (InteractionRequired, Running | Canceling | Failed | TimedOut) => true,
             (ReviewRequired, Completed | Failed | Canceled | TimedOut) => true,
-            (Canceling, Canceled | Failed | TimedOut) => true,
+            (Canceling, Canceled) => true,
             _ => false,
         }
     }
@@ -150,7 +152,7 @@ mod tests {
                 allowed += usize::from(from.can_become(to));
             }
         }
-        assert_eq!(allowed, 3 + 3 + 9 + 5 + 4 + 4 + 3);
+        assert_eq!(allowed, 3 + 3 + 9 + 5 + 4 + 4 + 1);
     }
 
     #[test]

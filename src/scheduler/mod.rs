@@ -8,6 +8,7 @@
 //! `recovery` decides, at start-up, what becomes of runs a previous process left unfinished.
 
 mod cancel;
+mod contained;
 mod recovery;
 mod worker;
 

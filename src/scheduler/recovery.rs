@@ -3,9 +3,11 @@
 //!
 //! - `created` and `queued` runs are queued again, in their original order;
 //! - `canceling` runs end `canceled`: someone asked for it and the run is stopped now;
-//! - `running`, `paused` and `interaction_required` runs that had not done anything yet (no
-//!   timeline item) go back to the queue; those that had end `failed`, with the reason, because
+//! - `running` runs that had not done anything yet (no timeline item) go back to the queue, in
+//!   their original place; those that had end `failed` (`interrupted`), with the reason, because
 //!   their page state is gone and replaying actions could repeat side effects (a payment, a post);
+//! - `paused` and `interaction_required` runs end `failed` (`interrupted`) too: a person was
+//!   steering, or was asked about, a page that is gone;
 //! - `review_required` runs keep waiting for their reviewer: they need no browser.
 //!
 //! So no run is left in a status that nothing will advance.

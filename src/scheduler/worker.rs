@@ -2,24 +2,30 @@
 //!
 //! It registers the run's cancel token, moves it to `running` (a run canceled meanwhile stops
 //! here, before any browser), opens its browser context, and races the engine against cancel,
-//! the time budget, the inactivity timeout and shutdown, while the page is cast to its viewers and
+//! the time budget (counted from the moment the run became `running`, so a browser slow to open
+//! spends it too), the inactivity timeout and shutdown, while the page is cast to its viewers and
 //! its recording, and a controlling viewer's input is applied. Whatever wins, the recording is
 //! finished, the context closed and the final status written; if a person canceled while the
-//! engine finished, cancel wins. Then the live view ends.
+//! engine finished, cancel wins. Then the live view ends. A panic while the browser is open
+//! ends the run `failed` (`internal_error`) through the same closing; a panic anywhere else in
+//! the worker ends it so too, its browser and slot freed as the panic unwinds (`contained`).
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Scheduler;
+use super::contained::{Panicked, contained, internal_error};
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::RunId;
 use crate::live::LiveRun;
 use crate::recording::RecordingError;
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
-use crate::store::{StatusChange, Transition};
+use crate::store::{StatusChange, StoreError, Transition};
 
 /// Why the engine stopped, seen from the worker.
 enum Ending {
@@ -27,37 +33,44 @@ enum Ending {
     Canceled,
     TimedOut(RunError),
     Shutdown,
+    /// The run's work panicked (logged where it was caught).
+    Panicked,
 }
 
 impl Scheduler {
     pub(super) async fn run(&self, run_id: RunId, slot: Slot) {
         let token = CancellationToken::new();
         self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), token.clone());
-        if let Err(error) = self.run_registered(&run_id, slot, &token).await {
-            tracing::error!(%run_id, %error, "a run could not be driven to its end");
-        }
+        self.drive_to_end(&run_id, self.run_registered(&run_id, slot, &token)).await;
         self.shared.live.close(&run_id);
         self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
     }
 
-    async fn run_registered(
-        &self,
-        run_id: &RunId,
-        slot: Slot,
-        token: &CancellationToken,
-    ) -> Result<(), crate::store::StoreError> {
+    /// Awaits a run's work; if it panicked, ends the run `failed` (`internal_error`).
+    async fn drive_to_end(&self, run_id: &RunId, work: impl Future<Output = Result<(), StoreError>>) {
+        let result = match contained(run_id, "a run's worker", work).await {
+            Ok(result) => result,
+            Err(Panicked) => self.finish(run_id, Ending::Panicked).await,
+        };
+        if let Err(error) = result {
+            tracing::error!(%run_id, %error, "a run could not be driven to its end");
+        }
+    }
+
+    async fn run_registered(&self, run_id: &RunId, slot: Slot, token: &CancellationToken) -> Result<(), StoreError> {
         let store = &self.shared.store;
         let run = match store.transition(run_id, StatusChange::to(RunStatus::Running)).await? {
             Transition::Applied(run) => *run,
             // Canceled (or otherwise ended) while it waited: it never gets a browser.
             Transition::Refused { .. } => return Ok(()),
         };
+        let started = Instant::now();
         tracing::info!(%run_id, "run started");
-        let ending = self.drive(run, slot, token).await;
+        let ending = self.drive(run, slot, token, started).await;
         self.finish(run_id, ending).await
     }
 
-    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken) -> Ending {
+    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken, started: Instant) -> Ending {
         let agent_available = self.shared.agent.is_some();
         let parsed = serde_json::from_value::<TaskRequest>(run.request.clone()).map(|r| r.into_spec(agent_available));
         let spec = match parsed {
@@ -75,6 +88,7 @@ impl Scheduler {
         }
         let limits = &self.shared.limits;
         let budget = spec.time_budget.unwrap_or(Duration::from_secs(limits.time_budget_seconds));
+        let deadline = started + budget;
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
         let activity = Activity::new();
         let location = spec.browser_address.clone().map_or(BrowserLocation::Local, BrowserLocation::Remote);
@@ -83,6 +97,7 @@ impl Scheduler {
         let browser = tokio::select! {
             browser = opening => browser,
             _ = token.cancelled() => return Ending::Canceled,
+            _ = tokio::time::sleep_until(deadline) => return over_budget(budget),
             _ = self.shared.shutdown.cancelled() => return Ending::Shutdown,
         };
         let browser = match browser {
@@ -122,17 +137,19 @@ impl Scheduler {
                 .await;
             std::future::pending::<Infallible>().await
         };
-        let ending = tokio::select! {
-            outcome = self.execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
-            never = casting => match never {},
-            never = live.serve_input(&browser.page) => match never {},
-            _ = browser.gone() => browser_failure(&BrowserError::Crashed),
-            _ = token.cancelled() => Ending::Canceled,
-            _ = tokio::time::sleep(budget) => Ending::TimedOut(RunError::new(
-                "timeout", "time_budget_exceeded", format!("the run exceeded its time budget of {} s", budget.as_secs()))),
-            _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
-            _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
+        let driving = async {
+            tokio::select! {
+                outcome = self.execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+                never = casting => match never {},
+                never = live.serve_input(&browser.page) => match never {},
+                _ = browser.gone() => browser_failure(&BrowserError::Crashed),
+                _ = token.cancelled() => Ending::Canceled,
+                _ = tokio::time::sleep_until(deadline) => over_budget(budget),
+                _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
+                _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
+            }
         };
+        let ending = contained(&run.id, "a run's engine", driving).await.unwrap_or(Ending::Panicked);
         // The pictures of the last actions are kept before the run ends.
         recorder.screenshots.flush().await;
         let ending = match ending {
@@ -166,7 +183,7 @@ impl Scheduler {
         }
     }
 
-    async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), crate::store::StoreError> {
+    async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), StoreError> {
         let store = &self.shared.store;
         let change = match ending {
             Ending::Engine(Outcome::Completed { output }) => {
@@ -175,6 +192,7 @@ impl Scheduler {
             Ending::Engine(Outcome::Failed(error)) => StatusChange::with_error(RunStatus::Failed, error),
             Ending::Engine(Outcome::Terminated(error)) => StatusChange::with_error(RunStatus::Terminated, error),
             Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
+            Ending::Panicked => StatusChange::with_error(RunStatus::Failed, internal_error()),
             Ending::Canceled => StatusChange::to(RunStatus::Canceled),
             // Left to the shutdown's settling, which applies the recovery rule.
             Ending::Shutdown => return Ok(()),
@@ -197,6 +215,11 @@ fn failed(code: &str, message: String) -> Ending {
     Ending::Engine(Outcome::Failed(RunError::new("system", code, message)))
 }
 
+fn over_budget(budget: Duration) -> Ending {
+    let message = format!("the run exceeded its time budget of {} s", budget.as_secs());
+    Ending::TimedOut(RunError::new("timeout", "time_budget_exceeded", message))
+}
+
 /// Why an idle run ended: nothing happened, or a person held control for too long.
 fn inactive(live: &LiveRun, limit: Duration) -> RunError {
     let message = match live.control.holder() {
@@ -216,4 +239,96 @@ fn browser_failure(error: &BrowserError) -> Ending {
         other => ("browser_unavailable", format!("no browser could be opened for the run: {other}")),
     };
     Ending::Engine(Outcome::Failed(RunError::new("browser", code, message)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::artifacts::ArtifactFiles;
+    use crate::browser::{BrowserPool, Launcher, PageSettings};
+    use crate::config::Config;
+    use crate::live::LiveRuns;
+    use crate::recording::Recorder;
+    use crate::runs::{NewRun, RunType};
+    use crate::store::Store;
+
+    /// A scheduler on a real store in `dir`, not dispatching (its browsers are never needed).
+    fn a_scheduler(dir: &Path) -> Scheduler {
+        let config = Config::defaults().unwrap();
+        let store = Store::open(&dir.join("skyvern.db")).unwrap();
+        let artifacts = ArtifactFiles::new(dir.join("artifacts"), store.clone());
+        let page_settings = PageSettings {
+            viewport_width: 1280,
+            viewport_height: 720,
+            action_timeout: Duration::from_secs(1),
+            downloads_root: dir.join("downloads"),
+            blocked_urls: Vec::new(),
+        };
+        let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
+        let pool = BrowserPool::new(launcher, 1, page_settings);
+        let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
+        Scheduler::new(store, pool, artifacts, config.runs, None, LiveRuns::new(70), recorder)
+    }
+
+    /// A run that a worker has moved to `running`.
+    async fn a_running_run(scheduler: &Scheduler) -> RunId {
+        let store = &scheduler.shared.store;
+        let run_id = RunId::generate();
+        let request = serde_json::json!({"url": "http://127.0.0.1:9/", "script": [{"action": "wait", "ms": 1}]});
+        let new_run = NewRun {
+            id: run_id.clone(),
+            run_type: RunType::TaskV1,
+            engine: Engine::Code,
+            title: None,
+            prompt: None,
+            url: None,
+            request,
+            browser_session_id: None,
+            webhook_url: None,
+        };
+        store.insert_queued_run(new_run).await.unwrap();
+        store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();
+        run_id
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_worker_panics_ends_failed_with_internal_error_and_says_nothing_internal() {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = a_scheduler(dir.path());
+        let run_id = a_running_run(&scheduler).await;
+
+        let work = async {
+            tokio::task::yield_now().await;
+            panic!("index out of bounds: the len is 0 but the index is 0");
+        };
+        scheduler.drive_to_end(&run_id, work).await;
+
+        let run = scheduler.shared.store.run(&run_id).await.unwrap();
+        assert_eq!(run.status, RunStatus::Failed);
+        assert_eq!(run.errors[0].code, "internal_error");
+        let reason = run.failure_reason.unwrap();
+        assert!(reason.contains("internal error") && !reason.contains("index out of bounds"), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn a_run_canceled_while_it_times_out_fails_or_panics_ends_canceled() {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = a_scheduler(dir.path());
+        let endings = [
+            Ending::TimedOut(RunError::new("timeout", "time_budget_exceeded", "over budget")),
+            Ending::Engine(Outcome::Failed(RunError::new("action", "not_found", "no #submit"))),
+            Ending::Engine(Outcome::Terminated(RunError::new("agent", "terminated", "cannot be done"))),
+            Ending::Panicked,
+        ];
+        for ending in endings {
+            let run_id = a_running_run(&scheduler).await;
+            // The cancel lands while the worker is already ending the run another way.
+            assert_eq!(scheduler.cancel(&run_id).await.unwrap().status, RunStatus::Canceling);
+            scheduler.finish(&run_id, ending).await.unwrap();
+            let run = scheduler.shared.store.run(&run_id).await.unwrap();
+            assert_eq!(run.status, RunStatus::Canceled, "{:?}", run.errors);
+        }
+    }
 }

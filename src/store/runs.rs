@@ -111,10 +111,13 @@ fn apply_transition(connection: &Connection, run_id: &RunId, change: StatusChang
     errors.extend(change.errors);
     let errors_json = serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into());
     let to = change.to;
+    // A run queued again (interrupted before it did anything) keeps its place in the queue, and
+    // starts afresh: `started_at` is the start of the attempt that runs.
     connection.execute(
         "UPDATE runs SET status = ?2, modified_at = ?3,
-            queued_at = CASE WHEN ?2 = 'queued' THEN ?3 ELSE queued_at END,
-            started_at = CASE WHEN ?2 = 'running' THEN COALESCE(started_at, ?3) ELSE started_at END,
+            queued_at = CASE WHEN ?2 = 'queued' THEN COALESCE(queued_at, ?3) ELSE queued_at END,
+            started_at = CASE WHEN ?2 = 'running' THEN COALESCE(started_at, ?3)
+                              WHEN ?2 = 'queued' THEN NULL ELSE started_at END,
             finished_at = CASE WHEN ?4 THEN ?3 ELSE finished_at END,
             failure_reason = COALESCE(?5, failure_reason),
             errors_json = ?6,

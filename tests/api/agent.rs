@@ -496,3 +496,20 @@ async fn after_a_person_hands_control_back_the_agent_looks_at_the_page_as_they_l
     assert!(last.contains("clicked by a person"), "the model saw the page the person left");
     assert!(last.contains("A person took control"), "and was told a person held control");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_retry_after_is_capped_and_the_run_goes_on() {
+    let llm = ScriptedLlm::start();
+    llm.then(|_| Reply::Status(429, Some("1e30")))
+        .then(|_| Reply::Status(429, Some("99999999999999999999999")))
+        .decide(|_| json!([{"action": "complete"}]));
+    let app = agent_app_with(&llm, "openai", |config| config.llm.max_retry_wait_seconds = 1).await;
+    let run = app.create_run(json!({"prompt": "Finish", "url": app.fixtures.url("small.html")})).await;
+    let started = Instant::now();
+    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(llm.received().len(), 3, "both rate limits were retried");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(1800), "each wait was the configured longest: {waited:?}");
+    assert!(waited < Duration::from_secs(30), "and no longer: {waited:?}");
+}

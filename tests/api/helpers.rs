@@ -267,3 +267,32 @@ pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
 pub fn a_long_wait() -> Value {
     json!([{ "action": "wait_for_text", "text": "this text never appears", "timeout_ms": 60000 }])
 }
+
+/// A remote browser's discovery endpoint (`/json/version`) that, after `delay`, passes on the
+/// answer of the real one at `browser` (or never answers, without one); returns its address.
+pub fn a_slow_cdp_endpoint(delay: Duration, browser: Option<String>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(move || {
+        let browser = browser.clone();
+        actix_web::App::new().route(
+            "/json/version",
+            actix_web::web::get().to(move || {
+                let browser = browser.clone();
+                async move {
+                    tokio::time::sleep(delay).await;
+                    let Some(browser) = browser else { return std::future::pending().await };
+                    let version = reqwest::get(format!("{browser}/json/version")).await.unwrap();
+                    actix_web::HttpResponse::Ok().body(version.bytes().await.unwrap())
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    format!("http://127.0.0.1:{port}")
+}

@@ -1,0 +1,96 @@
+//! The data directory, held by one appliance at a time.
+//!
+//! `skyvern serve` works on the directory's canonical path (absolute, links resolved), so two
+//! appliances started from different working directories never take each other's relative path
+//! for their own. It holds an OS lock (`flock`) on `<data_dir>/skyvern.lock` for as long as it
+//! runs: a second `skyvern serve` on the same directory is refused, and the kernel releases the
+//! lock when the process ends, however it ends (`kill -9` included), so a restart never waits for
+//! a stale lock. The other commands (`api-key`, `backup`) take no lock: they work beside a running
+//! appliance, through SQLite's own locking.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+const LOCK_FILE: &str = "skyvern.lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error("cannot use the data directory {path}: {source}")]
+    Unusable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the data directory {path} is already used by another `skyvern serve`{holder}; stop it, or give this one another storage.data_dir"
+    )]
+    InUse { path: PathBuf, holder: String },
+}
+
+/// Creates the data directory if it is missing; returns its canonical path.
+pub fn canonical(path: &Path) -> Result<PathBuf, DataDirError> {
+    let unusable = |source| DataDirError::Unusable { path: path.to_owned(), source };
+    std::fs::create_dir_all(path).map_err(unusable)?;
+    path.canonicalize().map_err(unusable)
+}
+
+/// The lock on a data directory; released when dropped or when the process ends.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: File,
+}
+
+impl DataDirLock {
+    /// Takes the lock on `data_dir` (canonical), or says which process holds it.
+    pub fn acquire(data_dir: &Path) -> Result<DataDirLock, DataDirError> {
+        let unusable = |source| DataDirError::Unusable { path: data_dir.to_owned(), source };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(data_dir.join(LOCK_FILE))
+            .map_err(unusable)?;
+        match file.try_lock() {
+            Ok(()) => {
+                // The holder's process id, for the message of the one refused.
+                file.set_len(0).and_then(|()| file.rewind()).map_err(unusable)?;
+                writeln!(file, "{}", std::process::id()).map_err(unusable)?;
+                Ok(DataDirLock { _file: file })
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                let holder = match pid.trim() {
+                    "" => String::new(),
+                    pid => format!(" (process {pid})"),
+                };
+                Err(DataDirError::InUse { path: data_dir.to_owned(), holder })
+            }
+            Err(TryLockError::Error(source)) => Err(unusable(source)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_is_held_until_dropped_and_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = canonical(dir.path()).unwrap();
+        let held = DataDirLock::acquire(&dir).unwrap();
+        let refused = DataDirLock::acquire(&dir).unwrap_err().to_string();
+        assert!(refused.contains(&*dir.to_string_lossy()), "{refused}");
+        assert!(refused.contains(&format!("process {}", std::process::id())), "{refused}");
+        drop(held);
+        assert!(DataDirLock::acquire(&dir).is_ok(), "free again once dropped");
+    }
+
+    #[test]
+    fn a_relative_data_directory_becomes_absolute_and_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/../b/data");
+        let path = canonical(&nested).unwrap();
+        assert!(path.is_absolute() && path.is_dir());
+        assert_eq!(path, dir.path().canonicalize().unwrap().join("b/data"));
+    }
+}
