@@ -57,6 +57,50 @@ impl ArtifactType {
         ArtifactType::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
+    /// Skyvern's artifact types that this appliance never keeps: a filter may name them (and
+    /// matches nothing), as Skyvern's clients may ask for any of its types.
+    pub const SKYVERN_ONLY: [&'static str; 25] = [
+        "audio",
+        "session_replay",
+        "browser_console_log",
+        "skyvern_log",
+        "skyvern_log_raw",
+        "screenshot_final",
+        "llm_prompt",
+        "llm_request",
+        "llm_response",
+        "llm_response_parsed",
+        "llm_response_rendered",
+        "visible_elements_id_css_map",
+        "visible_elements_id_frame_map",
+        "visible_elements_tree",
+        "visible_elements_tree_trimmed",
+        "visible_elements_tree_in_prompt",
+        "hashed_href_map",
+        "visible_elements_id_xpath_map",
+        "html",
+        "html_scrape",
+        "html_action",
+        "trace",
+        "har",
+        "pdf",
+        "step_archive",
+    ];
+
+    /// Whether the appliance made the bytes itself (pictures Chromium rendered, videos ffmpeg
+    /// encoded), so a browser may show them inline. Everything else holds bytes a website or a
+    /// caller chose (downloads, uploads; scripts carry a model's or a caller's text) and is only
+    /// ever handed out as a download. A new type must be placed here on purpose.
+    pub fn made_by_the_appliance(self) -> bool {
+        match self {
+            ArtifactType::Screenshot
+            | ArtifactType::ScreenshotAction
+            | ArtifactType::ScreenshotLlm
+            | ArtifactType::Recording => true,
+            ArtifactType::ScriptFile | ArtifactType::Download | ArtifactType::Upload => false,
+        }
+    }
+
     /// Whether the artifact is a picture of the page (listed in `screenshot_urls`).
     pub fn is_screenshot(self) -> bool {
         matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction | ArtifactType::ScreenshotLlm)
@@ -168,6 +212,21 @@ impl ArtifactFiles {
         filename: Option<String>,
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
+        let artifact = self.write(run_id, step_run_id, artifact_type, extension, filename, bytes).await?;
+        Ok(self.store.insert_artifact(artifact).await?)
+    }
+
+    /// Writes `bytes` as a new artifact file of the run without recording it: the caller
+    /// records it (with the run it belongs to, in one transaction).
+    pub async fn write(
+        &self,
+        run_id: &RunId,
+        step_run_id: Option<&StepRunId>,
+        artifact_type: ArtifactType,
+        extension: &str,
+        filename: Option<String>,
+        bytes: Vec<u8>,
+    ) -> Result<Artifact, ArtifactError> {
         let id = ArtifactId::generate();
         // A named file keeps its name on disk too, so a browser given it sees that name.
         let relative_path = match &filename {
@@ -178,7 +237,7 @@ impl ArtifactFiles {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size_bytes = bytes.len() as i64;
         write_file(&path, bytes).await.map_err(|source| ArtifactError::Write { path: path.clone(), source })?;
-        let artifact = Artifact {
+        Ok(Artifact {
             id,
             run_id: run_id.clone(),
             step_run_id: step_run_id.cloned(),
@@ -189,8 +248,17 @@ impl ArtifactFiles {
             size_bytes,
             sha256,
             created_at: clock::now(),
-        };
-        Ok(self.store.insert_artifact(artifact).await?)
+        })
+    }
+
+    /// Removes whatever was written for a run that is not kept after all.
+    pub async fn discard_run_files(&self, run_id: &RunId) {
+        let folder = self.run_dir(run_id);
+        if let Err(error) = tokio::fs::remove_dir_all(&folder).await
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(folder = %folder.display(), %error, "could not remove the files of a run not kept");
+        }
     }
 }
 

@@ -11,5 +11,7 @@ mod live_view;
 mod recording;
 mod restart;
 mod scripted_llm;
+mod served_safely;
+mod storage_failures;
 mod timeouts;
 mod viewer;

@@ -193,6 +193,6 @@ async fn insert_running_run(store: &Store, run_id: &RunId, request: Value) {
         browser_session_id: None,
         webhook_url: None,
     };
-    store.insert_queued_run(new_run).await.unwrap();
+    store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     store.transition(run_id, StatusChange::to(RunStatus::Running)).await.unwrap();
 }
