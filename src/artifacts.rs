@@ -199,25 +199,18 @@ impl ArtifactFiles {
         extension: &str,
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
-        self.save_named(run_id, step_run_id, artifact_type, extension, None, bytes).await
+        let artifact = self.write(run_id, step_run_id, artifact_type, extension, None, bytes).await?;
+        self.record(artifact).await
     }
 
-    /// `save`, keeping the file's own name (a download's).
-    pub async fn save_named(
-        &self,
-        run_id: &RunId,
-        step_run_id: Option<&StepRunId>,
-        artifact_type: ArtifactType,
-        extension: &str,
-        filename: Option<String>,
-        bytes: Vec<u8>,
-    ) -> Result<Artifact, ArtifactError> {
-        let artifact = self.write(run_id, step_run_id, artifact_type, extension, filename, bytes).await?;
+    /// Records an artifact whose file `write` wrote.
+    pub async fn record(&self, artifact: Artifact) -> Result<Artifact, ArtifactError> {
         Ok(self.store.insert_artifact(artifact).await?)
     }
 
-    /// Writes `bytes` as a new artifact file of the run without recording it: the caller
-    /// records it (with the run it belongs to, in one transaction).
+    /// Writes `bytes` as a new artifact file of the run, under its own name when it has one (a
+    /// download's, an upload's), without recording it: the caller records it (`record`, or with
+    /// the new run it belongs to, in one transaction).
     pub async fn write(
         &self,
         run_id: &RunId,
