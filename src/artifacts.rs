@@ -59,7 +59,7 @@ impl ArtifactType {
 
     /// Skyvern's artifact types that this appliance never keeps: a filter may name them (and
     /// matches nothing), as Skyvern's clients may ask for any of its types.
-    pub const SKYVERN_ONLY: [&'static str; 25] = [
+    pub const SKYVERN_ONLY: [&'static str; 26] = [
         "audio",
         "session_replay",
         "browser_console_log",
@@ -85,6 +85,7 @@ impl ArtifactType {
         "har",
         "pdf",
         "step_archive",
+        "task_archive",
     ];
 
     /// Whether the appliance made the bytes itself (pictures Chromium rendered, videos ffmpeg

@@ -136,11 +136,11 @@ impl Location {
 
 /// The refused value of a 422: where it was and what is wrong with it.
 #[derive(Debug, Clone)]
-pub struct Refusal {
-    pub location: Location,
-    pub problem: Problem,
+struct Refusal {
+    location: Location,
+    problem: Problem,
     /// The reason alone, without the location (FastAPI's `msg`).
-    pub reason: String,
+    reason: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +149,7 @@ pub struct ApiError {
     pub code: Code,
     pub message: String,
     /// Set on every 422.
-    pub refusal: Option<Box<Refusal>>,
+    refusal: Option<Box<Refusal>>,
 }
 
 impl ApiError {

@@ -180,6 +180,28 @@ async fn a_known_path_asked_with_another_method_answers_405_naming_the_allowed_o
     assert_eq!(unknown.status(), 404, "an unknown path stays 404");
 }
 
+#[test]
+fn every_status_run_type_and_artifact_type_of_skyverns_document_is_understood() {
+    use skyvern::artifacts::ArtifactType;
+    use skyvern::runs::{RunStatus, RunType};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract/skyvern_openapi.json");
+    let document: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let values = |schema: &str| -> Vec<String> {
+        let values = document["components"]["schemas"][schema]["enum"].as_array().unwrap();
+        values.iter().map(|value| value.as_str().unwrap().to_owned()).collect()
+    };
+    for status in values("RunStatus") {
+        assert!(status.parse::<RunStatus>().is_ok(), "{status}");
+    }
+    for kind in values("RunType") {
+        assert!(RunType::parse(&kind).is_some() || RunType::SKYVERN_ONLY.contains(&kind.as_str()), "{kind}");
+    }
+    for kind in values("ArtifactType") {
+        let known = ArtifactType::parse(&kind).is_some() || ArtifactType::SKYVERN_ONLY.contains(&kind.as_str());
+        assert!(known, "{kind}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skyvern_run_and_artifact_types_the_appliance_never_makes_match_nothing() {
     let app = TestApp::spawn().await;
