@@ -145,6 +145,7 @@ impl App {
         let server = HttpServer::new(move || {
             actix_web::App::new()
                 .wrap(from_fn(api::contain_panics))
+                .wrap(api::security_headers())
                 .configure(api::configure(state.clone(), max_body_bytes))
         })
         .workers(2)

@@ -57,6 +57,51 @@ impl ArtifactType {
         ArtifactType::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
+    /// Skyvern's artifact types that this appliance never keeps: a filter may name them (and
+    /// matches nothing), as Skyvern's clients may ask for any of its types.
+    pub const SKYVERN_ONLY: [&'static str; 26] = [
+        "audio",
+        "session_replay",
+        "browser_console_log",
+        "skyvern_log",
+        "skyvern_log_raw",
+        "screenshot_final",
+        "llm_prompt",
+        "llm_request",
+        "llm_response",
+        "llm_response_parsed",
+        "llm_response_rendered",
+        "visible_elements_id_css_map",
+        "visible_elements_id_frame_map",
+        "visible_elements_tree",
+        "visible_elements_tree_trimmed",
+        "visible_elements_tree_in_prompt",
+        "hashed_href_map",
+        "visible_elements_id_xpath_map",
+        "html",
+        "html_scrape",
+        "html_action",
+        "trace",
+        "har",
+        "pdf",
+        "step_archive",
+        "task_archive",
+    ];
+
+    /// Whether the appliance made the bytes itself (pictures Chromium rendered, videos ffmpeg
+    /// encoded), so a browser may show them inline. Everything else holds bytes a website or a
+    /// caller chose (downloads, uploads; scripts carry a model's or a caller's text) and is only
+    /// ever handed out as a download. A new type must be placed here on purpose.
+    pub fn made_by_the_appliance(self) -> bool {
+        match self {
+            ArtifactType::Screenshot
+            | ArtifactType::ScreenshotAction
+            | ArtifactType::ScreenshotLlm
+            | ArtifactType::Recording => true,
+            ArtifactType::ScriptFile | ArtifactType::Download | ArtifactType::Upload => false,
+        }
+    }
+
     /// Whether the artifact is a picture of the page (listed in `screenshot_urls`).
     pub fn is_screenshot(self) -> bool {
         matches!(self, ArtifactType::Screenshot | ArtifactType::ScreenshotAction | ArtifactType::ScreenshotLlm)
@@ -155,11 +200,19 @@ impl ArtifactFiles {
         extension: &str,
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
-        self.save_named(run_id, step_run_id, artifact_type, extension, None, bytes).await
+        let artifact = self.write(run_id, step_run_id, artifact_type, extension, None, bytes).await?;
+        self.record(artifact).await
     }
 
-    /// `save`, keeping the file's own name (a download's).
-    pub async fn save_named(
+    /// Records an artifact whose file `write` wrote.
+    pub async fn record(&self, artifact: Artifact) -> Result<Artifact, ArtifactError> {
+        Ok(self.store.insert_artifact(artifact).await?)
+    }
+
+    /// Writes `bytes` as a new artifact file of the run, under its own name when it has one (a
+    /// download's, an upload's), without recording it: the caller records it (`record`, or with
+    /// the new run it belongs to, in one transaction).
+    pub async fn write(
         &self,
         run_id: &RunId,
         step_run_id: Option<&StepRunId>,
@@ -178,7 +231,7 @@ impl ArtifactFiles {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size_bytes = bytes.len() as i64;
         write_file(&path, bytes).await.map_err(|source| ArtifactError::Write { path: path.clone(), source })?;
-        let artifact = Artifact {
+        Ok(Artifact {
             id,
             run_id: run_id.clone(),
             step_run_id: step_run_id.cloned(),
@@ -189,8 +242,17 @@ impl ArtifactFiles {
             size_bytes,
             sha256,
             created_at: clock::now(),
-        };
-        Ok(self.store.insert_artifact(artifact).await?)
+        })
+    }
+
+    /// Removes whatever was written for a run that is not kept after all.
+    pub async fn discard_run_files(&self, run_id: &RunId) {
+        let folder = self.run_dir(run_id);
+        if let Err(error) = tokio::fs::remove_dir_all(&folder).await
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(folder = %folder.display(), %error, "could not remove the files of a run not kept");
+        }
     }
 }
 

@@ -1,15 +1,16 @@
 //! Artifact content, with range requests, ETags and long-lived caching (artifacts never change).
+//! Files that came from a website are served as sandboxed attachments (see `headers`).
 
 use actix_files::NamedFile;
 use actix_web::http::header::{CacheControl, CacheDirective};
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::error::ApiError;
+use super::headers;
 use crate::artifacts::Artifact;
 use crate::ids::ArtifactId;
 
-#[get("/artifacts/{artifact_id}/content")]
 async fn artifact_content(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -31,7 +32,12 @@ pub(super) async fn file_response(
         .await
         .map_err(|_| ApiError::not_found(format!("the file of artifact {}", artifact.id)))?;
     let content_type = artifact.content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let mut response = file.set_content_type(content_type).use_last_modified(true).into_response(request);
+    let mut response = file
+        .set_content_type(content_type)
+        .set_content_disposition(headers::artifact_disposition(artifact))
+        .use_last_modified(true)
+        .into_response(request);
+    headers::sandbox_artifact(response.headers_mut());
     let cache = CacheControl(vec![
         CacheDirective::Private,
         CacheDirective::MaxAge(31_536_000),
@@ -44,5 +50,5 @@ pub(super) async fn file_response(
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(artifact_content);
+    config.service(web::resource("/artifacts/{artifact_id}/content").get(artifact_content));
 }

@@ -1,11 +1,13 @@
 //! The API's errors: one table of stable codes, each with one HTTP status.
 //!
-//! Bodies are `{"code", "message", "detail"}` (`detail` repeats the message for clients written
-//! for FastAPI servers). A 5xx body says nothing internal; the full cause goes to the log.
+//! Bodies are `{"code", "message", "detail"}`. `detail` is what FastAPI servers (Skyvern) send,
+//! so Skyvern's clients read our errors as they read theirs: for a refused request (422) it is
+//! FastAPI's list `[{"loc": ["body", "url"], "msg", "type"}]` naming the field, for every other
+//! error the message again. A 5xx body says nothing internal; the full cause goes to the log.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::scheduler::CancelError;
 use crate::store::StoreError;
@@ -17,15 +19,16 @@ pub enum Code {
     InvalidApiKey,
     MalformedJson,
     InvalidRequest,
-    UnsupportedMediaType,
     PayloadTooLarge,
     NotFound,
+    MethodNotAllowed,
     RunAlreadyFinished,
     NotWaiting,
     NoRecording,
     RecordingInProgress,
     NotWebSocket,
     OtherSite,
+    StorageUnavailable,
     Internal,
 }
 
@@ -34,13 +37,13 @@ impl Code {
         match self {
             Code::MissingApiKey => StatusCode::UNAUTHORIZED,
             Code::InvalidApiKey | Code::OtherSite => StatusCode::FORBIDDEN,
-            Code::MalformedJson => StatusCode::BAD_REQUEST,
-            Code::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
-            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::MalformedJson | Code::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket => StatusCode::BAD_REQUEST,
+            Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,18 +54,93 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
-            Code::UnsupportedMediaType => "unsupported_media_type",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
             Code::RunAlreadyFinished => "run_already_finished",
             Code::NotWaiting => "run_not_waiting",
             Code::NoRecording => "no_recording",
             Code::RecordingInProgress => "recording_in_progress",
             Code::NotWebSocket => "not_a_websocket_request",
             Code::OtherSite => "other_site_refused",
+            Code::StorageUnavailable => "storage_unavailable",
             Code::Internal => "internal_error",
         }
     }
+}
+
+/// What is wrong with a refused value, as FastAPI's (pydantic's) error `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// A required value is absent.
+    Missing,
+    /// The body is not JSON.
+    JsonInvalid,
+    /// The body is not a JSON object.
+    ObjectExpected,
+    /// A value of the wrong JSON type.
+    WrongType,
+    /// Not one of the allowed values.
+    Enum,
+    /// Of the right type, but not acceptable.
+    Value,
+}
+
+impl Problem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::Missing => "missing",
+            Problem::JsonInvalid => "json_invalid",
+            Problem::ObjectExpected => "model_attributes_type",
+            Problem::WrongType => "type_error",
+            Problem::Enum => "enum",
+            Problem::Value => "value_error",
+        }
+    }
+}
+
+/// Where a refused value was, as FastAPI's `loc`: the part of the request (`body`, `query`,
+/// `path`), then the field and any keys below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location(Vec<String>);
+
+impl Location {
+    pub fn body() -> Location {
+        Location(vec!["body".into()])
+    }
+
+    pub fn body_field(field: &str) -> Location {
+        Location::body().then(field)
+    }
+
+    pub fn query(name: &str) -> Location {
+        Location(vec!["query".into(), name.into()])
+    }
+
+    /// The query string as a whole, when the field is not known.
+    pub fn query_part() -> Location {
+        Location(vec!["query".into()])
+    }
+
+    /// The path as a whole, when the parameter is not known.
+    pub fn path_part() -> Location {
+        Location(vec!["path".into()])
+    }
+
+    /// The location of a key below this one.
+    pub fn then(mut self, key: impl Into<String>) -> Location {
+        self.0.push(key.into());
+        self
+    }
+}
+
+/// The refused value of a 422: where it was and what is wrong with it.
+#[derive(Debug, Clone)]
+struct Refusal {
+    location: Location,
+    problem: Problem,
+    /// The reason alone, without the location (FastAPI's `msg`).
+    reason: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,25 +148,58 @@ impl Code {
 pub struct ApiError {
     pub code: Code,
     pub message: String,
+    /// Set on every 422.
+    refusal: Option<Box<Refusal>>,
 }
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), refusal: None }
     }
 
     pub fn not_found(what: impl std::fmt::Display) -> ApiError {
         ApiError::new(Code::NotFound, format!("{what} not found"))
     }
 
-    pub fn invalid(message: impl Into<String>) -> ApiError {
-        ApiError::new(Code::InvalidRequest, message)
+    /// A refused value (422): the message names the field, `detail` says where it was.
+    pub fn invalid(location: Location, problem: Problem, reason: impl Into<String>) -> ApiError {
+        ApiError::refused(Code::InvalidRequest, location, problem, reason)
+    }
+
+    fn refused(code: Code, location: Location, problem: Problem, reason: impl Into<String>) -> ApiError {
+        let reason = reason.into();
+        let message = match location.0.len() {
+            0 | 1 => reason.clone(),
+            _ => format!("{}: {reason}", location.0[1..].join(".")),
+        };
+        ApiError { code, message, refusal: Some(Box::new(Refusal { location, problem, reason })) }
     }
 
     /// Logs the cause and answers with a message that reveals nothing of it.
     pub fn internal(cause: &dyn std::error::Error) -> ApiError {
         tracing::error!(error = %cause, source = ?cause.source(), "request failed");
         ApiError::new(Code::Internal, "the appliance could not complete the request; the cause is in its log")
+    }
+
+    /// The appliance could not write to its disk: its problem, not the request's.
+    pub fn storage(cause: &dyn std::error::Error) -> ApiError {
+        tracing::error!(error = %cause, source = ?cause.source(), "cannot store files");
+        ApiError::new(
+            Code::StorageUnavailable,
+            "the appliance cannot store files in its data directory (disk full or not writable); nothing was \
+             created, the cause is in its log",
+        )
+    }
+
+    fn detail(&self) -> Value {
+        match &self.refusal {
+            Some(refusal) => json!([{
+                "loc": refusal.location.0,
+                "msg": refusal.reason,
+                "type": refusal.problem.as_str(),
+            }]),
+            None => Value::String(self.message.clone()),
+        }
     }
 }
 
@@ -101,7 +212,7 @@ impl ResponseError for ApiError {
         HttpResponse::build(self.status_code()).json(json!({
             "code": self.code.as_str(),
             "message": self.message,
-            "detail": self.message,
+            "detail": self.detail(),
         }))
     }
 }
@@ -110,6 +221,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::NotFound(what) => ApiError::not_found(what),
+            full if full.is_disk_full() => ApiError::storage(&full),
             other => ApiError::internal(&other),
         }
     }
@@ -126,25 +238,94 @@ impl From<CancelError> for ApiError {
 
 impl From<crate::runs::InvalidRequest> for ApiError {
     fn from(error: crate::runs::InvalidRequest) -> ApiError {
-        ApiError::invalid(error.to_string())
+        ApiError::invalid(Location::body_field(error.field), Problem::Value, error.message)
     }
 }
 
-/// Maps actix's JSON body errors to the table: bad syntax 400, wrong shape 422, too big 413.
-pub fn json_body_error(error: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+/// Reads a JSON body into `T`, naming the field of a value that does not fit (`["body",
+/// "run_ids", 0]`), as FastAPI does.
+pub fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::invalid(
+            Location::body(),
+            Problem::ObjectExpected,
+            "the request body must be a JSON object",
+        ));
+    }
+    serde_path_to_error::deserialize(body).map_err(|error| {
+        let mut location = Location::body();
+        for segment in error.path().iter() {
+            location = match segment {
+                serde_path_to_error::Segment::Seq { index } => location.then(index.to_string()),
+                serde_path_to_error::Segment::Map { key } | serde_path_to_error::Segment::Enum { variant: key } => {
+                    location.then(key.clone())
+                }
+                serde_path_to_error::Segment::Unknown => location,
+            };
+        }
+        let reason = error.inner().to_string();
+        // serde names a missing field only in its message: "missing field `run_ids`".
+        match reason.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+            Some(field) => ApiError::invalid(location.then(field), Problem::Missing, "field required"),
+            None => ApiError::invalid(location, Problem::WrongType, reason),
+        }
+    })
+}
+
+/// Maps actix's JSON body errors to the table. As in FastAPI, every body that cannot be read
+/// as the operation's JSON is a 422 naming `body`; only a body over the limit is a 413.
+pub fn json_body_error(
+    error: actix_web::error::JsonPayloadError,
+    request: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     let api_error = match &error {
         JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::new(Code::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
         }
-        JsonPayloadError::ContentType => {
-            ApiError::new(Code::UnsupportedMediaType, "send the request body as application/json")
+        JsonPayloadError::ContentType if !request.headers().contains_key(actix_web::http::header::CONTENT_TYPE) => {
+            ApiError::invalid(
+                Location::body(),
+                Problem::Missing,
+                "a JSON request body is required (content-type: application/json)",
+            )
         }
-        JsonPayloadError::Deserialize(parse) if parse.is_data() => ApiError::invalid(parse.to_string()),
-        JsonPayloadError::Deserialize(parse) => {
-            ApiError::new(Code::MalformedJson, format!("the request body is not valid JSON: {parse}"))
+        JsonPayloadError::ContentType => ApiError::invalid(
+            Location::body(),
+            Problem::ObjectExpected,
+            "send the request body as JSON (content-type: application/json)",
+        ),
+        JsonPayloadError::Deserialize(parse) if parse.is_eof() && parse.line() == 1 && parse.column() == 0 => {
+            ApiError::invalid(Location::body(), Problem::Missing, "a JSON request body is required")
         }
-        other => ApiError::new(Code::MalformedJson, format!("the request body could not be read: {other}")),
+        JsonPayloadError::Deserialize(parse) if parse.is_data() => {
+            ApiError::invalid(Location::body(), Problem::WrongType, parse.to_string())
+        }
+        JsonPayloadError::Deserialize(parse) => ApiError::refused(
+            Code::MalformedJson,
+            Location::body(),
+            Problem::JsonInvalid,
+            format!("the request body is not valid JSON: {parse}"),
+        ),
+        other => ApiError::refused(
+            Code::MalformedJson,
+            Location::body(),
+            Problem::JsonInvalid,
+            format!("the request body could not be read: {other}"),
+        ),
     };
     api_error.into()
+}
+
+/// A JSON 405 for a known API path asked with a method it does not serve; actix's own answer
+/// carries the `Allow` header, which is kept.
+pub fn method_not_allowed_as_json(mut response: HttpResponse) -> HttpResponse {
+    let allow = response.headers_mut().remove(actix_web::http::header::ALLOW).next();
+    let allowed = allow.as_ref().and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
+    let mut json =
+        ApiError::new(Code::MethodNotAllowed, format!("method not allowed here; allowed: {allowed}")).error_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+    }
+    json
 }

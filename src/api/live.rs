@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use actix_ws::{Message, MessageStream, Session};
 use futures::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
@@ -34,7 +34,6 @@ const FAREWELL_PATIENCE: Duration = Duration::from_secs(2);
 /// The largest message a viewer may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-#[get("/runs/{run_id}/live")]
 async fn live_view(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -54,7 +53,7 @@ async fn live_view(
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(live_view);
+    config.service(web::resource("/runs/{run_id}/live").get(live_view));
 }
 
 /// A browser sends the login cookie with a WebSocket opened by any page; only the appliance's

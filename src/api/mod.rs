@@ -2,11 +2,14 @@
 //!
 //! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check; `/healthz` is
 //! the one unauthenticated route and says nothing but "ok"; every other path is the embedded UI,
-//! behind a login. Errors are JSON from one table of codes (`error`).
+//! behind a login. Errors are JSON from one table of codes (`error`). Every response says
+//! `X-Content-Type-Options: nosniff`, so a browser never reads a file as something it is not
+//! labelled as.
 
 mod artifacts;
 mod auth;
 mod error;
+mod headers;
 mod live;
 mod recordings;
 mod runs;
@@ -23,6 +26,8 @@ use actix_web::{HttpResponse, web};
 use futures::FutureExt;
 
 pub use error::{ApiError, Code};
+use error::{Location, Problem};
+pub use headers::security_headers;
 pub use views::Links;
 
 use crate::artifacts::ArtifactFiles;
@@ -52,13 +57,23 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
             .app_data(state)
             .app_data(json)
             .app_data(form)
-            .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::invalid(e.to_string()).into()))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid(e.to_string()).into()))
+            .app_data(
+                web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::invalid(Location::path_part(), Problem::Value, e.to_string()).into()
+                }),
+            )
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::invalid(Location::query_part(), Problem::Value, e.to_string()).into()
+                }),
+            )
             .service(system::healthz)
+            .service(ui::public_asset)
             .service(ui::login_page)
             .service(ui::login)
             .service(
                 web::scope("/v1")
+                    .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
                     .configure(live::routes)
@@ -73,6 +88,20 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
 
 async fn unknown_api_route() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(Code::NotFound, "no such API route"))
+}
+
+/// A known API path asked with a method it does not serve answers a JSON 405 with `Allow`, as
+/// FastAPI does (actix's own 405 has no body).
+async fn json_method_not_allowed(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let response = next.call(request).await?.map_into_boxed_body();
+    if response.status() != actix_web::http::StatusCode::METHOD_NOT_ALLOWED {
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    Ok(ServiceResponse::new(request, error::method_not_allowed_as_json(response)))
 }
 
 /// Turns a panic in a handler into a JSON 500 instead of a dropped connection.

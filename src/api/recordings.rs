@@ -1,7 +1,7 @@
 //! A run's video: `GET /v1/runs/{id}/recording` serves it (range requests, so a `<video>` seeks),
 //! or says why there is none.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::artifacts::file_response;
@@ -10,7 +10,6 @@ use super::runs::run_id;
 use crate::artifacts::ArtifactType;
 use crate::runs::Run;
 
-#[get("/runs/{run_id}/recording")]
 async fn run_recording(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -48,5 +47,5 @@ fn why_none(run: &Run) -> ApiError {
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(run_recording);
+    config.service(web::resource("/runs/{run_id}/recording").get(run_recording));
 }

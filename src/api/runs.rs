@@ -1,13 +1,13 @@
 //! Run endpoints: create, read, list, cancel, artifacts, timeline.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, Location, Problem, from_body};
 use super::views::{Include, artifact_response, list_item, run_response, timeline_item};
-use crate::artifacts::ArtifactType;
+use crate::artifacts::{Artifact, ArtifactType};
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
@@ -52,7 +52,8 @@ fn number_in(
     match single_query_value(request, key) {
         None => Ok(default),
         Some(text) => text.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-            ApiError::invalid(format!("{key} must be a whole number from {} to {}", range.start(), range.end()))
+            let reason = format!("must be a whole number from {} to {}", range.start(), range.end());
+            ApiError::invalid(Location::query(key), Problem::Value, reason)
         }),
     }
 }
@@ -60,6 +61,30 @@ fn number_in(
 async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Result<Value, ApiError> {
     let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
     Ok(run_response(run, &artifacts, &state.links, include))
+}
+
+/// The query's values of `key` that this appliance knows, parsed; values of Skyvern's own
+/// vocabulary that it never produces (`skyvern_only`) match nothing, anything else is refused.
+/// `None`: only such values were asked for, so nothing matches.
+fn filter_values<T>(
+    request: &HttpRequest,
+    key: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    skyvern_only: &[&str],
+) -> Result<Option<Vec<T>>, ApiError> {
+    let texts = query_values(request, key);
+    let mut known = Vec::new();
+    for text in &texts {
+        match parse(text) {
+            Some(value) => known.push(value),
+            None if skyvern_only.contains(&text.as_str()) => {}
+            None => {
+                let reason = format!("`{}` is not a known value", text.chars().take(64).collect::<String>());
+                return Err(ApiError::invalid(Location::query(key), Problem::Enum, reason));
+            }
+        }
+    }
+    Ok(if known.is_empty() && !texts.is_empty() { None } else { Some(known) })
 }
 
 /// The request's upload files, decoded; bad base64 names the file.
@@ -71,22 +96,17 @@ fn decode_files(request: &TaskRequest) -> Result<Vec<(String, Vec<u8>)>, ApiErro
         .flatten()
         .map(|(name, content)| {
             let content = content.as_deref().unwrap_or_default();
-            base64::engine::general_purpose::STANDARD
-                .decode(content)
-                .map(|bytes| (name.clone(), bytes))
-                .map_err(|e| ApiError::invalid(format!("files: `{name}` is not base64: {e}")))
+            base64::engine::general_purpose::STANDARD.decode(content).map(|bytes| (name.clone(), bytes)).map_err(|e| {
+                let location = Location::body_field("files").then(name.clone());
+                ApiError::invalid(location, Problem::Value, format!("not base64: {e}"))
+            })
         })
         .collect()
 }
 
-#[post("/run/tasks")]
 async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(ApiError::invalid("the request body must be a JSON object"));
-    }
-    let mut body = body;
-    let request: TaskRequest = serde_json::from_value(body.clone()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut body = body.into_inner();
+    let request: TaskRequest = from_body(body.clone())?;
     let secrets = Secrets::new(
         request
             .secrets
@@ -115,18 +135,32 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         browser_session_id: None,
         webhook_url: spec.webhook_url,
     };
-    let run = state.store.insert_queued_run(new_run).await?;
-    for (name, bytes) in uploads {
-        let extension = name.rsplit_once('.').map_or("bin", |(_, ext)| ext).to_owned();
-        state
-            .artifacts
-            .save_named(&run.id, None, ArtifactType::Upload, &extension, Some(name), bytes)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    }
+    let run = store_with_files(&state, new_run, uploads).await?;
     state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
+}
+
+/// Writes the run's files, then stores the run with them in one transaction: a run exists with
+/// all its files or not at all (what was written is removed again).
+async fn store_with_files(state: &AppState, new_run: NewRun, uploads: Vec<(String, Vec<u8>)>) -> Result<Run, ApiError> {
+    let run_id = new_run.id.clone();
+    let mut files: Vec<Artifact> = Vec::new();
+    for (name, bytes) in uploads {
+        let extension = name.rsplit_once('.').map_or("bin", |(_, ext)| ext).to_owned();
+        match state.artifacts.write(&run_id, None, ArtifactType::Upload, &extension, Some(name), bytes).await {
+            Ok(file) => files.push(file),
+            Err(error) => {
+                state.artifacts.discard_run_files(&run_id).await;
+                return Err(ApiError::storage(&error));
+            }
+        }
+    }
+    let stored = state.store.insert_queued_run(new_run, files).await;
+    if stored.is_err() {
+        state.artifacts.discard_run_files(&run_id).await;
+    }
+    Ok(stored?)
 }
 
 #[derive(Deserialize)]
@@ -134,43 +168,45 @@ struct IncludeQuery {
     include: Option<String>,
 }
 
-#[get("/runs/{run_id}")]
 async fn get_run(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<IncludeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let include = Include::parse(query.include.as_deref()).map_err(ApiError::invalid)?;
+    let include = Include::parse(query.include.as_deref())
+        .map_err(|reason| ApiError::invalid(Location::query("include"), Problem::Enum, reason))?;
     let run = state.store.run(&run_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, include).await?))
 }
 
-#[get("/runs")]
 async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let statuses = query_values(&request, "status")
         .iter()
-        .map(|text| text.parse::<RunStatus>().map_err(|e| ApiError::invalid(format!("status: {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
-    let run_types = query_values(&request, "run_type")
-        .iter()
         .map(|text| {
-            RunType::parse(text)
-                .ok_or_else(|| ApiError::invalid(format!("run_type: `{text}` is not task_v1 or workflow_run")))
+            text.parse::<RunStatus>()
+                .map_err(|e| ApiError::invalid(Location::query("status"), Problem::Enum, e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let run_types = filter_values(&request, "run_type", RunType::parse, &RunType::SKYVERN_ONLY)?;
     let filter = RunFilter {
         statuses,
-        run_types,
+        run_types: run_types.clone().unwrap_or_default(),
         search: single_query_value(&request, "search_key").map(|s| s.chars().take(200).collect()),
         page: number_in(&request, "page", 1, 1..=1_000_000)?,
         page_size: number_in(&request, "page_size", DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
     };
-    let page = state.store.list_runs(filter).await?;
-    let items: Vec<Value> = page.runs.iter().map(list_item).collect();
-    Ok(HttpResponse::Ok().insert_header(("x-total-count", page.total.to_string())).json(items))
+    let (runs, total) = match run_types {
+        // Only run types this appliance never produces: nothing matches.
+        None => (Vec::new(), 0),
+        Some(_) => {
+            let page = state.store.list_runs(filter).await?;
+            (page.runs, page.total)
+        }
+    };
+    let items: Vec<Value> = runs.iter().map(list_item).collect();
+    Ok(HttpResponse::Ok().insert_header(("x-total-count", total.to_string())).json(items))
 }
 
-#[post("/runs/{run_id}/cancel")]
 async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.scheduler.cancel(&run_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
@@ -181,10 +217,11 @@ struct BulkCancel {
     run_ids: Vec<String>,
 }
 
-#[post("/runs/cancel")]
-async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<BulkCancel>) -> Result<HttpResponse, ApiError> {
+async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let body: BulkCancel = from_body(body.into_inner())?;
     if body.run_ids.len() > MAX_BULK_CANCEL {
-        return Err(ApiError::invalid(format!("run_ids: at most {MAX_BULK_CANCEL} at once")));
+        let reason = format!("at most {MAX_BULK_CANCEL} at once");
+        return Err(ApiError::invalid(Location::body_field("run_ids"), Problem::Value, reason));
     }
     let (mut cancelled, mut failed) = (Vec::new(), Vec::new());
     for text in &body.run_ids {
@@ -201,25 +238,22 @@ async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<BulkCancel
     Ok(HttpResponse::Ok().json(json!({ "cancelled": cancelled, "failed": failed })))
 }
 
-#[get("/runs/{run_id}/artifacts")]
 async fn run_artifacts(
     state: web::Data<AppState>,
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
-    let types = query_values(&request, "artifact_type")
-        .iter()
-        .map(|text| {
-            ArtifactType::parse(text).ok_or_else(|| ApiError::invalid(format!("artifact_type: unknown type `{text}`")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let Some(types) = filter_values(&request, "artifact_type", ArtifactType::parse, &ArtifactType::SKYVERN_ONLY)?
+    else {
+        // Only types this appliance never keeps: nothing matches.
+        return Ok(HttpResponse::Ok().json(Vec::<Value>::new()));
+    };
     let artifacts = state.store.run_artifacts(&run_id, types).await?;
     let body: Vec<Value> = artifacts.iter().map(|a| artifact_response(a, &state.links)).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[get("/runs/{run_id}/timeline")]
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     let items: Vec<Value> = state.store.timeline(&run_id).await?.iter().map(timeline_item).collect();
@@ -228,7 +262,6 @@ async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Re
 
 /// The run's event log after `after` (an event id): status changes and timeline items, oldest
 /// first, at most `limit` (default 100, up to 1000). Resume with the last id seen.
-#[get("/runs/{run_id}/events")]
 async fn run_events(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -237,11 +270,9 @@ async fn run_events(
     let run_id = existing_run_id(&state, &path).await?;
     let after = match single_query_value(&request, "after") {
         None => 0,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::invalid("after must be an event id (0 or more)"))?,
+        Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::invalid(Location::query("after"), Problem::Value, "must be an event id (0 or more)")
+        })?,
     };
     let limit = number_in(&request, "limit", 100, 1..=1000)?;
     Ok(HttpResponse::Ok().json(state.store.run_events(&run_id, after, limit as usize).await?))
@@ -254,19 +285,19 @@ struct InteractionAnswer {
 }
 
 /// A person's answer to a run waiting in `interaction_required`; the run resumes.
-#[post("/runs/{run_id}/interactions")]
 async fn answer_interaction(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<InteractionAnswer>,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
-    if body.response.len() > 10_000 {
-        return Err(ApiError::invalid("response: at most 10000 bytes"));
+    let answer: InteractionAnswer = from_body(body.into_inner())?;
+    if answer.response.len() > 10_000 {
+        return Err(ApiError::invalid(Location::body_field("response"), Problem::Value, "at most 10000 bytes"));
     }
     state
         .scheduler
-        .answer(&run_id, body.into_inner().response)
+        .answer(&run_id, answer.response)
         .map_err(|not_waiting| ApiError::new(super::error::Code::NotWaiting, not_waiting.to_string()))?;
     let run = state.store.run(&run_id).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
@@ -274,7 +305,6 @@ async fn answer_interaction(
 
 /// Every model call of the run: messages sent (screenshots as artifact ids), raw answer, parsed
 /// actions, tokens, cost and latency.
-#[get("/runs/{run_id}/traces")]
 async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     Ok(HttpResponse::Ok().json(state.store.traces(&run_id).await?))
@@ -282,7 +312,6 @@ async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Resu
 
 /// The run as a standalone Python Playwright script: the code run's script, or the script an
 /// agent run left when it completed.
-#[get("/runs/{run_id}/code")]
 async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.store.run(&run_id(&path)?).await?;
     let run_id = run.id.clone();
@@ -296,17 +325,18 @@ async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result
     Ok(HttpResponse::Ok().content_type("text/x-python; charset=utf-8").body(python))
 }
 
+/// Each path is one resource, so a method it does not serve gets 405 with `Allow`.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .service(create_task_run)
-        .service(bulk_cancel_runs)
-        .service(list_runs)
-        .service(get_run)
-        .service(cancel_run)
-        .service(run_artifacts)
-        .service(run_timeline)
-        .service(run_events)
-        .service(run_traces)
-        .service(answer_interaction)
-        .service(run_code);
+        .service(web::resource("/run/tasks").post(create_task_run))
+        .service(web::resource("/runs/cancel").post(bulk_cancel_runs))
+        .service(web::resource("/runs").get(list_runs))
+        .service(web::resource("/runs/{run_id}").get(get_run))
+        .service(web::resource("/runs/{run_id}/cancel").post(cancel_run))
+        .service(web::resource("/runs/{run_id}/artifacts").get(run_artifacts))
+        .service(web::resource("/runs/{run_id}/timeline").get(run_timeline))
+        .service(web::resource("/runs/{run_id}/events").get(run_events))
+        .service(web::resource("/runs/{run_id}/traces").get(run_traces))
+        .service(web::resource("/runs/{run_id}/interactions").post(answer_interaction))
+        .service(web::resource("/runs/{run_id}/code").get(run_code));
 }

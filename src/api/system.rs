@@ -5,13 +5,11 @@ use serde_json::json;
 
 use super::AppState;
 
-#[get("/version")]
 async fn version() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "version": env!("CARGO_PKG_VERSION"), "name": "skyvern-appliance" }))
 }
 
 /// Detailed health: the browser pool's state. Authenticated like the rest of `/v1`.
-#[get("/health")]
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok", "browser_pool": state.pool.stats().await }))
 }
@@ -23,5 +21,5 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(version).service(health);
+    config.service(web::resource("/version").get(version)).service(web::resource("/health").get(health));
 }

@@ -1,4 +1,8 @@
 //! The UI, embedded from `ui-dist/`, and the login page that sets the UI's key cookie.
+//!
+//! Pages hold no inline code: their scripts and styles are files under `ui-dist/assets/`,
+//! served to anyone (the login page needs them before a login; they hold nothing secret), and
+//! every UI response carries the strict Content-Security-Policy of `headers`.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -8,6 +12,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::API_KEY_COOKIE;
 use super::error::ApiError;
+use super::headers::UI_CONTENT_SECURITY_POLICY;
 
 #[derive(RustEmbed)]
 #[folder = "ui-dist/"]
@@ -18,9 +23,16 @@ fn asset(path: &str) -> HttpResponse {
         Some(file) => HttpResponse::Ok()
             .content_type(mime_guess::from_path(path).first_or_octet_stream().essence_str())
             .insert_header(("cache-control", "no-cache"))
+            .insert_header(("content-security-policy", UI_CONTENT_SECURITY_POLICY))
             .body(file.data.into_owned()),
         None => HttpResponse::NotFound().finish(),
     }
+}
+
+/// The pages' scripts and styles.
+#[get("/assets/{name}")]
+pub async fn public_asset(name: web::Path<String>) -> HttpResponse {
+    asset(&format!("assets/{name}"))
 }
 
 #[get("/login")]

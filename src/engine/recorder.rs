@@ -198,10 +198,11 @@ impl RunRecorder {
         let bytes = read.map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
         let filename = path.file_name().map(|name| name.to_string_lossy().into_owned());
         let extension = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "bin".into());
-        let artifact = self
+        let written = self
             .artifacts
-            .save_named(&self.run_id, Some(step_run_id), ArtifactType::Download, &extension, filename, bytes)
+            .write(&self.run_id, Some(step_run_id), ArtifactType::Download, &extension, filename, bytes)
             .await?;
+        let artifact = self.artifacts.record(written).await?;
         let _ = tokio::fs::remove_file(path).await;
         Ok(artifact)
     }

@@ -27,6 +27,11 @@ impl RunType {
     pub fn parse(text: &str) -> Option<RunType> {
         [RunType::TaskV1, RunType::WorkflowRun].into_iter().find(|kind| kind.as_str() == text)
     }
+
+    /// Skyvern's run types that this appliance never produces: a filter may name them (and
+    /// matches nothing), as Skyvern's clients may send any of its types.
+    pub const SKYVERN_ONLY: [&'static str; 5] =
+        ["task_v2", "openai_cua", "anthropic_cua", "ui_tars", "yutori_navigator"];
 }
 
 /// Which engine drives the browser.

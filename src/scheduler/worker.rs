@@ -288,7 +288,7 @@ mod tests {
             browser_session_id: None,
             webhook_url: None,
         };
-        store.insert_queued_run(new_run).await.unwrap();
+        store.insert_queued_run(new_run, Vec::new()).await.unwrap();
         store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();
         run_id
     }

@@ -29,26 +29,32 @@ fn load_artifact(connection: &Connection, id: &ArtifactId) -> Result<Artifact, S
     rows::found(connection.query_row(&sql, [id.as_str()], artifact_from_row), || format!("artifact {id}"))
 }
 
+/// Records an artifact inside the caller's transaction.
+pub(super) fn insert(connection: &Connection, artifact: &Artifact) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT INTO artifacts (id, run_id, step_run_id, artifact_type, relative_path, content_type,
+            filename, size_bytes, sha256, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            artifact.id.as_str(),
+            artifact.run_id.as_str(),
+            artifact.step_run_id.as_ref().map(StepRunId::as_str),
+            artifact.artifact_type.as_str(),
+            artifact.relative_path,
+            artifact.content_type,
+            artifact.filename,
+            artifact.size_bytes,
+            artifact.sha256,
+            artifact.created_at,
+        ],
+    )?;
+    Ok(())
+}
+
 impl Store {
     pub async fn insert_artifact(&self, artifact: Artifact) -> Result<Artifact, StoreError> {
         self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO artifacts (id, run_id, step_run_id, artifact_type, relative_path, content_type,
-                    filename, size_bytes, sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    artifact.id.as_str(),
-                    artifact.run_id.as_str(),
-                    artifact.step_run_id.as_ref().map(StepRunId::as_str),
-                    artifact.artifact_type.as_str(),
-                    artifact.relative_path,
-                    artifact.content_type,
-                    artifact.filename,
-                    artifact.size_bytes,
-                    artifact.sha256,
-                    artifact.created_at,
-                ],
-            )?;
+            insert(tx, &artifact)?;
             load_artifact(tx, &artifact.id)
         })
         .await

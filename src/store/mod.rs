@@ -45,6 +45,14 @@ pub enum StoreError {
     Worker(String),
 }
 
+impl StoreError {
+    /// Whether the database could not grow: the disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+            if failure.code == rusqlite::ErrorCode::DiskFull)
+    }
+}
+
 /// How many status changes a slow follower may fall behind before it skips some.
 const STATUS_CHANGES_KEPT: usize = 256;
 

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde_json::{Value, json};
 
 use super::{Store, StoreError, events, rows};
+use crate::artifacts::Artifact;
 use crate::clock;
 use crate::ids::{RunId, StepId, StepRunId};
 use crate::runs::{Engine, NewRun, Run, RunError, RunStatus, RunType, Usage};
@@ -144,8 +145,9 @@ fn apply_transition(connection: &Connection, run_id: &RunId, change: StatusChang
 }
 
 impl Store {
-    /// Stores a new run in `created` and moves it straight to `queued`, as one transaction.
-    pub async fn insert_queued_run(&self, run: NewRun) -> Result<Run, StoreError> {
+    /// Stores a new run in `created` with the artifacts it comes with (files given with the
+    /// request, already written) and moves it straight to `queued`, as one transaction.
+    pub async fn insert_queued_run(&self, run: NewRun, artifacts: Vec<Artifact>) -> Result<Run, StoreError> {
         self.write(move |tx| {
             let now = clock::now();
             tx.execute(
@@ -167,6 +169,9 @@ impl Store {
             )?;
             let created = json!({ "run_id": run.id, "from": null, "status": RunStatus::Created });
             events::append(tx, &run.id, "run.status_changed", &created)?;
+            for artifact in &artifacts {
+                super::artifacts::insert(tx, artifact)?;
+            }
             match apply_transition(tx, &run.id, StatusChange::to(RunStatus::Queued))? {
                 Transition::Applied(run) => Ok(*run),
                 Transition::Refused { current } => {

@@ -15,5 +15,7 @@ mod process;
 mod recording;
 mod restart;
 mod scripted_llm;
+mod served_safely;
+mod storage_failures;
 mod timeouts;
 mod viewer;

@@ -133,7 +133,7 @@ async fn insert_running_run(store: &Store, run_id: &RunId, request: Value) -> St
         browser_session_id: None,
         webhook_url: None,
     };
-    store.insert_queued_run(new_run).await.unwrap();
+    store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     match store.transition(run_id, StatusChange::to(RunStatus::Running)).await.unwrap() {
         Transition::Applied(run) => run.started_at.unwrap(),
         Transition::Refused { current } => panic!("a queued run could not start: {current}"),

@@ -1,76 +1,28 @@
 """The official `skyvern` Python SDK (PyPI, 1.0.56) against a running appliance, unchanged.
 
-The appliance binary is started with a temporary data directory and a known API key; the
-fixture pages of tests/fixtures are served by a local HTTP server. Code runs carry their action
-script through the SDK's own `request_options={"additional_body_parameters": ...}`.
+The appliance binary is started with a temporary data directory and a known API key, and the
+fixture pages of tests/fixtures are served locally (both by tests/conftest.py). Code runs carry
+their action script through the SDK's own `request_options={"additional_body_parameters": ...}`.
 """
 
 import asyncio
-import functools
-import http.server
-import json
-import os
-import socket
-import subprocess
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 import skyvern
+from conftest import appliance
 from skyvern.client import Skyvern as SkyvernClient
 from skyvern.client.core.api_error import ApiError
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 API_KEY = "skv_sdk_test_key_0123456789"
 FINAL = {"completed", "failed", "terminated", "timed_out", "canceled"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def fixtures_url():
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(FIXTURES))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
 @pytest.fixture(scope="session")
 def base_url():
-    binary = os.environ.get("SKYVERN_BIN", str(ROOT / "target" / "debug" / "skyvern"))
-    port = free_port()
-    data_dir = tempfile.mkdtemp(prefix="skyvern-sdk-")
-    env = dict(
-        os.environ,
-        SKYVERN__SERVER__LISTEN=f"127.0.0.1:{port}",
-        SKYVERN__STORAGE__DATA_DIR=data_dir,
-        SKYVERN__AUTH__API_KEY=API_KEY,
-        SKYVERN__BROWSER__POOL_SIZE="1",
-    )
-    log = open(Path(data_dir) / "appliance.log", "w")
-    process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert process.poll() is None, "the appliance exited at start-up"
-            assert time.time() < deadline, "the appliance did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    assert process.wait(timeout=30) == 0, "the appliance shuts down cleanly on SIGTERM"
+    with appliance(API_KEY, BROWSER__POOL_SIZE="1") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,66 @@
+"""What the Python tests share: the appliance binary started on a temporary data directory with
+a known API key, and the fixture pages of tests/fixtures served by a local HTTP server."""
+
+import contextlib
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def fixtures_url():
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(FIXTURES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@contextlib.contextmanager
+def appliance(api_key: str, **settings: str):
+    """The appliance binary (`SKYVERN_BIN`, else the debug build) serving on a free port with a
+    fresh data directory; `settings` are config keys as `SECTION__KEY`. Yields its base URL and
+    checks that it shuts down cleanly on SIGTERM."""
+    binary = os.environ.get("SKYVERN_BIN", str(ROOT / "target" / "debug" / "skyvern"))
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="skyvern-pytest-")
+    env = dict(
+        os.environ,
+        SKYVERN__SERVER__LISTEN=f"127.0.0.1:{port}",
+        SKYVERN__STORAGE__DATA_DIR=data_dir,
+        SKYVERN__AUTH__API_KEY=api_key,
+        **{f"SKYVERN__{key}": value for key, value in settings.items()},
+    )
+    log = open(Path(data_dir) / "appliance.log", "w")
+    process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert process.poll() is None, "the appliance exited at start-up"
+            assert time.time() < deadline, "the appliance did not start"
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0, "the appliance shuts down cleanly on SIGTERM"

@@ -1,0 +1,51 @@
+"""Where this appliance differs from Skyvern's OpenAPI document on purpose, as edits to the
+document: the contract check accepts exactly these and nothing else. Each is listed in the
+README ("Where we differ from Skyvern's API document"); keep the two in step."""
+
+UNAUTHORIZED = {"description": "No API key (401) or an unknown or revoked one (403)"}
+
+
+def bad_key(operations):
+    """401 without a key, 403 for a wrong or revoked one: Skyvern's document lists neither."""
+    for operation in operations:
+        operation["responses"].setdefault("401", UNAUTHORIZED)
+        operation["responses"].setdefault("403", UNAUTHORIZED)
+
+
+def cancel_of_an_ended_run(paths):
+    """409 for cancelling a run that already ended."""
+    paths["/v1/runs/{run_id}/cancel"]["post"]["responses"]["409"] = {"description": "The run already ended"}
+
+
+def unknown_ids(paths):
+    """404 for an unknown run on the operations whose document lists no 404."""
+    for path, method in [("/v1/runs/{run_id}/cancel", "post"), ("/v1/runs/{run_id}/artifacts", "get")]:
+        paths[path][method]["responses"].setdefault("404", {"description": "No such run"})
+
+
+def body_too_large(operations):
+    """413 for a request body over `server.max_body_bytes`."""
+    for operation in operations:
+        if "requestBody" in operation:
+            operation["responses"].setdefault("413", {"description": "The request body is too large"})
+
+
+def our_statuses(schemas):
+    """The statuses this appliance adds to Skyvern's nine."""
+    schemas["RunStatus"]["enum"] += ["interaction_required", "review_required", "canceling"]
+
+
+def flat_timeline(schemas):
+    """Timeline items of type `action` (one browser operation) and `control` (a person held the
+    browser) beside `thought` and `block`: the timeline is one flat list."""
+    schemas["WorkflowRunTimelineType"]["enum"] += ["action", "control"]
+
+
+def skyvern(document, operations):
+    """Applies every difference to Skyvern's document, whose served `operations` are given."""
+    bad_key(operations)
+    cancel_of_an_ended_run(document["paths"])
+    unknown_ids(document["paths"])
+    body_too_large(operations)
+    our_statuses(document["components"]["schemas"])
+    flat_timeline(document["components"]["schemas"])

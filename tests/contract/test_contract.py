@@ -1,0 +1,163 @@
+"""The contract check: an API document, run by schemathesis against the operations of it that
+this appliance serves, on the real binary.
+
+Each `Document` names a published OpenAPI document (copied into this repository, as CI runs on a
+clone of it alone), the operations of it that the appliance serves (the README's API table), and
+the appliance's deliberate differences from it (`differences.py`). Everything else in the
+document is left out of the check; every served operation is held to it: documented status
+codes, responses that match their schemas, 405 with `Allow` for other methods, no 5xx.
+
+The appliance runs on a temporary data directory with a known key; a code run on a local
+fixture page gives schemathesis real run and artifact ids to use beside the ones it invents.
+Runs that schemathesis creates start Chromium on whatever URL it made up: nothing outside the
+machine is reachable, so they fail fast, and their time budget is short. Their model provider is
+a closed local port, so agent runs are accepted and end at their first step.
+"""
+
+import copy
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import httpx
+import pytest
+from conftest import appliance
+
+import differences
+
+HERE = Path(__file__).resolve().parent
+API_KEY = "skv_contract_check_key_0123456789"
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+# Bounded and derandomized, so a run takes the same path each time and fits CI on 2 cores.
+EXAMPLES_PER_OPERATION = 100
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "unsupported_method",
+    "allow_header_conformance",
+]
+
+
+@dataclass
+class Document:
+    name: str
+    path: Path
+    # (method, path) of every operation of the document that the appliance serves.
+    served: list
+    # Edits the document (and its served operations) with the appliance's deliberate differences.
+    differences: Callable
+
+
+DOCUMENTS = [
+    Document(
+        name="skyvern",
+        path=HERE / "skyvern_openapi.json",
+        served=[
+            ("post", "/v1/run/tasks"),
+            ("get", "/v1/runs"),
+            ("get", "/v1/runs/{run_id}"),
+            ("post", "/v1/runs/{run_id}/cancel"),
+            ("post", "/v1/runs/cancel"),
+            ("get", "/v1/runs/{run_id}/artifacts"),
+            ("get", "/v1/artifacts/{artifact_id}/content"),
+            ("get", "/v1/runs/{run_id}/timeline"),
+            ("get", "/v1/version"),
+        ],
+        differences=differences.skyvern,
+    ),
+]
+
+
+def served_document(document: Document) -> dict:
+    """The document with only the served operations, and the differences applied."""
+    original = json.loads(document.path.read_text())
+    missing = [f"{m.upper()} {p}" for m, p in document.served if m not in original["paths"].get(p, {})]
+    assert not missing, f"operations not in {document.path.name}: {missing}"
+    edited = copy.deepcopy(original)
+    edited["paths"] = {}
+    for method, path in document.served:
+        item = edited["paths"].setdefault(path, {})
+        item.update({k: v for k, v in original["paths"][path].items() if k not in METHODS})
+        item[method] = copy.deepcopy(original["paths"][path][method])
+    operations = [item[m] for item in edited["paths"].values() for m in item if m in METHODS]
+    document.differences(edited, operations)
+    return edited
+
+
+def seeded_ids(base_url: str, fixtures_url: str) -> dict:
+    """Ids of a finished run and of its artifacts, for schemathesis to use."""
+    headers = {"x-api-key": API_KEY}
+    script = [{"action": "screenshot"}]
+    run = httpx.post(
+        f"{base_url}/v1/run/tasks",
+        headers=headers,
+        json={"prompt": "seed", "url": f"{fixtures_url}/small.html", "script": script},
+    ).json()
+    deadline = time.time() + 60
+    while httpx.get(f"{base_url}/v1/runs/{run['run_id']}", headers=headers).json()["status"] != "completed":
+        assert time.time() < deadline, "the seeded run did not complete"
+        time.sleep(0.2)
+    artifacts = httpx.get(f"{base_url}/v1/runs/{run['run_id']}/artifacts", headers=headers).json()
+    return {"run_id": [run["run_id"]], "artifact_id": [a["artifact_id"] for a in artifacts]}
+
+
+def config_toml(ids: dict) -> str:
+    """schemathesis' configuration: the seeded ids, offered half of the time."""
+    lines = []
+    for name, values in ids.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
+    lines.append("[parameters]")
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in ids]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    settings = {
+        "BROWSER__POOL_SIZE": "1",
+        "RUNS__TIME_BUDGET_SECONDS": "10",
+        "RECORDING__ENABLED": "false",
+        "LLM__PROVIDER": "openai",
+        "LLM__BASE_URL": "http://127.0.0.1:9/v1",
+        "LLM__MAX_RETRIES": "0",
+    }
+    with appliance(API_KEY, **settings) as url:
+        yield url
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda document: document.name)
+def test_the_served_operations_keep_to_the_document(document, base_url, fixtures_url, tmp_path):
+    schema = tmp_path / f"{document.name}.json"
+    schema.write_text(json.dumps(served_document(document)))
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(config_toml(seeded_ids(base_url, fixtures_url)))
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(config),
+        "run",
+        str(schema),
+        "--url",
+        base_url,
+        "--header",
+        f"x-api-key: {API_KEY}",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(EXAMPLES_PER_OPERATION),
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
+    ]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    print(result.stdout[-20000:], result.stderr[-5000:])
+    assert result.returncode == 0, f"{document.name}: the appliance strays from the document (output above)"
