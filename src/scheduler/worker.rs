@@ -66,7 +66,7 @@ impl Scheduler {
         };
         let started = Instant::now();
         tracing::info!(%run_id, "run started");
-        let ending = self.drive(run, slot, token, started).await;
+        let ending = Box::pin(self.drive(run, slot, token, started)).await;
         self.finish(run_id, ending).await
     }
 
@@ -172,11 +172,12 @@ impl Scheduler {
         ending
     }
 
-    /// Hands the run to its engine.
+    /// Hands the run to its engine. The engines' futures are large: they live on the heap, not on
+    /// the stack of the thread that polls them.
     async fn execute(&self, recorder: &RunRecorder, browser: &RunBrowser, spec: &TaskSpec) -> Outcome {
         match (spec.engine, &self.shared.agent) {
-            (Engine::Code, _) => engine::run_script(recorder, &browser.page, spec).await,
-            (Engine::Agent, Some(agent)) => agent.run(recorder, &browser.page, spec).await,
+            (Engine::Code, _) => Box::pin(engine::run_script(recorder, &browser.page, spec)).await,
+            (Engine::Agent, Some(agent)) => Box::pin(agent.run(recorder, &browser.page, spec)).await,
             (Engine::Agent, None) => {
                 Outcome::Failed(RunError::new("system", "no_llm_provider", "no LLM provider is configured"))
             }
