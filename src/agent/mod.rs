@@ -51,7 +51,9 @@ struct Progress {
     replay: Vec<ScriptStep>,
     extracted: Map<String, Value>,
     invalid_output_reported: bool,
-    /// When the last action ended, and the last keystroke (the page settles after them).
+    /// When the actions since the page was last observed began, when the last one ended, and
+    /// the last keystroke: the page settles after them.
+    acting_since: Option<Instant>,
     acted_at: Option<Instant>,
     typed_at: Option<Instant>,
 }
@@ -112,9 +114,11 @@ impl Agent {
         if recorder.hand_over_if_asked(&step_run).await.map_err(system_error)? {
             progress.history.push(HANDED_BACK.into());
         }
-        let settled = match progress.acted_at.take() {
-            Some(since) => page.settle(since, progress.typed_at.take()).await.as_secs_f64() * 1000.0,
-            None => 0.0,
+        let settled = match (progress.acting_since.take(), progress.acted_at.take()) {
+            (Some(since), Some(ended)) => {
+                page.settle(since, ended, progress.typed_at.take()).await.as_secs_f64() * 1000.0
+            }
+            _ => 0.0,
         };
         let observing = Instant::now();
         let observed = page.observe(ELEMENT_LIMIT).await.map_err(|e| browser_error(&e))?;
@@ -300,6 +304,7 @@ impl Agent {
         step: &ScriptStep,
         progress: &mut Progress,
     ) -> Result<Result<Option<Value>, crate::browser::BrowserError>, RunError> {
+        progress.acting_since.get_or_insert_with(Instant::now);
         let result = run_step(recorder, page, step_run, step).await;
         let ended = Instant::now();
         progress.acted_at = Some(ended);

@@ -249,6 +249,9 @@
   };
 
   switch (op) {
+    case "watch":
+      watchChanges();
+      return { ok: true };
     case "quiet":
       return quiet(args);
     case "boundary":

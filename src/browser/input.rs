@@ -121,6 +121,7 @@ impl RunPage {
                     .build()
                     .map_err(BrowserError::Cdp)?;
                 self.guard(tab.execute(params)).await?;
+                self.pointer_moved(chromiumoxide::layout::Point::new(*x, *y));
             }
             PersonInput::Wheel { x, y, delta_x, delta_y, modifiers } => {
                 let params = DispatchMouseEventParams::builder()

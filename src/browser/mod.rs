@@ -7,6 +7,7 @@
 
 mod input;
 mod launch;
+mod mouse;
 mod navigation;
 mod observation;
 mod page;

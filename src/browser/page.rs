@@ -81,6 +81,8 @@ pub struct RunPage {
     world: tokio::sync::Mutex<Option<ExecutionContextId>>,
     /// Its worlds in cross-origin iframes, by frame.
     frame_worlds: tokio::sync::Mutex<HashMap<FrameId, ExecutionContextId>>,
+    /// Where the mouse pointer is, in the viewport (see `mouse`).
+    pointer: std::sync::Mutex<(f64, f64)>,
 }
 
 /// A run's tabs, in the order they were opened.
@@ -119,6 +121,7 @@ impl RunPage {
             download_dir,
             world: tokio::sync::Mutex::new(None),
             frame_worlds: tokio::sync::Mutex::new(HashMap::new()),
+            pointer: std::sync::Mutex::new((0.0, 0.0)),
         };
         let requests = run_page.set_up(&page).await?;
         let mut tabs = run_page.tabs.lock().await;
@@ -137,6 +140,17 @@ impl RunPage {
     pub(super) async fn page(&self) -> Page {
         let tabs = self.tabs.lock().await;
         tabs.pages[tabs.current].clone()
+    }
+
+    /// Where the mouse pointer is.
+    pub(super) fn pointer(&self) -> Point {
+        let (x, y) = *self.pointer.lock().unwrap_or_else(|p| p.into_inner());
+        Point::new(x, y)
+    }
+
+    /// Notes where the mouse pointer went.
+    pub(super) fn pointer_moved(&self, to: Point) {
+        *self.pointer.lock().unwrap_or_else(|p| p.into_inner()) = (to.x, to.y);
     }
 
     /// The requests in flight of the tab the run acts in.
@@ -295,10 +309,11 @@ impl RunPage {
     }
 
     /// Defines the page-side helpers once in a new world, so that each later call sends only
-    /// its arguments.
+    /// its arguments, and starts watching the page for changes (see `settle`).
     pub(super) async fn install_helpers(&self, world: ExecutionContextId) -> Result<(), BrowserError> {
-        let install =
-            format!("globalThis.__skyvernDom = ({DOM_HELPERS}); globalThis.__skyvernObserve = ({OBSERVE}); true");
+        let install = format!(
+            "globalThis.__skyvernDom = ({DOM_HELPERS}); globalThis.__skyvernObserve = ({OBSERVE}); __skyvernDom(\"watch\", {{}}).ok"
+        );
         self.evaluate_in(world, install, true).await.map(drop)
     }
 
@@ -463,14 +478,13 @@ impl RunPage {
     /// it starts.
     pub async fn click(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, true).await?;
-        self.navigating(async { self.guard(self.page().await.click(point)).await.map(drop) }).await
+        self.navigating(self.click_at(point)).await
     }
 
     /// Moves the mouse over the element.
     pub async fn hover(&self, selector: &str) -> Result<(), BrowserError> {
         let point = self.point_of(selector, false).await?;
-        self.guard(self.page().await.move_mouse(point)).await?;
-        Ok(())
+        self.glide_to(point).await
     }
 
     /// Sets a field's value at once, firing `input` and `change`.

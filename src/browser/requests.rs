@@ -39,7 +39,7 @@ impl InFlight {
             loop {
                 tokio::select! {
                     Some(request) = sent.next() => {
-                        if counts(request.r#type.as_ref()) {
+                        if counts(request.r#type.as_ref(), &request.request.url) {
                             tracker.start(request.request_id.inner());
                         }
                     }
@@ -84,17 +84,18 @@ impl InFlight {
     }
 }
 
-/// Whether a request of this type is something a page waits for.
-fn counts(kind: Option<&ResourceType>) -> bool {
-    !matches!(
-        kind,
-        Some(
-            ResourceType::WebSocket
-                | ResourceType::EventSource
-                | ResourceType::Media
-                | ResourceType::Ping
-                | ResourceType::CspViolationReport
-                | ResourceType::Prefetch
+/// Whether a request of this type is something a page waits for (`data:` URLs are read at once).
+fn counts(kind: Option<&ResourceType>, url: &str) -> bool {
+    !url.starts_with("data:")
+        && !matches!(
+            kind,
+            Some(
+                ResourceType::WebSocket
+                    | ResourceType::EventSource
+                    | ResourceType::Media
+                    | ResourceType::Ping
+                    | ResourceType::CspViolationReport
+                    | ResourceType::Prefetch
+            )
         )
-    )
 }

@@ -1,7 +1,7 @@
 //! Waiting for the page to settle after the agent's actions, so that its next look at the page
 //! sees what they caused: a list of suggestions, a validation message, a page that loaded.
 //!
-//! The rule: wait until no request the page started since the actions is in flight, and the
+//! The rule: wait until no request the page started since the actions began is in flight, and the
 //! page (its DOM, open shadow roots and same-origin frames, and finite animations) has not
 //! changed for `QUIET`; after keystrokes, not before `KEYSTROKE_FLOOR` has passed since the last
 //! one (sites show suggestions after a pause in typing: jQuery UI's autocomplete waits 300 ms);
@@ -22,12 +22,12 @@ pub const KEYSTROKE_FLOOR: Duration = Duration::from_millis(500);
 pub const LONGEST: Duration = Duration::from_secs(3);
 
 impl RunPage {
-    /// Waits until the page settled after actions that ended at `since` (keystrokes last at
-    /// `typed`); returns how long it waited.
-    pub async fn settle(&self, since: Instant, typed: Option<Instant>) -> Duration {
+    /// Waits until the page settled after actions that began at `since` and ended at `ended`
+    /// (keystrokes last at `typed`); returns how long it waited.
+    pub async fn settle(&self, since: Instant, ended: Instant, typed: Option<Instant>) -> Duration {
         let started = Instant::now();
-        let deadline = since + LONGEST;
-        let floor = typed.map_or(since, |typed| typed + KEYSTROKE_FLOOR);
+        let deadline = ended + LONGEST;
+        let floor = typed.map_or(ended, |typed| typed + KEYSTROKE_FLOOR);
         let requests = self.requests().await;
         loop {
             requests.until_idle(since, deadline).await;

@@ -30,6 +30,7 @@ impl Fixtures {
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
                 .route("/miniwob/{seed}/{path:.*}", actix_web::web::get().to(miniwob_page))
+                .route("/slow/{ms}", actix_web::web::get().to(slow_answer))
                 .service(actix_files::Files::new("/", root.clone()))
         })
         .workers(1)
@@ -67,6 +68,12 @@ fn miniwob_root() -> &'static Path {
         });
         PathBuf::from(folder).join("html").canonicalize().expect("MiniWoB++'s html folder")
     })
+}
+
+/// Answers after the number of milliseconds in the path (at most 10 s): a slow server.
+async fn slow_answer(ms: actix_web::web::Path<u64>) -> actix_web::HttpResponse {
+    tokio::time::sleep(Duration::from_millis(ms.into_inner().min(10_000))).await;
+    actix_web::HttpResponse::Ok().content_type("text/plain").body("3")
 }
 
 /// Serves a MiniWoB++ file; a task page gets its seed set right after MiniWoB's core script.

@@ -172,3 +172,46 @@ async fn the_agent_clicks_a_link_that_is_a_span_inside_a_paragraph_of_a_miniwob_
     let run = run_agent(&app, &app.fixtures.miniwob("click-link", 5)).await;
     assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suggestions_a_jquery_ui_autocomplete_shows_after_typing_are_in_the_next_observation() {
+    let llm = ScriptedLlm::start();
+    start_the_episode(&llm);
+    llm.decide(|page| {
+        let task = page_lines(page).into_iter().find(|line| line.contains("Enter an item that starts with")).unwrap();
+        let start = quoted_after(&task, "starts with \\\"").split('"').next().unwrap().to_owned();
+        json!([{"action": "type", "element": element(page, "input type=text"), "text": start}])
+    })
+    .decide(|page| {
+        let lines = page_lines(page);
+        let task = lines.iter().find(|line| line.contains("Enter an item that starts with")).unwrap();
+        let start = quoted_after(task, "starts with \\\"").split('"').next().unwrap().to_owned();
+        let end = task.split_once("ends with \\\"").map(|(_, rest)| rest.split('\\').next().unwrap().to_owned());
+        let suggestions: Vec<&String> =
+            lines.iter().filter(|line| line.contains(" clickable ") && line.contains(&format!("\"{start}"))).collect();
+        assert!(!suggestions.is_empty(), "the suggestions are on the page the model sees: {page}");
+        let pick = suggestions
+            .iter()
+            .find(|line| end.as_ref().is_none_or(|end| line.ends_with(&format!("{end}\""))))
+            .unwrap_or_else(|| panic!("a suggestion ending with {end:?}: {page}"));
+        json!([{"action": "click", "element": &pick[1..pick.find(']').unwrap()]}])
+    })
+    .decide(|page| json!([{"action": "click", "element": element(page, "\"Submit\"")}]));
+    read_the_reward(&llm);
+    let app = llm.appliance("openai", |_| {}).await;
+    let run = run_agent(&app, &app.fixtures.miniwob("use-autocomplete", 2)).await;
+    assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
+    let decisions: Vec<Value> = app.timeline(run["run_id"].as_str().unwrap()).await;
+    let waits: Vec<f64> = decisions.iter().filter_map(|item| item["detail"]["timing_ms"]["settle"].as_f64()).collect();
+    assert!(waits[2] >= 500.0, "after typing, the page gets its pause to react: {waits:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_a_page_fetches_after_a_click_is_in_the_next_observation() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| json!([{"action": "click", "element": element(page, "Check availability")}]))
+        .decide(|page| json!([{"action": "extract", "fields": {"answer": element(page, "Seats left")}}, {"action": "complete"}]));
+    let app = llm.appliance("openai", |_| {}).await;
+    let run = run_agent(&app, &app.fixtures.url("slow-answer.html")).await;
+    assert_eq!(run["output"], json!({"answer": "Seats left: 3"}), "{run}");
+}
