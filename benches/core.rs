@@ -140,17 +140,21 @@ fn milliseconds_between(from: &Value, to: &Value) -> f64 {
     (parse(to) - parse(from)).as_seconds_f64() * 1000.0
 }
 
+/// The parts of the appliance's own time in one agent step, in milliseconds.
+const STEP_PARTS: [&str; 7] = ["settle", "observe", "prompt", "screenshot", "act", "store and the rest", "total"];
+
 async fn agent_overhead(rounds: usize) {
     let llm = scripted_llm::ScriptedLlm::start();
     let base = llm.base_url.clone();
     let app = TestApp::spawn_with(move |config| {
         config.llm.provider = "openai".into();
         config.llm.base_url = format!("{base}/v1");
-        config.llm.vision = false;
+        config.llm.vision = true;
         config.agent.max_steps = 10;
     })
     .await;
-    let (mut overheads, mut prompt_chars) = (Vec::new(), Vec::new());
+    let mut parts: Vec<Vec<f64>> = vec![Vec::new(); STEP_PARTS.len()];
+    let mut prompt_chars = Vec::new();
     for round in 0..rounds {
         let (page, needle) = AGENT_PAGES[round % AGENT_PAGES.len()];
         llm.decide(move |prompt| json!([{"action": "hover", "element": scripted_llm::element(prompt, needle)}]))
@@ -162,30 +166,41 @@ async fn agent_overhead(rounds: usize) {
         assert_eq!(done["status"], "completed", "{done}");
         let timeline = app.timeline(&run_id).await;
         let traces: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/traces")).await;
-        let thoughts: Vec<&Value> = timeline.iter().filter(|item| item["kind"] == "thought").collect();
-        // Between two decisions: act on the first, observe the page, ask the model (subtracted).
+        let thoughts: Vec<usize> =
+            timeline.iter().enumerate().filter(|(_, item)| item["kind"] == "thought").map(|(at, _)| at).collect();
+        // Between two decisions: act on the first, let the page settle, observe it, write the
+        // prompt and picture, ask the model (its latency is subtracted), store all along.
         for (pair, trace) in thoughts.windows(2).zip(traces.iter().skip(1)) {
-            let between = milliseconds_between(&pair[0]["started_at"], &pair[1]["started_at"]);
-            overheads.push(between - trace["latency_ms"].as_f64().unwrap());
+            let (first, next) = (&timeline[pair[0]], &timeline[pair[1]]);
+            let total =
+                milliseconds_between(&first["started_at"], &next["started_at"]) - trace["latency_ms"].as_f64().unwrap();
+            let timing = &next["detail"]["timing_ms"];
+            let act: f64 =
+                timeline[pair[0]..pair[1]].iter().filter_map(|item| item["detail"]["timing_ms"]["act"].as_f64()).sum();
+            let measured: Vec<f64> = ["settle", "observe", "prompt", "screenshot"]
+                .iter()
+                .map(|part| timing[part].as_f64().unwrap())
+                .collect();
+            let rest = total - measured.iter().sum::<f64>() - act;
+            for (values, value) in parts.iter_mut().zip(measured.into_iter().chain([act, rest, total])) {
+                values.push(value);
+            }
         }
         for trace in &traces {
             let text = trace["request"]["messages"][0]["parts"][0]["text"].as_str().unwrap_or_default();
             prompt_chars.push((text.len() + trace["request"]["system"].as_str().unwrap_or_default().len()) as f64);
         }
     }
-    overheads.sort_by(f64::total_cmp);
     prompt_chars.sort_by(f64::total_cmp);
     println!(
-        "agent time per step without the model (act + observe), {} steps on {} pages:",
-        overheads.len(),
+        "agent time per step without the model, vision on, {} steps on {} pages (ms):",
+        parts[0].len(),
         AGENT_PAGES.len()
     );
-    println!(
-        "  median {:6.1} ms   p95 {:6.1} ms   max {:6.1} ms",
-        percentile(&overheads, 0.5),
-        percentile(&overheads, 0.95),
-        overheads[overheads.len() - 1]
-    );
+    for (name, mut values) in STEP_PARTS.iter().zip(parts) {
+        values.sort_by(f64::total_cmp);
+        println!("  {name:>18}: p50 {:6.1}   p90 {:6.1}", percentile(&values, 0.5), percentile(&values, 0.9));
+    }
     println!(
         "  prompt per step: median {:.0} characters (about {:.0} tokens at 4 characters a token), max {:.0}",
         percentile(&prompt_chars, 0.5),
@@ -295,11 +310,100 @@ async fn recording_cost() {
     }
 }
 
+/// The 20 actions of the checkout page, as a code run's script (`playwright_checkout.py` does the
+/// same in Playwright).
+fn checkout_script() -> Value {
+    json!([
+        {"action": "fill", "selector": "#first", "value": "Ada"},
+        {"action": "fill", "selector": "#last", "value": "Lovelace"},
+        {"action": "fill", "selector": "#email", "value": "ada@example.org"},
+        {"action": "fill", "selector": "#phone", "value": "+44 20 7946 0000"},
+        {"action": "select_option", "selector": "#country", "value": "fr"},
+        {"action": "fill", "selector": "#city", "value": "Paris"},
+        {"action": "fill", "selector": "#street", "value": "1 rue de Rivoli"},
+        {"action": "fill", "selector": "#zip", "value": "75001"},
+        {"action": "check", "selector": "#terms"},
+        {"action": "check", "selector": "#news"},
+        {"action": "select_option", "selector": "#size", "label": "M"},
+        {"action": "type", "selector": "#notes", "text": "hello"},
+        {"action": "click", "selector": "#next"},
+        {"action": "fill", "selector": "#card", "value": "4242424242424242"},
+        {"action": "fill", "selector": "#expiry", "value": "12/30"},
+        {"action": "fill", "selector": "#cvc", "value": "123"},
+        {"action": "click", "selector": "#pay"},
+        {"action": "wait_for_text", "text": "Paid by"},
+        {"action": "extract", "fields": {"status": "#status"}},
+        {"action": "extract", "fields": {"country": "#country"}}
+    ])
+}
+
+/// Milliseconds from sending `POST /v1/run/tasks` to the run's `finished_at`, for `runs` code
+/// runs of the checkout script.
+async fn code_run_times(app: &TestApp, runs: usize) -> Vec<f64> {
+    let url = app.fixtures.url("checkout.html");
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        app.wait_for_pool("all slots free", |pool| pool["free_slots"] == pool["slots"]).await;
+        let sent = OffsetDateTime::from(SystemTime::now());
+        let run = app.create_run(json!({"prompt": "checkout", "url": url, "script": checkout_script()})).await;
+        let done = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["output"]["status"], "Paid by Ada Lovelace, total 42.00");
+        let finished = skyvern::clock::parse(done["finished_at"].as_str().unwrap()).unwrap();
+        times.push((finished - sent).as_seconds_f64() * 1000.0);
+    }
+    times
+}
+
+/// Wall times of `runs` Playwright runs of the same actions (see `playwright_checkout.py`).
+fn playwright_times(url: &str, runs: usize) -> Vec<f64> {
+    let python = std::env::var("SKYVERN_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/playwright_checkout.py");
+    let output = std::process::Command::new(&python)
+        .args([script, "/usr/lib/chromium/chromium", url, &runs.to_string()])
+        .output()
+        .unwrap_or_else(|error| panic!("{python} cannot run: {error}; scripts/bench sets up its Playwright"));
+    assert!(output.status.success(), "Playwright failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("Playwright's run times")
+}
+
+/// A code run of 20 actions next to the same actions in Playwright, in alternating batches.
+async fn against_playwright(runs: usize) {
+    let app = TestApp::spawn().await;
+    code_run_times(&app, 1).await;
+    let url = app.fixtures.url("checkout.html");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let batch = (runs / 4).max(1);
+    for _ in 0..4 {
+        theirs.extend(playwright_times(&url, batch));
+        ours.extend(code_run_times(&app, batch).await);
+    }
+    ours.sort_by(f64::total_cmp);
+    theirs.sort_by(f64::total_cmp);
+    println!("20 actions on a checkout page, {} runs each (recording and per-action screenshots on):", ours.len());
+    println!(
+        "  code run, POST to finished_at: median {:6.1} ms   p90 {:6.1} ms",
+        percentile(&ours, 0.5),
+        percentile(&ours, 0.9)
+    );
+    println!(
+        "  Playwright, fresh context to closed: median {:6.1} ms   p90 {:6.1} ms",
+        percentile(&theirs, 0.5),
+        percentile(&theirs, 0.9)
+    );
+    println!("  ratio of medians: {:.2}x", percentile(&ours, 0.5) / percentile(&theirs, 0.5));
+    app.stop().await;
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
     let only = |part: &str| std::env::args().any(|arg| arg == part);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
+        if only("playwright") {
+            against_playwright(runs / 3).await;
+            return;
+        }
         if !only("agent") {
             live_view().await;
             recording_cost().await;

@@ -9,11 +9,13 @@ use chromiumoxide::layout::Point;
 
 use super::{BrowserError, RunPage};
 
-/// About how far the pointer goes in one step, in CSS pixels.
-const STEP_PIXELS: f64 = 60.0;
-/// The fewest and most steps of one move.
-const FEWEST_STEPS: usize = 3;
-const MOST_STEPS: usize = 10;
+/// About how far the pointer goes in one step, in CSS pixels. Each step costs the page a frame
+/// (Chromium hands pointer moves to pages once a frame), so steps are few and long.
+const STEP_PIXELS: f64 = 300.0;
+/// The fewest and most steps of one move: two at least, so the pointer enters its target from
+/// somewhere else.
+const FEWEST_STEPS: usize = 2;
+const MOST_STEPS: usize = 4;
 
 impl RunPage {
     /// Moves the pointer to `to` in steps.

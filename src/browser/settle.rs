@@ -3,9 +3,11 @@
 //!
 //! The rule: wait until no request the page started since the actions began is in flight, and the
 //! page (its DOM, open shadow roots and same-origin frames, and finite animations) has not
-//! changed for `QUIET`; after keystrokes, not before `KEYSTROKE_FLOOR` has passed since the last
-//! one (sites show suggestions after a pause in typing: jQuery UI's autocomplete waits 300 ms);
-//! and never longer than `LONGEST` (pages that never hold still).
+//! changed for `QUIET`, and not before `QUIET` has passed since the last action ended (a reaction
+//! a moment later, from a timer or a promise, is caught); after keystrokes, not before
+//! `KEYSTROKE_FLOOR` has passed since the last one (sites show suggestions after a pause in
+//! typing: jQuery UI's autocomplete waits 300 ms); and never longer than `LONGEST` (pages that
+//! never hold still).
 
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use tokio::time::Instant;
 use super::RunPage;
 
 /// How long the page must hold still.
-pub const QUIET: Duration = Duration::from_millis(40);
+pub const QUIET: Duration = Duration::from_millis(30);
 /// After typing, how long the page gets to react before it counts as settled.
 pub const KEYSTROKE_FLOOR: Duration = Duration::from_millis(500);
 /// The longest wait.
@@ -27,7 +29,7 @@ impl RunPage {
     pub async fn settle(&self, since: Instant, ended: Instant, typed: Option<Instant>) -> Duration {
         let started = Instant::now();
         let deadline = ended + LONGEST;
-        let floor = typed.map_or(ended, |typed| typed + KEYSTROKE_FLOOR);
+        let floor = typed.map_or(ended + QUIET, |typed| typed + KEYSTROKE_FLOOR);
         let requests = self.requests().await;
         loop {
             requests.until_idle(since, deadline).await;
