@@ -13,6 +13,7 @@
 mod encoder;
 mod finalize;
 mod leftovers;
+mod mailbox;
 mod matroska;
 
 use std::path::PathBuf;

@@ -148,3 +148,73 @@ async fn without_a_working_ffmpeg_runs_still_complete_and_say_why_they_have_no_v
     let body: Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("ffmpeg could not be started"), "{body}");
 }
+
+/// The video of a finished run, downloaded to a file.
+async fn download_recording(app: &TestApp, run_id: &str) -> tempfile::NamedTempFile {
+    let whole = app.get(&format!("/v1/runs/{run_id}/recording")).send().await.unwrap();
+    assert_eq!(whole.status(), 200, "run {run_id} has a recording");
+    let file = tempfile::NamedTempFile::with_suffix(".mp4").unwrap();
+    std::fs::write(file.path(), whole.bytes().await.unwrap()).unwrap();
+    file
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn videos_of_animated_pages_decode_cleanly_with_strictly_increasing_timestamps() {
+    let app = TestApp::spawn().await;
+    let script = json!([
+        {"action": "wait", "ms": 1500},
+        {"action": "scroll", "x": 0, "y": 100},
+        {"action": "wait", "ms": 1500}
+    ]);
+    for _ in 0..3 {
+        let run_id = app.create_script_run("animated.html", script.clone()).await;
+        let run = app.wait_until_final(&run_id).await;
+        assert_eq!(run["status"], "completed", "{run}");
+        let file = download_recording(&app, &run_id).await;
+        let decoded =
+            Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(file.path()).args(["-f", "null", "-"]).output();
+        let decoded = decoded.expect("ffmpeg runs");
+        let complaints = String::from_utf8_lossy(&decoded.stderr);
+        assert!(decoded.status.success() && complaints.trim().is_empty(), "ffmpeg complains: {complaints}");
+        let packets = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=dts", "-of", "csv=p=0"])
+            .arg(file.path())
+            .output()
+            .expect("ffprobe runs");
+        let stamps: Vec<i64> =
+            String::from_utf8_lossy(&packets.stdout).lines().filter_map(|line| line.trim().parse().ok()).collect();
+        assert!(stamps.len() > 10, "an animated page makes many frames: {}", stamps.len());
+        assert!(stamps.windows(2).all(|pair| pair[0] < pair[1]), "timestamps strictly increase: {stamps:?}");
+    }
+}
+
+/// The average colour of a video's last picture, as (red, green, blue).
+fn last_picture_colour(video: &Path) -> (f64, f64, f64) {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "error", "-sseof", "-0.5", "-i"])
+        .arg(video)
+        .args(["-update", "1", "-vf", "scale=8:8", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .expect("ffmpeg runs");
+    let pixels = output.stdout;
+    let last = &pixels[pixels.len() - 8 * 8 * 3..];
+    let average = |channel: usize| last.iter().skip(channel).step_by(3).map(|&v| f64::from(v)).sum::<f64>() / 64.0;
+    (average(0), average(1), average(2))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_video_ends_on_the_latest_picture_even_when_ffmpeg_fell_behind() {
+    // An ffmpeg that starts reading two seconds late, as on a loaded machine.
+    let slow = tempfile::tempdir().unwrap();
+    let ffmpeg = slow.path().join("ffmpeg");
+    std::fs::write(&ffmpeg, "#!/bin/sh\ncase \"$*\" in *pipe:0*) sleep 2 ;; esac\nexec /usr/bin/ffmpeg \"$@\"\n")
+        .unwrap();
+    std::fs::set_permissions(&ffmpeg, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let app = TestApp::spawn_with(|config| config.recording.ffmpeg = ffmpeg.clone()).await;
+    let run_id = app.create_script_run("ends-red.html", json!([{"action": "wait", "ms": 2500}])).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let file = download_recording(&app, &run_id).await;
+    let (red, green, blue) = last_picture_colour(file.path());
+    assert!(red > 200.0 && green < 60.0 && blue < 60.0, "the video ends on the red page: rgb({red}, {green}, {blue})");
+}
