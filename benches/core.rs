@@ -14,8 +14,11 @@
 //!    that recording a run costs (ffmpeg's, in % of one core, and the appliance's own, against
 //!    the same run unrecorded) with the video's MB per minute, at 1280x720.
 //!
-//! Run: `cargo bench --bench core` (`BENCH_RUNS=100` for more samples; `-- agent` or `-- live`
-//! for part 3 or 4 only).
+//! 5. a code run of 20 actions next to Python Playwright doing the same (`playwright_checkout.py`).
+//!
+//! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
+//! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`)
+//! to run only those.
 
 #[path = "../tests/api/helpers.rs"]
 #[allow(dead_code)]
@@ -212,7 +215,7 @@ async fn agent_overhead(rounds: usize) {
 
 /// How long the live view is watched, and how long each recorded run lasts.
 const LIVE_SECONDS: u64 = 10;
-const RECORDED_SECONDS: u64 = 30;
+const RECORDED_SECONDS: u64 = 20;
 
 async fn live_view() {
     let app = TestApp::spawn().await;
@@ -297,7 +300,12 @@ async fn recording_cost() {
     let ticks = std::process::Command::new("getconf").arg("CLK_TCK").output().unwrap();
     let ticks: f64 = String::from_utf8_lossy(&ticks.stdout).trim().parse().unwrap();
     println!("recording, one run of {RECORDED_SECONDS} s at 1280x720 (% of one core over the run):");
-    for (label, page) in [("page changing 4 times a second", "ticker.html#250"), ("animated page", "animated.html")] {
+    let pages = [
+        ("still page", "small.html"),
+        ("typing page (a character every 150 ms)", "typing.html"),
+        ("animated page (whole canvas, 60 times a second)", "storm.html"),
+    ];
+    for (label, page) in pages {
         let [bare_cpu, _, bare_seconds, _] = recorded_run(page, false, ticks).await;
         let [own_cpu, ffmpeg_cpu, seconds, bytes] = recorded_run(page, true, ticks).await;
         println!(
@@ -395,33 +403,42 @@ async fn against_playwright(runs: usize) {
     app.stop().await;
 }
 
+/// The parts of the benchmark, by the name that runs one alone.
+const PARTS: [&str; 6] = ["latency", "throughput", "agent", "playwright", "live", "recording"];
+
+async fn code_run_throughput(runs: usize) {
+    println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
+    let baseline = throughput(1, runs).await;
+    println!("  pool size 1: {baseline:7.1} runs/min");
+    for size in [2, 4] {
+        let rate = throughput(size, runs).await;
+        println!("  pool size {size}: {rate:7.1} runs/min   ({:.2}x pool size 1)", rate / baseline);
+    }
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
-    let only = |part: &str| std::env::args().any(|arg| arg == part);
+    let chosen: Vec<String> = std::env::args().skip(1).filter(|arg| PARTS.contains(&arg.as_str())).collect();
+    let runs_part = |part: &str| chosen.is_empty() || chosen.iter().any(|arg| arg == part);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
-        if only("playwright") {
+        if runs_part("latency") {
+            first_action_latency(runs).await;
+        }
+        if runs_part("throughput") {
+            code_run_throughput(runs).await;
+        }
+        if runs_part("agent") {
+            agent_overhead(runs / 2).await;
+        }
+        if runs_part("playwright") {
             against_playwright(runs / 3).await;
-            return;
         }
-        if !only("agent") {
+        if runs_part("live") {
             live_view().await;
+        }
+        if runs_part("recording") {
             recording_cost().await;
-        }
-        if only("live") {
-            return;
-        }
-        agent_overhead(runs / 2).await;
-        if only("agent") {
-            return;
-        }
-        first_action_latency(runs).await;
-        println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
-        let baseline = throughput(1, runs).await;
-        println!("  pool size 1: {baseline:7.1} runs/min");
-        for size in [2, 4] {
-            let rate = throughput(size, runs).await;
-            println!("  pool size {size}: {rate:7.1} runs/min   ({:.2}x pool size 1)", rate / baseline);
         }
     });
     std::thread::sleep(Duration::from_millis(100));
