@@ -217,44 +217,75 @@ async fn agent_overhead(rounds: usize) {
 const LIVE_SECONDS: u64 = 10;
 const RECORDED_SECONDS: u64 = 20;
 
-async fn live_view() {
-    let app = TestApp::spawn().await;
-    let wait = json!([{ "action": "wait", "ms": (LIVE_SECONDS + 4) * 1000 }]);
-    let run_id = app.create_script_run("animated.html", wait).await;
-    let watcher = viewer::Viewer::connect(&app.address, &run_id).await;
-    watcher.read_until("a first frame", viewer::is_type("frame")).await;
-    let messages = watcher.read_for(Duration::from_secs(LIVE_SECONDS)).await;
+/// One viewer's frames per second and the ages of its frames on arrival (from the appliance's
+/// receipt and from Chromium's capture), in ms, sorted.
+struct Watched {
+    fps: f64,
+    since_receipt: Vec<f64>,
+    since_capture: Vec<f64>,
+}
+
+fn watched(messages: &[(Value, SystemTime)]) -> Watched {
     let frames: Vec<&(Value, SystemTime)> = messages.iter().filter(|(m, _)| m["type"] == "frame").collect();
-    let (first, last) = (&frames[0], &frames[frames.len() - 1]);
-    let span = last.1.duration_since(first.1).unwrap().as_secs_f64();
-    let produced = last.0["sequence"].as_u64().unwrap() - first.0["sequence"].as_u64().unwrap() + 1;
-    let since = |field: &str| {
-        let mut delays: Vec<f64> = frames
+    let span = frames[frames.len() - 1].1.duration_since(frames[0].1).unwrap().as_secs_f64();
+    let ages = |field: &str| {
+        let mut ages: Vec<f64> = frames
             .iter()
             .map(|(frame, arrived)| {
                 let arrived = arrived.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
                 arrived - frame[field].as_f64().unwrap()
             })
             .collect();
-        delays.sort_by(f64::total_cmp);
-        delays
+        ages.sort_by(f64::total_cmp);
+        ages
     };
-    println!("live view, one viewer, animated page at 1280x720, {LIVE_SECONDS} s:");
-    println!(
-        "  {:.1} frames/s received ({} of the {produced} frames Chromium produced meanwhile)",
-        (frames.len() - 1) as f64 / span,
-        frames.len()
-    );
-    for (label, field) in [("Chromium's capture", "timestamp"), ("the appliance's receipt", "received_at")] {
-        let delays = since(field);
+    Watched {
+        fps: (frames.len() - 1) as f64 / span,
+        since_receipt: ages("received_at"),
+        since_capture: ages("timestamp"),
+    }
+}
+
+/// `count` viewers (drawing each frame in `drawing`) watch an animated page for `LIVE_SECONDS`.
+async fn watch_together(app: &TestApp, count: usize, drawing: viewer::Drawing) -> Vec<Watched> {
+    let wait = json!([{ "action": "wait", "ms": (LIVE_SECONDS + 6) * 1000 }]);
+    let run_id = app.create_script_run("animated.html", wait).await;
+    let mut viewers = Vec::new();
+    for _ in 0..count {
+        let viewer = viewer::Viewer::connect_drawing(&app.address, &run_id, drawing).await;
+        viewer.read_until("a first frame", viewer::is_type("frame")).await;
+        viewers.push(viewer);
+    }
+    let reads = viewers.iter().map(|viewer| viewer.read_for(Duration::from_secs(LIVE_SECONDS)));
+    let watched = futures::future::join_all(reads).await.iter().map(|messages| watched(messages)).collect();
+    app.cancel(&run_id).await;
+    app.wait_until_final(&run_id).await;
+    watched
+}
+
+async fn live_view() {
+    let app = TestApp::spawn().await;
+    println!("live view of an animated page (repaints every frame) at 1280x720, {LIVE_SECONDS} s:");
+    let cases = [
+        ("1 viewer", 1, viewer::Drawing::AtOnce),
+        ("3 viewers", 3, viewer::Drawing::AtOnce),
+        ("10 viewers", 10, viewer::Drawing::AtOnce),
+        ("1 viewer taking 100 ms a frame", 1, viewer::Drawing::Taking(Duration::from_millis(100))),
+    ];
+    for (label, count, drawing) in cases {
+        let viewers = watch_together(&app, count, drawing).await;
+        let worst = |ages: fn(&Watched) -> &Vec<f64>, p: f64| {
+            viewers.iter().map(|w| percentile(ages(w), p)).fold(f64::MIN, f64::max)
+        };
+        let fps = viewers.iter().map(|w| w.fps).sum::<f64>() / viewers.len() as f64;
         println!(
-            "  {label} to arrival: median {:.1} ms   p95 {:.1} ms   max {:.1} ms",
-            percentile(&delays, 0.5),
-            percentile(&delays, 0.95),
-            delays[delays.len() - 1]
+            "  {label:>31}: {fps:5.1} frames/s each; age on arrival, worst viewer: since the appliance \
+             received it median {:5.1} ms p95 {:5.1} ms; since Chromium captured it median {:5.1} ms",
+            worst(|w| &w.since_receipt, 0.5),
+            worst(|w| &w.since_receipt, 0.95),
+            worst(|w| &w.since_capture, 0.5),
         );
     }
-    app.cancel(&run_id).await;
     app.stop().await;
 }
 

@@ -3,7 +3,8 @@
 //! are described in `live::messages`.
 //!
 //! A viewer of a run still queued waits for it to start; a viewer of a finished run gets `end`
-//! at once. Each viewer has one task: it forwards frames (skipping those it fell behind on),
+//! at once. Each viewer has one task: it forwards frames as the viewer acknowledges them
+//! (`live::Pacing`: the newest, at most two unacknowledged on their way),
 //! status and control changes, and reads the viewer's messages; input goes to the page through
 //! a queue of its own, so a slow navigation never holds up the frames. A viewer who goes away
 //! gives control back.
@@ -24,7 +25,7 @@ use super::runs::run_id;
 use super::views::recording_url;
 use crate::browser::PersonInput;
 use crate::ids::RunId;
-use crate::live::{ControlState, FromViewer, LiveRun, ToViewer, Viewer};
+use crate::live::{ControlState, FromViewer, LiveFrame, LiveRun, Pacing, ToViewer, Viewer};
 use crate::runs::RunStatus;
 
 /// Input a viewer may send ahead of the page.
@@ -198,8 +199,9 @@ impl Connection<'_> {
         messages: &mut MessageStream,
     ) -> Over {
         let (latest, mut frames) = live.subscribe();
-        if let Some(frame) = latest
-            && self.session.text(frame.message().to_string()).await.is_err()
+        let mut pacing = Pacing::default();
+        if let Some(frame) = latest.and_then(|frame| pacing.offer(frame))
+            && !self.send_frame(&frame).await
         {
             return Over::ViewerGone;
         }
@@ -207,12 +209,20 @@ impl Connection<'_> {
         let input = self.input_queue(live);
         let streaming = async {
             loop {
+                let overdue = pacing.overdue_at();
                 let sent = tokio::select! {
                     frame = frames.recv() => match frame {
-                        Ok(frame) => self.session.text(frame.message().to_string()).await.is_ok(),
+                        Ok(frame) => match pacing.offer(frame) {
+                            Some(frame) => self.send_frame(&frame).await,
+                            None => true,
+                        },
                         // Fell behind: the next frame received is the newest kept.
                         Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => false,
+                    },
+                    () = sleep_until_some(overdue) => match pacing.overdue(tokio::time::Instant::now()) {
+                        Some(frame) => self.send_frame(&frame).await,
+                        None => true,
                     },
                     changed = control.changed() => {
                         let state = control.borrow_and_update().clone();
@@ -226,6 +236,10 @@ impl Connection<'_> {
                         Err(RecvError::Closed) => false,
                     },
                     incoming = read(messages) => match incoming {
+                        Incoming::Message(FromViewer::Ack { sequence }) => match pacing.acknowledge(sequence) {
+                            Some(frame) => self.send_frame(&frame).await,
+                            None => true,
+                        },
                         Incoming::Message(message) => self.handle(live, message, &input).await,
                         other => self.answer(other).await,
                     },
@@ -241,9 +255,14 @@ impl Connection<'_> {
         }
     }
 
+    async fn send_frame(&mut self, frame: &LiveFrame) -> bool {
+        self.session.text(frame.message().to_string()).await.is_ok()
+    }
+
     /// Acts on a viewer's message; false when the viewer can no longer be written to.
     async fn handle(&mut self, live: &LiveRun, message: FromViewer, input: &mpsc::Sender<PersonInput>) -> bool {
         let refusal = match message {
+            FromViewer::Ack { .. } => None,
             FromViewer::TakeControl => live.control.request(self.viewer).err().map(|refused| refused.to_string()),
             FromViewer::ReleaseControl => {
                 (!live.control.release(self.viewer.id)).then(|| "you neither hold nor asked for control".to_owned())
@@ -282,6 +301,14 @@ fn control_message<'a>(state: &'a ControlState, viewer: &Viewer) -> ToViewer<'a>
         held_by: state.held_by.as_ref(),
         requested_by: state.requested_by.as_ref(),
         you_hold_control: state.held_by.as_ref().is_some_and(|holder| holder.id == viewer.id),
+    }
+}
+
+/// Resolves at `at`, or never.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

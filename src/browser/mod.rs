@@ -17,7 +17,7 @@ mod screencast;
 mod settle;
 
 pub use input::PersonInput;
-pub use launch::Launcher;
+pub use launch::{Launcher, LocalChromium};
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
 pub use screencast::ScreencastFrame;

@@ -4,7 +4,8 @@
 //! (a JPEG in base64 with its size, the page's URL, Chromium's capture time and the appliance's
 //! receipt time in ms since the Unix epoch, and a sequence number whose gaps count the frames this viewer skipped), `status`, `control`,
 //! `error` and, when the run is over, `end` before the socket closes.
-//! From a viewer: `take_control`, `release_control`, and while it holds control the input of
+//! From a viewer: `ack` with the `sequence` of each frame it has drawn (see `pacing`),
+//! `take_control`, `release_control`, and while it holds control the input of
 //! `browser::PersonInput` (`mouse`, `wheel`, `key`, `text`, `navigate`, `back`, `forward`, `reload`).
 
 use std::sync::{Arc, OnceLock};
@@ -68,6 +69,10 @@ impl ToViewer<'_> {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromViewer {
+    /// The viewer has drawn the frame `sequence`.
+    Ack {
+        sequence: u64,
+    },
     TakeControl,
     ReleaseControl,
     #[serde(untagged)]
@@ -79,8 +84,8 @@ impl FromViewer {
     pub fn parse(text: &str) -> Result<FromViewer, String> {
         serde_json::from_str(text).map_err(|error| {
             format!(
-                "not a live view message ({error}); send take_control, release_control, or while you hold \
-                 control mouse, wheel, key, text, navigate, back, forward or reload"
+                "not a live view message ({error}); send ack, take_control, release_control, or while you \
+                 hold control mouse, wheel, key, text, navigate, back, forward or reload"
             )
         })
     }
@@ -93,6 +98,7 @@ mod tests {
     #[test]
     fn viewer_messages_are_read_by_their_type() {
         assert!(matches!(FromViewer::parse(r#"{"type":"take_control"}"#), Ok(FromViewer::TakeControl)));
+        assert!(matches!(FromViewer::parse(r#"{"type":"ack","sequence":7}"#), Ok(FromViewer::Ack { sequence: 7 })));
         let click = r#"{"type":"mouse","event":"pressed","x":10,"y":20}"#;
         assert!(matches!(FromViewer::parse(click), Ok(FromViewer::Input(PersonInput::Mouse { .. }))));
         assert!(FromViewer::parse(r#"{"type":"mouse","event":"pressed"}"#).is_err(), "a click needs a place");

@@ -2,13 +2,15 @@
 //!
 //! Each such run has a `LiveRun`. Its screencast frames fan out to any number of viewers through
 //! a broadcast channel whose slow receivers skip ahead: a viewer that does not read loses frames
-//! and never slows the run or the other viewers. The latest frame is kept for viewers who join
+//! and never slows the run or the other viewers. Each viewer is sent frames as it acknowledges
+//! them (`pacing`), so a slow link always gets the newest picture. The latest frame is kept for viewers who join
 //! while the page holds still. One viewer at a time may hold control (`control`); the engine
 //! hands it over at its next safe point, and only that viewer's input reaches the page, in
 //! order, through the worker (`serve_input`). The wire format is in `messages`.
 
 mod control;
 mod messages;
+mod pacing;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -20,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use control::{Control, ControlRefused, ControlState, Viewer};
 pub use messages::{FromViewer, LiveFrame, ToViewer};
+pub use pacing::Pacing;
 
 use crate::browser::{PersonInput, RunPage, ScreencastFrame};
 use crate::ids::RunId;

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::viewer::{Viewer, is_type};
+use crate::viewer::{Drawing, Viewer, is_type};
 
 /// Frames of the page in `messages`.
 fn frames(messages: &[Value]) -> Vec<&Value> {
@@ -211,21 +211,10 @@ async fn a_viewer_of_a_finished_run_is_told_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_watches_and_steers_a_run_from_its_page_in_the_ui() {
-    use chromiumoxide::cdp::browser_protocol::network::CookieParam;
     use chromiumoxide::layout::Point;
 
     let app = TestApp::spawn().await;
-    let profiles = tempfile::tempdir().unwrap();
-    let settings = crate::helpers::test_config(app.data_dir.path()).browser;
-    let person = skyvern::browser::Launcher::new(settings, profiles.path().to_owned()).launch().await.unwrap();
-    let page = person.browser.new_page("about:blank").await.unwrap();
-    let login = CookieParam::builder()
-        .name("skyvern_api_key")
-        .value(crate::helpers::API_KEY)
-        .url(app.address.clone())
-        .build()
-        .unwrap();
-    page.set_cookie(login).await.unwrap();
+    let (person, page, _profiles) = logged_in_browser(&app).await;
     let run_id = app.create_script_run("control.html", waiting_for_a_person()).await;
     page.goto(app.url(&format!("/runs/{run_id}"))).await.unwrap();
     let until = async |what: &str, condition: &str| {
@@ -257,4 +246,89 @@ async fn a_person_watches_and_steers_a_run_from_its_page_in_the_ui() {
     assert_eq!(run["output"]["clicks"], "1", "the click on the picture reached the run's page");
     until("the recording", "(document.querySelector('#screen video')?.src ?? '').includes('/content')").await;
     person.shut_down().await;
+}
+
+/// A browser of a person (and its profile's folder), logged in to the appliance's UI, with a
+/// blank page open.
+async fn logged_in_browser(app: &TestApp) -> (skyvern::browser::LocalChromium, chromiumoxide::Page, tempfile::TempDir) {
+    use chromiumoxide::cdp::browser_protocol::network::CookieParam;
+
+    let profiles = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::test_config(app.data_dir.path()).browser;
+    let person = skyvern::browser::Launcher::new(settings, profiles.path().to_owned()).launch().await.unwrap();
+    let page = person.browser.new_page("about:blank").await.unwrap();
+    let login = CookieParam::builder()
+        .name("skyvern_api_key")
+        .value(crate::helpers::API_KEY)
+        .url(app.address.clone())
+        .build()
+        .unwrap();
+    page.set_cookie(login).await.unwrap();
+    (person, page, profiles)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_page_in_the_ui_shows_an_animated_page_at_many_frames_a_second() {
+    let app = TestApp::spawn().await;
+    let (person, page, _profiles) = logged_in_browser(&app).await;
+    let run_id = app.create_script_run("animated.html", json!([{"action": "wait", "ms": 8000}])).await;
+    page.goto(app.url(&format!("/runs/{run_id}"))).await.unwrap();
+    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
+    while !page.evaluate("!!document.querySelector('#screen img')").await.unwrap().into_value::<bool>().unwrap() {
+        assert!(tokio::time::Instant::now() < deadline, "the run page never showed the live picture");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let count = "new Promise((done) => { let n = 0; const img = document.querySelector('#screen img'); \
+        new MutationObserver(() => n++).observe(img, { attributes: true }); setTimeout(() => done(n), 2000); })";
+    let pictures: u64 = page.evaluate(count).await.unwrap().into_value().unwrap();
+    assert!(pictures >= 10, "the picture was redrawn {pictures} times in 2 s");
+    app.cancel(&run_id).await;
+    person.shut_down().await;
+}
+
+/// How old each frame was when it arrived, by the appliance's clock, in ms.
+fn ages_on_arrival(messages: &[(Value, std::time::SystemTime)]) -> Vec<f64> {
+    messages
+        .iter()
+        .filter(|(message, _)| message["type"] == "frame")
+        .map(|(frame, arrived)| {
+            let arrived = arrived.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
+            arrived - frame["received_at"].as_f64().unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_on_a_slow_link_is_always_sent_a_recent_picture() {
+    let app = TestApp::spawn().await;
+    let run_id = app.create_script_run("animated.html", json!([{"action": "wait", "ms": 8000}])).await;
+    let slow = Viewer::connect_drawing(&app.address, &run_id, Drawing::Taking(Duration::from_millis(100))).await;
+    slow.read_until("a first frame", is_type("frame")).await;
+    let early = ages_on_arrival(&slow.read_for(Duration::from_secs(2)).await);
+    let late = ages_on_arrival(&slow.read_for(Duration::from_secs(3)).await);
+    assert!(late.len() >= 15, "about 10 frames a second reach it: {} in 3 s", late.len());
+    let median = |ages: &[f64]| {
+        let mut ages = ages.to_vec();
+        ages.sort_by(f64::total_cmp);
+        ages[ages.len() / 2]
+    };
+    assert!(
+        median(&late) < 500.0 && median(&late) < median(&early) + 250.0,
+        "the picture does not grow older: median {:.0} ms after 2 s, {:.0} ms after 5 s",
+        median(&early),
+        median(&late)
+    );
+    app.cancel(&run_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_that_never_acknowledges_gets_a_frame_a_second() {
+    let app = TestApp::spawn().await;
+    let run_id = app.create_script_run("animated.html", json!([{"action": "wait", "ms": 8000}])).await;
+    let silent = Viewer::connect_drawing(&app.address, &run_id, Drawing::Never).await;
+    silent.read_until("a first frame", is_type("frame")).await;
+    let read = silent.read_for(Duration::from_secs(4)).await;
+    let frames = read.iter().filter(|(message, _)| message["type"] == "frame").count();
+    assert!((2..=6).contains(&frames), "about one frame a second: {frames} in 4 s");
+    app.cancel(&run_id).await;
 }

@@ -14,14 +14,31 @@ use crate::helpers::{API_KEY, PATIENCE};
 
 type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
+/// How a viewer takes the frames it reads.
+#[derive(Clone, Copy)]
+pub enum Drawing {
+    /// Acknowledges each frame as soon as it arrives, as the UI does once it has drawn it.
+    AtOnce,
+    /// Takes this long to draw each frame before acknowledging it (a slow link or device).
+    Taking(Duration),
+    /// Never acknowledges.
+    Never,
+}
+
 #[derive(Clone)]
 pub struct Viewer {
     socket: Arc<Mutex<Socket>>,
+    drawing: Drawing,
 }
 
 impl Viewer {
-    /// Connects to the live view of `run_id` on the appliance at `address` (`http://…`).
+    /// Connects to the live view of `run_id` on the appliance at `address` (`http://…`), as a
+    /// viewer that acknowledges every frame at once.
     pub async fn connect(address: &str, run_id: &str) -> Viewer {
+        Self::connect_drawing(address, run_id, Drawing::AtOnce).await
+    }
+
+    pub async fn connect_drawing(address: &str, run_id: &str, drawing: Drawing) -> Viewer {
         let url = format!("{}/v1/runs/{run_id}/live", address.replacen("http", "ws", 1));
         let socket = tokio::task::spawn_blocking(move || {
             let mut request = url.into_client_request().unwrap();
@@ -34,7 +51,7 @@ impl Viewer {
         })
         .await
         .unwrap();
-        Viewer { socket: Arc::new(Mutex::new(socket)) }
+        Viewer { socket: Arc::new(Mutex::new(socket)), drawing }
     }
 
     pub async fn send(&self, message: Value) {
@@ -82,7 +99,7 @@ impl Viewer {
         span: Duration,
         wanted: impl Fn(&Value) -> bool + Send + 'static,
     ) -> (Vec<(Value, SystemTime)>, Ended) {
-        let socket = self.socket.clone();
+        let (socket, drawing) = (self.socket.clone(), self.drawing);
         tokio::task::spawn_blocking(move || {
             let mut socket = socket.lock().unwrap();
             let deadline = Instant::now() + span;
@@ -92,7 +109,19 @@ impl Viewer {
                     Ok(Message::Text(text)) => {
                         let message: Value = serde_json::from_str(&text).unwrap();
                         let found = wanted(&message);
-                        read.push((message, SystemTime::now()));
+                        let arrived = SystemTime::now();
+                        if message["type"] == "frame" {
+                            let ack = serde_json::json!({"type": "ack", "sequence": message["sequence"]});
+                            match drawing {
+                                Drawing::AtOnce => socket.send(Message::text(ack.to_string())).unwrap_or(()),
+                                Drawing::Taking(time) => {
+                                    std::thread::sleep(time);
+                                    socket.send(Message::text(ack.to_string())).unwrap_or(());
+                                }
+                                Drawing::Never => {}
+                            }
+                        }
+                        read.push((message, arrived));
                         if found {
                             return (read, Ended::Wanted);
                         }

@@ -59,6 +59,8 @@ async function runPage(runId) {
     if (message.type === 'hello') { viewerId = message.viewer_id; setStatus(message.status); control.disabled = false; }
     if (message.type === 'frame') {
       if (!image) { screen.innerHTML = ''; image = document.createElement('img'); screen.appendChild(image); wire(image); }
+      // Acknowledged once drawn: the appliance sends the next frame as this one is shown.
+      image.onload = () => send({ type: 'ack', sequence: message.sequence });
       image.src = 'data:image/jpeg;base64,' + message.data;
       document.getElementById('url').textContent = message.url;
     }
