@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::middleware::from_fn;
@@ -14,7 +15,7 @@ use crate::agent::llm::LlmClient;
 use crate::api::{self, AppState, Links};
 use crate::artifacts::ArtifactFiles;
 use crate::auth::{self, KeyChecker};
-use crate::browser::{BrowserPool, Launcher, PageSettings};
+use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
 use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
@@ -98,7 +99,7 @@ impl App {
             viewport_height: config.browser.viewport_height,
             action_timeout: Duration::from_millis(config.runs.action_timeout_ms),
             downloads_root: paths.downloads,
-            blocked_urls: own_addresses(address.port(), &config.server.public_url),
+            off_limits: Some(Arc::new(OffLimits::new(address, &config.server.public_url))),
         };
         let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
         pool.warm_up().await;
@@ -182,17 +183,4 @@ impl App {
         tracing::info!("stopped");
         Ok(())
     }
-}
-
-/// URL patterns of the appliance itself, which run browsers may not load: any host on the
-/// listening port (covers 127.0.0.1, localhost, [::1] and every interface), and the public URL.
-fn own_addresses(port: u16, public_url: &str) -> Vec<String> {
-    let mut patterns = vec![format!("*://*:{port}/*")];
-    if let Ok(url) = url::Url::parse(public_url)
-        && let Some(host) = url.host_str()
-    {
-        let port = url.port().map(|port| format!(":{port}")).unwrap_or_default();
-        patterns.push(format!("{}://{host}{port}/*", url.scheme()));
-    }
-    patterns
 }

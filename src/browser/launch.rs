@@ -126,7 +126,7 @@ impl Launcher {
     pub async fn launch(&self) -> Result<LocalChromium, BrowserError> {
         let number = self.launched.fetch_add(1, Ordering::Relaxed);
         let profile_dir = self.profiles_root.join(format!("{}-{number}", std::process::id()));
-        std::fs::create_dir_all(&profile_dir).map_err(|e| BrowserError::Launch(format!("profile dir: {e}")))?;
+        write_preferences(&profile_dir).map_err(|e| BrowserError::Launch(format!("profile: {e}")))?;
         let settings = &self.settings;
         let mut builder = BrowserConfig::builder()
             .chrome_executable(&settings.executable)
@@ -149,6 +149,17 @@ impl Launcher {
         let pid = browser.get_mut_child().and_then(|child| child.inner.id());
         Ok(LocalChromium { browser: Arc::new(browser), pid, liveness: drive_connection(handler), profile_dir })
     }
+}
+
+/// Chromium's preferences for a new profile: no network prediction, so the browser opens no
+/// connection ahead of a request (a speculative connection to the appliance would escape the
+/// checks that requests go through, see `off_limits`).
+const PREFERENCES: &str = r#"{"net": {"network_prediction_options": 2}}"#;
+
+fn write_preferences(profile_dir: &Path) -> std::io::Result<()> {
+    let default = profile_dir.join("Default");
+    std::fs::create_dir_all(&default)?;
+    std::fs::write(default.join("Preferences"), PREFERENCES)
 }
 
 impl LocalChromium {

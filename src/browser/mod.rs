@@ -10,6 +10,7 @@ mod launch;
 mod mouse;
 mod navigation;
 mod observation;
+mod off_limits;
 mod page;
 mod pool;
 mod requests;
@@ -18,6 +19,7 @@ mod settle;
 
 pub use input::PersonInput;
 pub use launch::{Launcher, LocalChromium};
+pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
 pub use screencast::ScreencastFrame;

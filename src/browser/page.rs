@@ -15,7 +15,9 @@ use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::dom::DescribeNodeParams;
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::cdp::browser_protocol::fetch::{self, EventRequestPaused, FailRequestParams, RequestPattern};
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    self, ContinueRequestParams, EventRequestPaused, FailRequestParams, RequestPattern,
+};
 use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, Headers, SetExtraHttpHeadersParams};
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, FrameId};
@@ -31,6 +33,7 @@ use serde_json::{Value, json};
 use super::BrowserError;
 use super::launch::Liveness;
 use super::observation::OBSERVE;
+use super::off_limits::OffLimits;
 use super::requests::InFlight;
 
 /// Page-side helpers, see `dom.js`; defined once in each of the appliance's script worlds.
@@ -53,8 +56,8 @@ pub struct PageSettings {
     pub action_timeout: Duration,
     /// Where each run context's downloads go, in a folder of its own.
     pub downloads_root: PathBuf,
-    /// URL patterns (CDP Fetch wildcards) the page may not load: the appliance itself.
-    pub blocked_urls: Vec<String>,
+    /// Where the page may not go: the appliance itself (none for tests of the browser alone).
+    pub off_limits: Option<Arc<OffLimits>>,
 }
 
 /// Which option of a `<select>` to choose.
@@ -170,7 +173,10 @@ impl RunPage {
         );
         self.guard(page.execute(metrics)).await?;
         self.guard(page.evaluate_on_new_document(SAME_TAB)).await?;
-        self.refuse_requests_to(page, &self.settings.blocked_urls).await?;
+        if let Some(off_limits) = &self.settings.off_limits {
+            self.guard(page.evaluate_on_new_document(off_limits.guard_script())).await?;
+            self.keep_away(page, off_limits.clone()).await?;
+        }
         InFlight::follow(page).await
     }
 
@@ -239,23 +245,23 @@ impl RunPage {
         self.frame_worlds.lock().await.clear();
     }
 
-    /// Fails every request of the page (navigations included) whose URL matches one of
-    /// `patterns` (CDP Fetch wildcards), as if the site were unreachable.
-    async fn refuse_requests_to(&self, page: &Page, patterns: &[String]) -> Result<(), BrowserError> {
-        if patterns.is_empty() {
-            return Ok(());
-        }
+    /// Fails every request of the page (navigations, redirects and frames included) that would
+    /// reach the appliance, as if it were unreachable; lets the others go on.
+    async fn keep_away(&self, page: &Page, off_limits: Arc<OffLimits>) -> Result<(), BrowserError> {
         let mut paused = self.guard(page.event_listener::<EventRequestPaused>()).await?;
-        let intercept = fetch::EnableParams::builder()
-            .patterns(patterns.iter().map(|pattern| RequestPattern::builder().url_pattern(pattern.clone()).build()))
-            .build();
-        self.guard(page.execute(intercept)).await?;
+        let patterns =
+            off_limits.patterns().into_iter().map(|pattern| RequestPattern::builder().url_pattern(pattern).build());
+        self.guard(page.execute(fetch::EnableParams::builder().patterns(patterns).build())).await?;
         let page = page.clone();
         tokio::spawn(async move {
             while let Some(request) = paused.next().await {
-                tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
-                let refuse = FailRequestParams::new(request.request_id.clone(), ErrorReason::BlockedByClient);
-                let _ = page.execute(refuse).await;
+                let id = request.request_id.clone();
+                if off_limits.reach(&request.request.url).await {
+                    tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
+                    let _ = page.execute(FailRequestParams::new(id, ErrorReason::BlockedByClient)).await;
+                } else {
+                    let _ = page.execute(ContinueRequestParams::new(id)).await;
+                }
             }
         });
         Ok(())

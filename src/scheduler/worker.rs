@@ -265,7 +265,7 @@ mod tests {
             viewport_height: 720,
             action_timeout: Duration::from_secs(1),
             downloads_root: dir.join("downloads"),
-            blocked_urls: Vec::new(),
+            off_limits: None,
         };
         let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
         let pool = BrowserPool::new(launcher, 1, page_settings);

@@ -31,6 +31,7 @@ impl Fixtures {
             actix_web::App::new()
                 .route("/miniwob/{seed}/{path:.*}", actix_web::web::get().to(miniwob_page))
                 .route("/slow/{ms}", actix_web::web::get().to(slow_answer))
+                .route("/redirect", actix_web::web::get().to(redirect))
                 .service(actix_files::Files::new("/", root.clone()))
         })
         .workers(1)
@@ -68,6 +69,12 @@ fn miniwob_root() -> &'static Path {
         });
         PathBuf::from(folder).join("html").canonicalize().expect("MiniWoB++'s html folder")
     })
+}
+
+/// Redirects to the address in `?to=`.
+async fn redirect(query: actix_web::web::Query<std::collections::HashMap<String, String>>) -> actix_web::HttpResponse {
+    let to = query.get("to").cloned().unwrap_or_default();
+    actix_web::HttpResponse::Found().insert_header(("location", to)).finish()
 }
 
 /// Answers after the number of milliseconds in the path (at most 10 s): a slow server.

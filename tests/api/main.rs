@@ -2,6 +2,7 @@
 
 mod agent;
 mod api_contract;
+mod appliance_unreachable;
 mod browser_failures;
 mod browser_isolation;
 mod cancel;
