@@ -132,8 +132,18 @@
 
   const isToggle = (el) => tagOf(el) === "input" && (el.type === "checkbox" || el.type === "radio");
 
+  // Fields that received a secret: what they hold, as the model wrote it (its placeholders), and
+  // masked on screen, so that neither a model nor a screenshot, a frame or a video shows it.
+  const secretFields = (globalThis.__skyvernSecretFields ??= new WeakMap());
+  const holdSecret = (el, shown) => {
+    if (shown == null) return;
+    secretFields.set(el, shown);
+    el.style.setProperty("-webkit-text-security", "disc", "important");
+  };
+
   const textOf = (el, attribute) => {
     if (attribute) return el.getAttribute(attribute);
+    if (secretFields.has(el)) return secretFields.get(el);
     if (isToggle(el)) return String(el.checked);
     if (tagOf(el) === "input" || tagOf(el) === "textarea") return el.value;
     if (tagOf(el) === "select") return el.selectedOptions[0]?.textContent.trim() ?? null;
@@ -269,6 +279,7 @@
     case "focus": {
       const { el, fail } = target(args.selector, true);
       if (fail) return fail;
+      holdSecret(el, args.shown);
       el.focus();
       return { ok: true };
     }
@@ -276,6 +287,7 @@
       const { el, fail } = target(args.selector, true);
       if (fail) return fail;
       if (el.isContentEditable) {
+        holdSecret(el, args.shown);
         el.focus();
         el.textContent = args.value;
         fire(el, "input");
@@ -283,10 +295,13 @@
       }
       if (!["input", "textarea"].includes(tagOf(el)) || isToggle(el)) return refuse(`a <${tagOf(el)}> cannot be filled`);
       if (el.readOnly) return refuse("the element is read-only");
+      holdSecret(el, args.shown);
       el.focus();
       setNativeValue(el, args.value);
       fire(el, "input", "change");
-      if (el.value !== args.value && el.type !== "file") return refuse("the page did not keep the value");
+      // A text area keeps its lines with "\n" alone.
+      const kept = tagOf(el) === "textarea" ? args.value.replace(/\r\n?/g, "\n") : args.value;
+      if (el.value !== kept && el.type !== "file") return refuse("the page did not keep the value");
       return { ok: true };
     }
     case "select": {

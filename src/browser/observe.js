@@ -20,6 +20,8 @@
   const SMALL_WIDGET = 200;
   const registry = (window.__skyvernRegistry ??= { ids: new WeakMap(), next: 1 });
   const listened = globalThis.__skyvernListened;
+  // What fields that received a secret hold, as the model wrote it (see `holdSecret` in dom.js).
+  const secretOf = (el) => globalThis.__skyvernSecretFields?.get(el);
   const idOf = (el) => {
     if (!registry.ids.has(el)) registry.ids.set(el, `${idPrefix}e${registry.next++}`);
     return registry.ids.get(el);
@@ -204,11 +206,11 @@
     } else if (tag === "input") {
       item.type = el.type;
       if (el.type === "checkbox" || el.type === "radio") item.checked = el.checked;
-      else if (el.type !== "password") item.value = clip(el.value, 80);
+      else if (el.type !== "password") item.value = secretOf(el) ?? clip(el.value, 80);
       if (el.placeholder) item.placeholder = clip(el.placeholder, 60);
       if (ownLabel(el)) item.text = clip(ownLabel(el));
     } else if (tag === "textarea") {
-      item.value = clip(el.value, 80);
+      item.value = secretOf(el) ?? clip(el.value, 80);
       if (el.placeholder) item.placeholder = clip(el.placeholder, 60);
       if (ownLabel(el)) item.text = clip(ownLabel(el));
     } else if (tag === "select") {
@@ -216,7 +218,7 @@
       item.selected = clip(el.selectedOptions[0]?.textContent ?? "", 40);
       if (ownLabel(el)) item.text = clip(ownLabel(el));
     } else if (editingHost(el)) {
-      item.value = clip(el.innerText, 80);
+      item.value = secretOf(el) ?? clip(el.innerText, 80);
       if (ownLabel(el)) item.text = clip(ownLabel(el));
     } else {
       const whole = deepText(el);

@@ -494,14 +494,18 @@ impl RunPage {
     }
 
     /// Sets a field's value at once, firing `input` and `change`.
-    pub async fn fill(&self, selector: &str, value: &str) -> Result<(), BrowserError> {
-        self.dom_until("fill", json!({ "selector": selector, "value": value }), selector, self.action_timeout).await?;
+    /// `shown`, when the value holds secrets, is the value as the model wrote it: the field is
+    /// then masked on screen and read back as that (see `holdSecret` in `dom.js`).
+    pub async fn fill(&self, selector: &str, value: &str, shown: Option<&str>) -> Result<(), BrowserError> {
+        let args = json!({ "selector": selector, "value": value, "shown": shown });
+        self.dom_until("fill", args, selector, self.action_timeout).await?;
         Ok(())
     }
 
-    /// Focuses a field and types text into it as keyboard input.
-    pub async fn type_text(&self, selector: &str, text: &str) -> Result<(), BrowserError> {
-        self.dom_until("focus", json!({ "selector": selector }), selector, self.action_timeout).await?;
+    /// Focuses a field and types text into it as keyboard input (`shown`: as for `fill`).
+    pub async fn type_text(&self, selector: &str, text: &str, shown: Option<&str>) -> Result<(), BrowserError> {
+        let args = json!({ "selector": selector, "shown": shown });
+        self.dom_until("focus", args, selector, self.action_timeout).await?;
         let insert = chromiumoxide::cdp::browser_protocol::input::InsertTextParams::new(text);
         self.guard(self.page().await.execute(insert)).await?;
         Ok(())

@@ -101,8 +101,10 @@ async fn perform(page: &RunPage, action: &Action, secrets: &Secrets) -> Result<O
         Action::Back => page.back().await?,
         Action::NewTab { url } => return Ok(Some(json!({ "tab": page.new_tab(url).await? }))),
         Action::SwitchTab { index } => page.switch_tab(*index).await?,
-        Action::Fill { selector, value } => page.fill(selector, &secrets.fill_in(value)).await?,
-        Action::Type { selector, text } => page.type_text(selector, &secrets.fill_in(text)).await?,
+        Action::Fill { selector, value } => page.fill(selector, &secrets.fill_in(value), secrets.shown(value)).await?,
+        Action::Type { selector, text } => {
+            page.type_text(selector, &secrets.fill_in(text), secrets.shown(text)).await?
+        }
         Action::SelectOption { selector, value, label } => {
             let choice = match (value, label) {
                 (Some(value), _) => OptionChoice::Value(value.clone()),

@@ -16,6 +16,7 @@ mod process;
 mod recording;
 mod restart;
 mod scripted_llm;
+mod secrets;
 mod served_safely;
 mod storage_failures;
 mod timeouts;

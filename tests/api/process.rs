@@ -24,6 +24,15 @@ impl Process {
     /// Starts `skyvern serve` in the working directory `cwd`, on `data_dir` (relative to `cwd`
     /// or absolute), with one browser slot unless `env` says otherwise.
     pub async fn start_in(cwd: &Path, data_dir: &Path, env: &[(&str, &str)]) -> Process {
+        Process::start_logging(cwd, data_dir, env, None).await
+    }
+
+    /// As `start_in`, its log (standard output and error) written to `log` when given.
+    pub async fn start_logging(cwd: &Path, data_dir: &Path, env: &[(&str, &str)], log: Option<&Path>) -> Process {
+        let output = || match log {
+            Some(log) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap()),
+            None => Stdio::null(),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_skyvern"))
             .arg("serve")
@@ -33,8 +42,8 @@ impl Process {
             .env("SKYVERN__AUTH__API_KEY", API_KEY)
             .env("SKYVERN__BROWSER__POOL_SIZE", "1")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(output())
+            .stderr(output())
             .spawn()
             .unwrap();
         let data_dir = cwd.join(data_dir);
