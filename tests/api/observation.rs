@@ -87,6 +87,22 @@ fn reward_of(run: &Value) -> f64 {
     run["output"]["reward"].as_str().unwrap().parse().unwrap()
 }
 
+/// The word in quotes right after `marker` in the task's line of the page ("Enter \"Juan\"…").
+fn quoted_in_task(page: &str, marker: &str) -> String {
+    let line = page_lines(page).into_iter().find(|line| line.contains(marker)).expect("the task is one line");
+    quoted_after(&line, &format!("{marker} \\\"")).split('"').next().unwrap().to_owned()
+}
+
+/// Runs the MiniWoB++ task with the decisions already queued, then reads the reward; asserts
+/// MiniWoB++ judged the task done.
+async fn rewarded(llm: &ScriptedLlm, task: &str, seed: u32) -> (TestApp, Value) {
+    read_the_reward(llm);
+    let app = llm.appliance("openai", |_| {}).await;
+    let run = run_agent(&app, &app.fixtures.miniwob(task, seed)).await;
+    assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
+    (app, run)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_stays_in_its_sentence_with_controls_in_place_and_nothing_said_twice() {
     let lines: Vec<String> = first_sight("inline-text.html").await.iter().map(|line| without_ids(line)).collect();
@@ -135,19 +151,15 @@ async fn the_agent_reads_a_miniwob_task_whose_words_are_split_by_markup_and_does
     let llm = ScriptedLlm::start();
     start_the_episode(&llm);
     llm.decide(|page| {
+        let name = quoted_in_task(page, "Enter");
         let lines = page_lines(page);
-        let task = lines.iter().find(|line| line.contains("into the text field")).expect("the task is one line");
-        let name = quoted_after(task, "Enter \\\"").split('"').next().unwrap().to_owned();
         assert_eq!(lines.iter().filter(|line| line.contains(&name)).count(), 1, "the name is said once: {page}");
         json!([
             {"action": "fill", "element": element(page, "input type=text"), "text": name},
             {"action": "click", "element": element(page, "\"Submit\"")}
         ])
     });
-    read_the_reward(&llm);
-    let app = llm.appliance("openai", |_| {}).await;
-    let run = run_agent(&app, &app.fixtures.miniwob("enter-text", 3)).await;
-    assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
+    rewarded(&llm, "enter-text", 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,9 +167,8 @@ async fn the_agent_clicks_a_link_that_is_a_span_inside_a_paragraph_of_a_miniwob_
     let llm = ScriptedLlm::start();
     start_the_episode(&llm);
     llm.decide(|page| {
+        let name = quoted_in_task(page, "Click on the link");
         let lines = page_lines(page);
-        let task = lines.iter().find(|line| line.contains("Click on the link")).expect("the task is one line");
-        let name = quoted_after(task, "Click on the link \\\"").split('"').next().unwrap().to_owned();
         let link = lines
             .iter()
             .find(|line| line.contains(&format!("span clickable \"{name}\"")))
@@ -167,10 +178,7 @@ async fn the_agent_clicks_a_link_that_is_a_span_inside_a_paragraph_of_a_miniwob_
         assert!(paragraph.contains(&format!("[{link_id}]")), "the link stands in its paragraph: {paragraph}");
         json!([{"action": "click", "element": link_id}])
     });
-    read_the_reward(&llm);
-    let app = llm.appliance("openai", |_| {}).await;
-    let run = run_agent(&app, &app.fixtures.miniwob("click-link", 5)).await;
-    assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
+    rewarded(&llm, "click-link", 5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,14 +186,13 @@ async fn suggestions_a_jquery_ui_autocomplete_shows_after_typing_are_in_the_next
     let llm = ScriptedLlm::start();
     start_the_episode(&llm);
     llm.decide(|page| {
-        let task = page_lines(page).into_iter().find(|line| line.contains("Enter an item that starts with")).unwrap();
-        let start = quoted_after(&task, "starts with \\\"").split('"').next().unwrap().to_owned();
+        let start = quoted_in_task(page, "starts with");
         json!([{"action": "type", "element": element(page, "input type=text"), "text": start}])
     })
     .decide(|page| {
         let lines = page_lines(page);
-        let task = lines.iter().find(|line| line.contains("Enter an item that starts with")).unwrap();
-        let start = quoted_after(task, "starts with \\\"").split('"').next().unwrap().to_owned();
+        let start = quoted_in_task(page, "starts with");
+        let task = lines.iter().find(|line| line.contains("starts with")).unwrap();
         let end = task.split_once("ends with \\\"").map(|(_, rest)| rest.split('\\').next().unwrap().to_owned());
         let suggestions: Vec<&String> =
             lines.iter().filter(|line| line.contains(" clickable ") && line.contains(&format!("\"{start}"))).collect();
@@ -197,10 +204,7 @@ async fn suggestions_a_jquery_ui_autocomplete_shows_after_typing_are_in_the_next
         json!([{"action": "click", "element": &pick[1..pick.find(']').unwrap()]}])
     })
     .decide(|page| json!([{"action": "click", "element": element(page, "\"Submit\"")}]));
-    read_the_reward(&llm);
-    let app = llm.appliance("openai", |_| {}).await;
-    let run = run_agent(&app, &app.fixtures.miniwob("use-autocomplete", 2)).await;
-    assert!(reward_of(&run) > 0.0, "MiniWoB++ judged the task done: {run}");
+    let (app, run) = rewarded(&llm, "use-autocomplete", 2).await;
     let decisions: Vec<Value> = app.timeline(run["run_id"].as_str().unwrap()).await;
     let waits: Vec<f64> = decisions.iter().filter_map(|item| item["detail"]["timing_ms"]["settle"].as_f64()).collect();
     // The pause counts from the keystrokes, which ended a moment before the wait began.
