@@ -14,9 +14,11 @@
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
 //! - **artifacts** are files written once under the data directory and never changed;
 //! - while a run has a browser, its worker also drives the page's **screencast**: each frame goes
-//!   to the run's `live::LiveRun` (a broadcast channel that viewers read at their own pace) and
-//!   to its `recording::Recording` (a bounded queue to a feeder thread that owns the run's
-//!   ffmpeg process). A controlling viewer's input reaches the page through the same worker.
+//!   to the run's `live::LiveRun` (a broadcast channel; each viewer's task sends it on as the
+//!   viewer acknowledges frames) and to its `recording::Recording` (a one-frame mailbox, always
+//!   the newest, read by a feeder thread that owns the run's ffmpeg process). Each action's
+//!   screenshot is one of these frames, kept by a task of the run's recorder. A controlling
+//!   viewer's input reaches the page through the same worker.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel reaches a worker through the run's cancel token. Every status change
