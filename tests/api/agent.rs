@@ -481,8 +481,7 @@ async fn after_a_person_hands_control_back_the_agent_looks_at_the_page_as_they_l
     let run = app.create_run(json!({"prompt": "Wait for a person", "url": app.fixtures.url("control.html")})).await;
     let run_id = run["run_id"].as_str().unwrap().to_owned();
     let person = crate::viewer::Viewer::connect(&app.address, &run_id).await;
-    person.send(json!({"type": "take_control"})).await;
-    person.read_until("control granted", |m| m["you_hold_control"] == true).await;
+    person.take_control().await;
     for event in ["pressed", "released"] {
         person.send(json!({"type": "mouse", "event": event, "x": 200, "y": 150})).await;
     }

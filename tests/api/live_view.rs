@@ -166,8 +166,7 @@ async fn control_held_longer_than_the_inactivity_timeout_ends_the_run_timed_out(
     let app = TestApp::spawn_with(|config| config.runs.inactivity_timeout_seconds = 2).await;
     let run_id = app.create_script_run("control.html", waiting_for_a_person()).await;
     let person = Viewer::connect(&app.address, &run_id).await;
-    person.send(json!({ "type": "take_control" })).await;
-    person.read_until("control granted", |m| m["you_hold_control"] == true).await;
+    person.take_control().await;
 
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "timed_out", "{run}");

@@ -218,8 +218,7 @@ async fn runs_paused_by_a_person_or_waiting_for_an_answer_at_a_crash_end_interru
     let paused = first.call(reqwest::Method::POST, "/v1/run/tasks", Some(body)).await;
     let paused = paused["run_id"].as_str().unwrap().to_owned();
     let person = Viewer::connect(&first.address, &paused).await;
-    person.send(json!({"type": "take_control"})).await;
-    person.read_until("control granted", |m| m["you_hold_control"] == true).await;
+    person.take_control().await;
     first.wait_for(&paused, |run| run["status"] == "paused").await;
     let body = json!({"prompt": "Enter the code", "url": fixtures.url("small.html")});
     let asking = first.call(reqwest::Method::POST, "/v1/run/tasks", Some(body)).await;

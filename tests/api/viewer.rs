@@ -80,6 +80,14 @@ impl Viewer {
         }
     }
 
+    /// Takes control of a run once it runs (its first frame says it does); returns the message
+    /// that grants it.
+    pub async fn take_control(&self) -> Value {
+        self.read_until("a first frame", is_type("frame")).await;
+        self.send(serde_json::json!({"type": "take_control"})).await;
+        self.read_until("control granted", |m| m["you_hold_control"] == true).await.0
+    }
+
     /// Reads for `span`; returns every message with the moment it arrived.
     pub async fn read_for(&self, span: Duration) -> Vec<(Value, SystemTime)> {
         self.read_messages(span, |_| false).await.0
