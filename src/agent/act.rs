@@ -30,32 +30,26 @@ pub async fn prepare(
     selectors: &HashMap<String, String>,
     page: &RunPage,
 ) -> Result<Move, String> {
-    let (movement, parts) = translate(action, selectors)?;
-    match movement {
+    let parts = parts_read(action);
+    match translate(action, selectors)? {
         Move::Browser(step) if !parts.is_empty() => parts::anchor(page, step, &parts).await.map(Move::Browser),
         other => Ok(other),
     }
 }
 
-/// An action's move, and the fields it reads from parts of elements' texts as (field, part).
-fn translate(
-    action: &AgentAction,
-    selectors: &HashMap<String, String>,
-) -> Result<(Move, Vec<(String, String)>), String> {
-    let parts = match action {
-        AgentAction::Extract { fields, .. } => fields
-            .iter()
-            .filter_map(|(name, source)| match source {
-                FieldSource::Part { part, .. } => Some((name.clone(), part.clone())),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    Ok((translate_move(action, selectors)?, parts))
+/// The fields an extraction reads from parts of elements' texts, as (field, part).
+fn parts_read(action: &AgentAction) -> Vec<(String, String)> {
+    let AgentAction::Extract { fields, .. } = action else { return Vec::new() };
+    fields
+        .iter()
+        .filter_map(|(name, source)| match source {
+            FieldSource::Part { part, .. } => Some((name.clone(), part.clone())),
+            FieldSource::One(_) | FieldSource::Many(_) => None,
+        })
+        .collect()
 }
 
-fn translate_move(action: &AgentAction, selectors: &HashMap<String, String>) -> Result<Move, String> {
+fn translate(action: &AgentAction, selectors: &HashMap<String, String>) -> Result<Move, String> {
     let find = |id: &String| selectors.get(id).cloned().ok_or_else(|| format!("element {id} is not on the page"));
     let step =
         |action: Action, intent: &Option<String>| Ok(Move::Browser(ScriptStep { action, intent: intent.clone() }));

@@ -179,7 +179,7 @@ impl Agent {
     /// The page as the model sees it: the live view's latest picture of it (taken once the page
     /// settled), or a capture when the page has not painted yet.
     async fn picture(&self, recorder: &RunRecorder, page: &RunPage) -> Option<Vec<u8>> {
-        match recorder.screenshots.latest() {
+        match recorder.latest_picture() {
             Some(jpeg) => Some(jpeg.to_vec()),
             None => page.screenshot(false).await.ok(),
         }

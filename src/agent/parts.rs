@@ -32,7 +32,7 @@ pub async fn anchor(page: &RunPage, mut step: ScriptStep, parts: &[(String, Stri
 }
 
 /// `text` with runs of whitespace made one space, trimmed: the text as the model sees it.
-pub fn squashed(text: &str) -> String {
+fn squashed(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -40,7 +40,7 @@ pub fn squashed(text: &str) -> String {
 /// where the part starts, and the shortest text after it whose first occurrence after that
 /// start is where the part ends (none at the start or the end of the text). Cutting `text`
 /// between them gives `part` back. Fails when `text` does not hold `part`.
-pub fn anchors(text: &str, part: &str) -> Result<(Option<String>, Option<String>), String> {
+fn anchors(text: &str, part: &str) -> Result<(Option<String>, Option<String>), String> {
     let (text, part) = (squashed(text), squashed(part));
     if part.is_empty() {
         return Err("the part to read is empty".into());

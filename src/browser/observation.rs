@@ -3,9 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::dom::{BackendNodeId, ResolveNodeParams};
 use chromiumoxide::cdp::browser_protocol::dom_debugger::GetEventListenersParams;
-use chromiumoxide::cdp::js_protocol::runtime::{CallArgument, CallFunctionOnParams, ExecutionContextId};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    CallArgument, CallFunctionOnParams, EvaluateParams, ExecutionContextId, ReleaseObjectGroupParams,
+};
 use serde_json::{Value, json};
 
 use super::{BrowserError, RunPage};
@@ -17,6 +20,9 @@ pub(super) const OBSERVE: &str = include_str!("observe.js");
 const CLICK_EVENTS: [&str; 5] = ["click", "mousedown", "mouseup", "pointerdown", "pointerup"];
 /// Most listening elements marked per observation (pages that listen everywhere get the first).
 const MOST_LISTENING: usize = 500;
+/// The group of the page's objects that marking takes hold of, let go of once it is done (they
+/// would otherwise live as long as the page, a few hundred more at every step).
+const OBJECT_GROUP: &str = "skyvern-listeners";
 /// Adds its arguments to the world's set of listening elements; the page's own listeners on the
 /// document's root elements say nothing about what to click.
 const MARK_LISTENING: &str = "function (...elements) {
@@ -66,8 +72,20 @@ impl RunPage {
     /// its shadow roots and frames included, have a click listener.
     async fn mark_click_listeners(&self, world: ExecutionContextId) -> Result<(), BrowserError> {
         let page = self.page().await;
-        let document = self.evaluate_in(world, "document".into(), false).await?;
-        let Some(document) = document.object().object_id.clone() else { return Ok(()) };
+        let marked = self.mark_listening(&page, world).await;
+        let _ = self.guard(page.execute(ReleaseObjectGroupParams::new(OBJECT_GROUP))).await;
+        marked
+    }
+
+    async fn mark_listening(&self, page: &Page, world: ExecutionContextId) -> Result<(), BrowserError> {
+        let document = EvaluateParams::builder()
+            .expression("document")
+            .context_id(world)
+            .object_group(OBJECT_GROUP)
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let document = self.guard(page.execute(document)).await?.result.result;
+        let Some(document) = document.object_id else { return Ok(()) };
         let listeners = GetEventListenersParams::builder()
             .object_id(document)
             .depth(-1)
@@ -87,6 +105,7 @@ impl RunPage {
                 let resolve = ResolveNodeParams::builder()
                     .backend_node_id(BackendNodeId::new(node))
                     .execution_context_id(world)
+                    .object_group(OBJECT_GROUP)
                     .build();
                 self.guard(page.execute(resolve))
                     .await

@@ -134,12 +134,18 @@
   };
   // A control's whole text, which becomes its own: its children get no lines of their own.
   const deepText = (el) => squash(textOf(el, true, true).join("")) || imageText(el);
+  // An element's whole text, read without taking its children (once per element).
+  const wholeTexts = new Map();
+  const wholeText = (el) => {
+    if (!wholeTexts.has(el)) wholeTexts.set(el, squash(textOf(el, true, false).join("")));
+    return wholeTexts.get(el);
+  };
   // Elements that only listen for clicks or show a hand and hold nothing to read but controls
   // (a list of buttons, a dialog's frame) are containers, not controls of their own.
   const containers = new Map();
   const container = (el) => {
     if (!containers.has(el)) {
-      const own = ownLabel(el) || squash(textOf(el, true, false).join(""));
+      const own = ownLabel(el) || wholeText(el);
       containers.set(el, clickable(el) && !ROLES.has(roleOf(el)) && HAS_REF.test(own) && !meaningful(own));
     }
     return containers.get(el);
@@ -195,39 +201,34 @@
     const tag = tagOf(el);
     const role = roleOf(el);
     if (role) item.role = role;
+    const named = ownLabel(el);
     if (clickable(el)) {
       // Its inline text; a small widget (a card, a menu entry) is read whole, a large container
       // leaves its blocks their own lines.
       item.clickable = true;
       const own = squash(textOf(el, false, false).join(""));
-      const whole = meaningful(own) ? "" : squash(textOf(el, true, false).join(""));
-      const text = ownLabel(el) || (meaningful(own) ? own : whole.length <= SMALL_WIDGET ? deepText(el) : "");
+      const text = named || (meaningful(own) ? own : wholeText(el).length <= SMALL_WIDGET ? deepText(el) : "");
       if (text) item.text = clip(text);
-    } else if (tag === "input") {
-      item.type = el.type;
-      if (el.type === "checkbox" || el.type === "radio") item.checked = el.checked;
-      else if (el.type !== "password") item.value = secretOf(el) ?? clip(el.value, 80);
+    } else if (["input", "textarea", "select"].includes(tag) || editingHost(el)) {
+      if (tag === "input") {
+        item.type = el.type;
+        if (el.type === "checkbox" || el.type === "radio") item.checked = el.checked;
+        else if (el.type !== "password") item.value = secretOf(el) ?? clip(el.value, 80);
+      } else if (tag === "select") {
+        item.options = Array.from(el.options).slice(0, 50).map((o) => clip(o.textContent, 40));
+        item.selected = clip(el.selectedOptions[0]?.textContent ?? "", 40);
+      } else {
+        item.value = secretOf(el) ?? clip(tag === "textarea" ? el.value : el.innerText, 80);
+      }
       if (el.placeholder) item.placeholder = clip(el.placeholder, 60);
-      if (ownLabel(el)) item.text = clip(ownLabel(el));
-    } else if (tag === "textarea") {
-      item.value = secretOf(el) ?? clip(el.value, 80);
-      if (el.placeholder) item.placeholder = clip(el.placeholder, 60);
-      if (ownLabel(el)) item.text = clip(ownLabel(el));
-    } else if (tag === "select") {
-      item.options = Array.from(el.options).slice(0, 50).map((o) => clip(o.textContent, 40));
-      item.selected = clip(el.selectedOptions[0]?.textContent ?? "", 40);
-      if (ownLabel(el)) item.text = clip(ownLabel(el));
-    } else if (editingHost(el)) {
-      item.value = secretOf(el) ?? clip(el.innerText, 80);
-      if (ownLabel(el)) item.text = clip(ownLabel(el));
-    } else {
-      const whole = deepText(el);
-      const text = ownLabel(el) || whole;
-      if (text) item.text = clip(text);
-    }
-    if (["input", "textarea", "select"].includes(tag)) {
-      const label = fieldLabels(el);
+      if (named) item.text = clip(named);
+      const label = editingHost(el) ? "" : fieldLabels(el);
       if (label) item.label = label;
+    } else {
+      // Read whole even when it is named: the text it holds is its own, not other lines.
+      const read = deepText(el);
+      const text = named || read;
+      if (text) item.text = clip(text);
     }
     // A control with nothing to read (an icon) is known by its class or id.
     if (!item.text && !item.label && !item.placeholder && !item.value) {

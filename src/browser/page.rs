@@ -90,10 +90,14 @@ pub struct RunPage {
 
 /// A run's tabs, in the order they were opened.
 struct Tabs {
-    pages: Vec<Page>,
-    /// Each tab's requests in flight, in the same order.
-    requests: Vec<Arc<InFlight>>,
+    tabs: Vec<Tab>,
     current: usize,
+}
+
+/// One tab, and the requests it has in flight.
+struct Tab {
+    page: Page,
+    requests: Arc<InFlight>,
 }
 
 /// Where part of a selector is evaluated: a script world, and the offset of its frame's
@@ -114,7 +118,7 @@ impl RunPage {
         download_dir: Option<PathBuf>,
     ) -> Result<RunPage, BrowserError> {
         let run_page = RunPage {
-            tabs: tokio::sync::Mutex::new(Tabs { pages: Vec::new(), requests: Vec::new(), current: 0 }),
+            tabs: tokio::sync::Mutex::new(Tabs { tabs: Vec::new(), current: 0 }),
             current_tab: tokio::sync::watch::Sender::new(page.clone()),
             browser,
             context_id,
@@ -127,10 +131,7 @@ impl RunPage {
             pointer: std::sync::Mutex::new((0.0, 0.0)),
         };
         let requests = run_page.set_up(&page).await?;
-        let mut tabs = run_page.tabs.lock().await;
-        tabs.pages.push(page);
-        tabs.requests.push(requests);
-        drop(tabs);
+        run_page.tabs.lock().await.tabs.push(Tab { page, requests });
         Ok(run_page)
     }
 
@@ -142,7 +143,7 @@ impl RunPage {
     /// The tab the run acts in.
     pub(super) async fn page(&self) -> Page {
         let tabs = self.tabs.lock().await;
-        tabs.pages[tabs.current].clone()
+        tabs.tabs[tabs.current].page.clone()
     }
 
     /// Where the mouse pointer is.
@@ -159,7 +160,7 @@ impl RunPage {
     /// The requests in flight of the tab the run acts in.
     pub(super) async fn requests(&self) -> Arc<InFlight> {
         let tabs = self.tabs.lock().await;
-        tabs.requests[tabs.current].clone()
+        tabs.tabs[tabs.current].requests.clone()
     }
 
     /// Readies a tab for a run: the fixed viewport, one-tab links, no way to the appliance, and
@@ -191,9 +192,8 @@ impl RunPage {
         let requests = self.set_up(&page).await?;
         let index = {
             let mut tabs = self.tabs.lock().await;
-            tabs.pages.push(page.clone());
-            tabs.requests.push(requests);
-            tabs.current = tabs.pages.len() - 1;
+            tabs.tabs.push(Tab { page: page.clone(), requests });
+            tabs.current = tabs.tabs.len() - 1;
             tabs.current
         };
         self.current_tab.send_replace(page);
@@ -206,14 +206,14 @@ impl RunPage {
     pub async fn switch_tab(&self, index: usize) -> Result<(), BrowserError> {
         let page = {
             let mut tabs = self.tabs.lock().await;
-            if index >= tabs.pages.len() {
+            if index >= tabs.tabs.len() {
                 return Err(BrowserError::Refused {
                     target: format!("tab {index}"),
-                    reason: format!("there are {} tabs (0 to {})", tabs.pages.len(), tabs.pages.len() - 1),
+                    reason: format!("there are {} tabs (0 to {})", tabs.tabs.len(), tabs.tabs.len() - 1),
                 });
             }
             tabs.current = index;
-            tabs.pages[index].clone()
+            tabs.tabs[index].page.clone()
         };
         self.forget_worlds().await;
         self.guard(page.bring_to_front()).await?;
@@ -226,7 +226,7 @@ impl RunPage {
     pub async fn tab_list(&self) -> Vec<(String, String, bool)> {
         let (pages, current) = {
             let tabs = self.tabs.lock().await;
-            (tabs.pages.clone(), tabs.current)
+            (tabs.tabs.iter().map(|tab| tab.page.clone()).collect::<Vec<_>>(), tabs.current)
         };
         if pages.len() < 2 {
             return Vec::new();
@@ -255,13 +255,17 @@ impl RunPage {
         let page = page.clone();
         tokio::spawn(async move {
             while let Some(request) = paused.next().await {
-                let id = request.request_id.clone();
-                if off_limits.reach(&request.request.url).await {
-                    tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
-                    let _ = page.execute(FailRequestParams::new(id, ErrorReason::BlockedByClient)).await;
-                } else {
-                    let _ = page.execute(ContinueRequestParams::new(id)).await;
-                }
+                // Each request is decided on its own: a slow lookup of one host holds up no other.
+                let (page, off_limits) = (page.clone(), off_limits.clone());
+                tokio::spawn(async move {
+                    let id = request.request_id.clone();
+                    if off_limits.reach(&request.request.url).await {
+                        tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
+                        let _ = page.execute(FailRequestParams::new(id, ErrorReason::BlockedByClient)).await;
+                    } else {
+                        let _ = page.execute(ContinueRequestParams::new(id)).await;
+                    }
+                });
             }
         });
         Ok(())
@@ -656,8 +660,8 @@ impl RunPage {
 
     pub(super) async fn close(self) {
         if self.liveness.is_alive() {
-            for page in std::mem::take(&mut self.tabs.lock().await.pages) {
-                let _ = tokio::time::timeout(Duration::from_secs(2), page.close()).await;
+            for tab in std::mem::take(&mut self.tabs.lock().await.tabs) {
+                let _ = tokio::time::timeout(Duration::from_secs(2), tab.page.close()).await;
             }
         }
         if let Some(dir) = &self.download_dir {

@@ -17,11 +17,11 @@ use tokio::time::Instant;
 use super::RunPage;
 
 /// How long the page must hold still.
-pub const QUIET: Duration = Duration::from_millis(30);
+const QUIET: Duration = Duration::from_millis(30);
 /// After typing, how long the page gets to react before it counts as settled.
-pub const KEYSTROKE_FLOOR: Duration = Duration::from_millis(500);
+const KEYSTROKE_FLOOR: Duration = Duration::from_millis(500);
 /// The longest wait.
-pub const LONGEST: Duration = Duration::from_secs(3);
+const LONGEST: Duration = Duration::from_secs(3);
 
 impl RunPage {
     /// Waits until the page settled after actions that began at `since` and ended at `ended`

@@ -30,7 +30,7 @@ pub async fn run_step(
         .start_item(step_run, TimelineKind::Action, step.action.to_string(), detail.clone())
         .await
         .map_err(system_error)?;
-    recorder.screenshots.moving_on();
+    recorder.action_begins();
     let acting = Instant::now();
     let result = match &step.action {
         Action::Download { selector, timeout_ms } => download(recorder, page, step_run, selector, *timeout_ms).await?,
@@ -59,7 +59,7 @@ pub async fn run_step(
     let screenshot = match &step.action {
         Action::Screenshot { full_page } => capture(recorder, page, step_run, *full_page).await,
         _ => {
-            recorder.screenshots.keep_after(step_run, item);
+            recorder.keep_screenshot_after(step_run, item);
             None
         }
     };

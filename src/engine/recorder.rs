@@ -55,14 +55,14 @@ pub struct RunRecorder {
     /// The run's secret values, typed in by actions and redacted from what is recorded.
     pub secrets: Secrets,
     interactions: Interactions,
-    store: Store,
-    artifacts: ArtifactFiles,
+    pub(super) store: Store,
+    pub(super) artifacts: ArtifactFiles,
     activity: Activity,
-    live: Arc<LiveRun>,
+    pub(super) live: Arc<LiveRun>,
     /// How many times a person held control, for engines to notice a hand-over inside an action.
     hand_overs: Arc<std::sync::atomic::AtomicU64>,
-    /// The pictures of the run's actions, taken from the live view's frames.
-    pub screenshots: ActionScreenshots,
+    /// The pictures of the run's actions still being kept (see `screenshots`).
+    pub(super) screenshots: ActionScreenshots,
 }
 
 impl RunRecorder {
@@ -75,7 +75,6 @@ impl RunRecorder {
         activity: Activity,
         live: Arc<LiveRun>,
     ) -> RunRecorder {
-        let screenshots = ActionScreenshots::new(run_id.clone(), live.clone(), store.clone(), artifacts.clone());
         RunRecorder {
             run_id,
             secrets,
@@ -85,7 +84,7 @@ impl RunRecorder {
             activity,
             live,
             hand_overs: Arc::default(),
-            screenshots,
+            screenshots: ActionScreenshots::default(),
         }
     }
 

@@ -10,80 +10,69 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
-use crate::artifacts::{ArtifactFiles, ArtifactType};
-use crate::ids::{RunId, StepRunId};
-use crate::live::LiveRun;
-use crate::store::Store;
+use super::RunRecorder;
+use crate::artifacts::ArtifactType;
+use crate::ids::StepRunId;
 
 /// How long an action's picture waits for the page to repaint.
 const FRAME_PATIENCE: Duration = Duration::from_millis(250);
 /// How long the end of a run waits for pictures still being kept.
 const FLUSH_PATIENCE: Duration = Duration::from_secs(5);
 
-/// The pictures of one run's actions.
-#[derive(Clone)]
+/// The pictures of one run's actions that are still being kept.
+#[derive(Clone, Default)]
 pub struct ActionScreenshots {
-    run_id: RunId,
-    live: Arc<LiveRun>,
-    store: Store,
-    artifacts: ArtifactFiles,
     pending: TaskTracker,
     /// Bumped when the next action begins (or the run ends): pending pictures take the latest
     /// frame then.
     moved_on: Arc<watch::Sender<u64>>,
 }
 
-impl ActionScreenshots {
-    pub fn new(run_id: RunId, live: Arc<LiveRun>, store: Store, artifacts: ArtifactFiles) -> ActionScreenshots {
-        ActionScreenshots {
-            run_id,
-            live,
-            store,
-            artifacts,
-            pending: TaskTracker::new(),
-            moved_on: Arc::new(watch::Sender::new(0)),
-        }
-    }
-
+impl RunRecorder {
     /// The page now, as the live view last received it (none before it first painted).
-    pub fn latest(&self) -> Option<Arc<[u8]>> {
+    pub fn latest_picture(&self) -> Option<Arc<[u8]>> {
         self.live.latest().map(|frame| frame.frame.jpeg.clone())
     }
 
     /// An action begins: the pictures of those before it are the page as it is now.
-    pub fn moving_on(&self) {
-        self.moved_on.send_modify(|count| *count += 1);
+    pub fn action_begins(&self) {
+        self.screenshots.moved_on.send_modify(|count| *count += 1);
     }
 
     /// Keeps the picture of the page after the action of timeline item `item`, in the background.
-    pub fn keep_after(&self, step_run_id: &StepRunId, item: i64) {
+    pub fn keep_screenshot_after(&self, step_run_id: &StepRunId, item: i64) {
         let seen = self.live.sequence();
-        let mut moved_on = self.moved_on.subscribe();
+        let mut moved_on = self.screenshots.moved_on.subscribe();
         moved_on.mark_unchanged();
-        let (shots, step_run_id) = (self.clone(), step_run_id.clone());
-        self.pending.spawn(async move {
+        let (recorder, step_run_id) = (self.clone(), step_run_id.clone());
+        self.screenshots.pending.spawn(async move {
             let enough = async {
                 let _ = moved_on.changed().await;
             };
-            let Some(frame) = shots.live.frame_after(seen, FRAME_PATIENCE, enough).await else { return };
+            let Some(frame) = recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await else { return };
             let jpeg = frame.frame.jpeg.to_vec();
-            let saved =
-                shots.artifacts.save(&shots.run_id, Some(&step_run_id), ArtifactType::ScreenshotAction, "jpg", jpeg);
+            let saved = recorder.artifacts.save(
+                &recorder.run_id,
+                Some(&step_run_id),
+                ArtifactType::ScreenshotAction,
+                "jpg",
+                jpeg,
+            );
             let kept = match saved.await {
-                Ok(artifact) => shots.store.attach_screenshot(item, &artifact.id).await.map_err(|e| e.to_string()),
+                Ok(artifact) => recorder.store.attach_screenshot(item, &artifact.id).await.map_err(|e| e.to_string()),
                 Err(error) => Err(error.to_string()),
             };
             if let Err(error) = kept {
-                tracing::warn!(run_id = %shots.run_id, %error, "an action's screenshot could not be kept");
+                tracing::warn!(run_id = %recorder.run_id, %error, "an action's screenshot could not be kept");
             }
         });
     }
 
     /// Waits until the pictures of every action so far are kept.
-    pub async fn flush(&self) {
-        self.moving_on();
-        self.pending.close();
-        if tokio::time::timeout(FLUSH_PATIENCE, self.pending.wait()).await.is_err() {
+    pub async fn flush_screenshots(&self) {
+        self.action_begins();
+        self.screenshots.pending.close();
+        if tokio::time::timeout(FLUSH_PATIENCE, self.screenshots.pending.wait()).await.is_err() {
             tracing::warn!(run_id = %self.run_id, "some action screenshots were not kept in time");
         }
     }

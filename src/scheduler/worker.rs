@@ -151,7 +151,7 @@ impl Scheduler {
         };
         let ending = contained(&run.id, "a run's engine", driving).await.unwrap_or(Ending::Panicked);
         // The pictures of the last actions are kept before the run ends.
-        recorder.screenshots.flush().await;
+        recorder.flush_screenshots().await;
         let ending = match ending {
             // An engine error caused by a crash is reported as the crash.
             Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
