@@ -12,7 +12,7 @@ use anyhow::Context;
 
 use crate::agent::Agent;
 use crate::agent::llm::LlmClient;
-use crate::api::{self, AppState, Links};
+use crate::api::{self, AppState};
 use crate::artifacts::ArtifactFiles;
 use crate::auth::{self, KeyChecker};
 use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
@@ -22,6 +22,7 @@ use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
+use crate::views::Links;
 
 /// How long running runs get to stop at shutdown before they are settled as interrupted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -141,6 +142,7 @@ impl App {
             live,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             links: Links { base },
+            heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
         });
         let max_body_bytes = config.server.max_body_bytes;
         let server = HttpServer::new(move || {

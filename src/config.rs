@@ -34,6 +34,9 @@ pub struct Config {
     pub browser: BrowserConfig,
     pub runs: RunsConfig,
     pub live: LiveConfig,
+    pub events: EventsConfig,
+    pub webhooks: WebhooksConfig,
+    pub search: SearchConfig,
     pub recording: RecordingConfig,
     pub llm: LlmConfig,
     pub agent: AgentConfig,
@@ -80,6 +83,29 @@ pub struct RunsConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct LiveConfig {
     pub jpeg_quality: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventsConfig {
+    pub heartbeat_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhooksConfig {
+    pub default_url: String,
+    pub signing_secret: Secret,
+    pub rotation_overlap_hours: u64,
+    pub retry_horizon_hours: u64,
+    pub max_retry_wait_seconds: u64,
+    pub first_retry_ms: u64,
+    pub timeout_seconds: u64,
+    pub concurrency: usize,
+    pub allow_private: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SearchConfig {
+    pub commit_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +254,18 @@ impl Config {
         }
         if self.agent.max_steps == 0 || self.agent.max_steps > 1000 {
             return invalid("agent.max_steps must be between 1 and 1000".into());
+        }
+        if self.events.heartbeat_seconds == 0 {
+            return invalid("events.heartbeat_seconds must be positive".into());
+        }
+        if !self.webhooks.default_url.is_empty() && crate::runs::web_url(&self.webhooks.default_url).is_err() {
+            return invalid(format!("webhooks.default_url `{}` is not an http(s) URL", self.webhooks.default_url));
+        }
+        if self.webhooks.concurrency == 0 || self.webhooks.timeout_seconds == 0 || self.webhooks.first_retry_ms == 0 {
+            return invalid("webhooks.concurrency, timeout_seconds and first_retry_ms must be positive".into());
+        }
+        if self.search.commit_interval_ms == 0 {
+            return invalid("search.commit_interval_ms must be positive".into());
         }
         if self.runs.time_budget_seconds == 0 || self.runs.inactivity_timeout_seconds == 0 {
             return invalid("runs.time_budget_seconds and inactivity_timeout_seconds must be positive".into());

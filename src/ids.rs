@@ -78,6 +78,13 @@ macro_rules! prefixed_id {
                 s.serialize_str(&self.0)
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 
@@ -96,6 +103,11 @@ prefixed_id!(
 prefixed_id!(
     /// A stored file of a run.
     ArtifactId, "artifact", ["a_"]
+);
+prefixed_id!(
+    /// One webhook delivery (an event to one URL), the same on every attempt: Standard Webhooks'
+    /// `webhook-id`, by which receivers recognise a repeat.
+    DeliveryId, "webhook delivery", ["msg_"]
 );
 prefixed_id!(
     /// An API key (the id, never the key itself).

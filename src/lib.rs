@@ -37,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod data_dir;
 pub mod engine;
+pub mod events;
 pub mod ids;
 pub mod live;
 pub mod processes;
@@ -45,6 +46,7 @@ pub mod runs;
 pub mod scheduler;
 pub mod store;
 pub mod telemetry;
+pub mod views;
 
 pub use app::App;
 pub use config::Config;

@@ -117,6 +117,10 @@ impl Location {
         Location(vec!["query".into(), name.into()])
     }
 
+    pub fn header(name: &str) -> Location {
+        Location(vec!["header".into(), name.into()])
+    }
+
     /// The query string as a whole, when the field is not known.
     pub fn query_part() -> Location {
         Location(vec!["query".into()])

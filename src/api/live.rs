@@ -22,11 +22,11 @@ use super::AppState;
 use super::auth::{API_KEY_HEADER, Caller};
 use super::error::{ApiError, Code};
 use super::runs::run_id;
-use super::views::recording_url;
 use crate::browser::PersonInput;
+use crate::events::Event;
 use crate::ids::RunId;
 use crate::live::{ControlState, FromViewer, LiveFrame, LiveRun, Pacing, ToViewer, Viewer};
-use crate::runs::RunStatus;
+use crate::views::recording_url;
 
 /// Input a viewer may send ahead of the page.
 const INPUT_AHEAD: usize = 64;
@@ -79,7 +79,7 @@ fn refuse_other_sites(request: &HttpRequest) -> Result<(), ApiError> {
 
 /// One viewer's connection, from hello to end.
 async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session: Session, mut messages: MessageStream) {
-    let mut statuses = state.store.status_changes();
+    let mut statuses = state.store.subscribe_events();
     let mut connection = Connection { state: &state, run_id: &run_id, viewer: &viewer, session: session.clone() };
     let over = match connection.until_live(&mut statuses, &mut messages).await {
         Ok(live) => {
@@ -136,7 +136,7 @@ impl Connection<'_> {
     /// Says hello and waits until the run can be watched.
     async fn until_live(
         &mut self,
-        statuses: &mut broadcast::Receiver<(RunId, RunStatus)>,
+        statuses: &mut broadcast::Receiver<Arc<Event>>,
         messages: &mut MessageStream,
     ) -> Result<Arc<LiveRun>, Over> {
         let mut opened = self.state.live.watch_opened();
@@ -157,14 +157,14 @@ impl Connection<'_> {
             }
             let going_on = tokio::select! {
                 changed = opened.changed() => changed.is_ok(),
-                change = statuses.recv() => match change {
-                    Ok((run_id, status)) if &run_id == self.run_id => {
+                change = statuses.recv() => match change.as_deref().map(|event| event.status_change_of(self.run_id)) {
+                    Ok(Some(status)) => {
                         if status.is_terminal() {
                             return Err(Over::RunEnded);
                         }
                         self.send(&ToViewer::Status { status }).await
                     }
-                    Ok(_) | Err(RecvError::Lagged(_)) => true,
+                    Ok(None) | Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => false,
                 },
                 incoming = read(messages) => match incoming {
@@ -195,7 +195,7 @@ impl Connection<'_> {
     async fn follow(
         &mut self,
         live: &Arc<LiveRun>,
-        statuses: &mut broadcast::Receiver<(RunId, RunStatus)>,
+        statuses: &mut broadcast::Receiver<Arc<Event>>,
         messages: &mut MessageStream,
     ) -> Over {
         let (latest, mut frames) = live.subscribe();
@@ -228,10 +228,8 @@ impl Connection<'_> {
                         let state = control.borrow_and_update().clone();
                         changed.is_ok() && self.send(&control_message(&state, self.viewer)).await
                     }
-                    change = statuses.recv() => match change {
-                        Ok((run_id, status)) if &run_id == self.run_id && !status.is_terminal() => {
-                            self.send(&ToViewer::Status { status }).await
-                        }
+                    change = statuses.recv() => match change.as_deref().map(|event| event.status_change_of(self.run_id)) {
+                        Ok(Some(status)) if !status.is_terminal() => self.send(&ToViewer::Status { status }).await,
                         Ok(_) | Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => false,
                     },

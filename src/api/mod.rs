@@ -9,13 +9,14 @@
 mod artifacts;
 mod auth;
 mod error;
+mod events;
 mod headers;
 mod live;
+mod query;
 mod recordings;
 mod runs;
 mod system;
 mod ui;
-mod views;
 
 use std::panic::AssertUnwindSafe;
 
@@ -28,7 +29,6 @@ use futures::FutureExt;
 pub use error::{ApiError, Code};
 use error::{Location, Problem};
 pub use headers::security_headers;
-pub use views::Links;
 
 use crate::artifacts::ArtifactFiles;
 use crate::auth::KeyChecker;
@@ -36,6 +36,7 @@ use crate::browser::BrowserPool;
 use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
+use crate::views::Links;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -46,6 +47,8 @@ pub struct AppState {
     pub live: LiveRuns,
     pub keys: KeyChecker,
     pub links: Links,
+    /// How often an idle event stream says it is alive.
+    pub heartbeat: std::time::Duration,
 }
 
 /// Registers every route on an actix `App`.
@@ -76,6 +79,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
+                    .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)
                     .configure(artifacts::routes)

@@ -6,12 +6,13 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Location, Problem, from_body};
-use super::views::{Include, artifact_response, list_item, run_response, timeline_item};
+use super::query::{filter_values, number_in, query_values, single_query_value};
 use crate::artifacts::{Artifact, ArtifactType};
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
 use crate::store::RunFilter;
+use crate::views::{Include, artifact_response, list_item, run_response, timeline_item};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -22,69 +23,15 @@ pub(super) fn run_id(text: &str) -> Result<RunId, ApiError> {
 }
 
 /// The id of a run that exists (404 otherwise), for endpoints that read what belongs to it.
-async fn existing_run_id(state: &AppState, text: &str) -> Result<RunId, ApiError> {
+pub(super) async fn existing_run_id(state: &AppState, text: &str) -> Result<RunId, ApiError> {
     let run_id = run_id(text)?;
     state.store.run(&run_id).await?;
     Ok(run_id)
 }
 
-/// The query's values of `key`; repeated keys (`status=a&status=b`) and comma lists both count.
-fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .filter(|(name, _)| name == key)
-        .flat_map(|(_, value)| value.split(',').map(|part| part.trim().to_owned()).collect::<Vec<_>>())
-        .filter(|value| !value.is_empty())
-        .collect()
-}
-
-fn single_query_value(request: &HttpRequest, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(name, _)| name == key)
-        .map(|(_, value)| value.into_owned())
-}
-
-fn number_in(
-    request: &HttpRequest,
-    key: &str,
-    default: u32,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, ApiError> {
-    match single_query_value(request, key) {
-        None => Ok(default),
-        Some(text) => text.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-            let reason = format!("must be a whole number from {} to {}", range.start(), range.end());
-            ApiError::invalid(Location::query(key), Problem::Value, reason)
-        }),
-    }
-}
-
 async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Result<Value, ApiError> {
     let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
     Ok(run_response(run, &artifacts, &state.links, include))
-}
-
-/// The query's values of `key` that this appliance knows, parsed; values of Skyvern's own
-/// vocabulary that it never produces (`skyvern_only`) match nothing, anything else is refused.
-/// `None`: only such values were asked for, so nothing matches.
-fn filter_values<T>(
-    request: &HttpRequest,
-    key: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    skyvern_only: &[&str],
-) -> Result<Option<Vec<T>>, ApiError> {
-    let texts = query_values(request, key);
-    let mut known = Vec::new();
-    for text in &texts {
-        match parse(text) {
-            Some(value) => known.push(value),
-            None if skyvern_only.contains(&text.as_str()) => {}
-            None => {
-                let reason = format!("`{}` is not a known value", text.chars().take(64).collect::<String>());
-                return Err(ApiError::invalid(Location::query(key), Problem::Enum, reason));
-            }
-        }
-    }
-    Ok(if known.is_empty() && !texts.is_empty() { None } else { Some(known) })
 }
 
 /// The request's upload files, decoded; bad base64 names the file.
@@ -260,24 +207,6 @@ async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Re
     Ok(HttpResponse::Ok().json(items))
 }
 
-/// The run's event log after `after` (an event id): status changes and timeline items, oldest
-/// first, at most `limit` (default 100, up to 1000). Resume with the last id seen.
-async fn run_events(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let run_id = existing_run_id(&state, &path).await?;
-    let after = match single_query_value(&request, "after") {
-        None => 0,
-        Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::invalid(Location::query("after"), Problem::Value, "must be an event id (0 or more)")
-        })?,
-    };
-    let limit = number_in(&request, "limit", 100, 1..=1000)?;
-    Ok(HttpResponse::Ok().json(state.store.run_events(&run_id, after, limit as usize).await?))
-}
-
 #[derive(Deserialize)]
 struct InteractionAnswer {
     #[serde(alias = "answer", alias = "value")]
@@ -335,7 +264,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/runs/{run_id}/cancel").post(cancel_run))
         .service(web::resource("/runs/{run_id}/artifacts").get(run_artifacts))
         .service(web::resource("/runs/{run_id}/timeline").get(run_timeline))
-        .service(web::resource("/runs/{run_id}/events").get(run_events))
         .service(web::resource("/runs/{run_id}/traces").get(run_traces))
         .service(web::resource("/runs/{run_id}/interactions").post(answer_interaction))
         .service(web::resource("/runs/{run_id}/code").get(run_code));

@@ -82,7 +82,7 @@ pub struct Usage {
 }
 
 /// A run as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     pub id: RunId,
     pub run_type: RunType,

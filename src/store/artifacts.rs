@@ -1,9 +1,11 @@
 //! Artifact records: which file of which run, of what type; the bytes live in the artifact folder.
 
 use rusqlite::{Connection, Row, params};
+use serde_json::json;
 
-use super::{Store, StoreError, rows};
+use super::{Store, StoreError, events, rows};
 use crate::artifacts::{Artifact, ArtifactType};
+use crate::events::EventKind;
 use crate::ids::{ArtifactId, RunId, StepRunId};
 
 const ARTIFACT_COLUMNS: &str =
@@ -48,6 +50,17 @@ pub(super) fn insert(connection: &Connection, artifact: &Artifact) -> Result<(),
             artifact.created_at,
         ],
     )?;
+    let kept = json!({
+        "run_id": artifact.run_id,
+        "artifact_id": artifact.id,
+        "artifact_type": artifact.artifact_type,
+        "step_run_id": artifact.step_run_id,
+        "content_type": artifact.content_type,
+        "filename": artifact.filename,
+        "size_bytes": artifact.size_bytes,
+        "created_at": artifact.created_at,
+    });
+    events::append(connection, &artifact.run_id, EventKind::Artifact, &kept)?;
     Ok(())
 }
 

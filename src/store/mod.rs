@@ -22,11 +22,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-use crate::ids::RunId;
-use crate::runs::RunStatus;
+use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
-pub use events::Event;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use traces::{NewTrace, Trace};
 
@@ -53,8 +51,9 @@ impl StoreError {
     }
 }
 
-/// How many status changes a slow follower may fall behind before it skips some.
-const STATUS_CHANGES_KEPT: usize = 256;
+/// How many events a live follower may fall behind before it is told it lagged (and reads the
+/// rest from the table).
+const EVENTS_KEPT: usize = 4096;
 
 /// How many reading connections are kept open between calls.
 const READER_POOL: usize = 4;
@@ -67,29 +66,55 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
-    /// Every applied status change, for those who follow runs as they go (the live view).
-    status_changes: tokio::sync::broadcast::Sender<(RunId, RunStatus)>,
+    /// Every committed event, in id order, for those who follow runs as they go.
+    events: tokio::sync::broadcast::Sender<Arc<Event>>,
+}
+
+/// The writing connection and the last event it published.
+struct Writer {
+    connection: Connection,
+    published: i64,
+}
+
+impl Writer {
+    /// Publishes the events committed since the last call, in id order. Called with the writer
+    /// held, so no later event can be published before an earlier one. If they cannot be read
+    /// now, the next commit publishes them.
+    fn publish(&mut self, bus: &tokio::sync::broadcast::Sender<Arc<Event>>) {
+        match events::since(&self.connection, self.published) {
+            Ok(fresh) => {
+                for event in fresh {
+                    self.published = event.id;
+                    // Nobody following is not an error.
+                    let _ = bus.send(Arc::new(event));
+                }
+            }
+            Err(error) => tracing::warn!(%error, "new events could not be read back to publish them"),
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating when needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let mut writer = open_connection(path, OpenFlags::default())?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
-        migrate::apply(&mut writer)?;
+        let mut connection = open_connection(path, OpenFlags::default())?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        migrate::apply(&mut connection)?;
+        let published = events::last_id(&connection)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: Mutex::new(writer),
+                writer: Mutex::new(Writer { connection, published }),
                 readers: Mutex::new(Vec::new()),
-                status_changes: tokio::sync::broadcast::Sender::new(STATUS_CHANGES_KEPT),
+                events: tokio::sync::broadcast::Sender::new(EVENTS_KEPT),
             }),
         })
     }
 
-    /// Runs `work` in one transaction on the writing connection, off the async threads.
+    /// Runs `work` in one transaction on the writing connection, off the async threads, then
+    /// publishes the events it wrote.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -97,10 +122,11 @@ impl Store {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut connection = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let transaction = connection.transaction()?;
+            let mut writer = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let transaction = writer.connection.transaction()?;
             let value = work(&transaction)?;
             transaction.commit()?;
+            writer.publish(&inner.events);
             Ok(value)
         })
         .await
@@ -156,12 +182,17 @@ impl Store {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let connection = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            work(&connection)
+            let writer = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            work(&writer.connection)
         })
         .await
         .map_err(|join| StoreError::Worker(join.to_string()))?
     }
+}
+
+/// `?, ?, …` for an `IN (…)` of `count` values.
+fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
 }
 
 fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {

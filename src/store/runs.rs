@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::{Store, StoreError, events, rows};
 use crate::artifacts::Artifact;
 use crate::clock;
+use crate::events::EventKind;
 use crate::ids::{RunId, StepId, StepRunId};
 use crate::runs::{Engine, NewRun, Run, RunError, RunStatus, RunType, Usage};
 
@@ -140,8 +141,13 @@ fn apply_transition(connection: &Connection, run_id: &RunId, change: StatusChang
         "status": to,
         "failure_reason": change.failure_reason,
     });
-    events::append(connection, run_id, "run.status_changed", &payload)?;
-    Ok(Transition::Applied(Box::new(load_run(connection, run_id)?)))
+    events::append(connection, run_id, EventKind::StatusChanged, &payload)?;
+    let run = load_run(connection, run_id)?;
+    if let Some(milestone) = EventKind::milestone(run.run_type, to) {
+        // The run as it was at this moment: a webhook says what the run was when it happened.
+        events::append(connection, run_id, milestone, &json!({ "run_id": run_id, "status": to, "run": run }))?;
+    }
+    Ok(Transition::Applied(Box::new(run)))
 }
 
 impl Store {
@@ -168,7 +174,7 @@ impl Store {
                 ],
             )?;
             let created = json!({ "run_id": run.id, "from": null, "status": RunStatus::Created });
-            events::append(tx, &run.id, "run.status_changed", &created)?;
+            events::append(tx, &run.id, EventKind::StatusChanged, &created)?;
             for artifact in &artifacts {
                 super::artifacts::insert(tx, artifact)?;
             }
@@ -190,18 +196,7 @@ impl Store {
     /// Moves a run to `change.to` if the transition table allows it from its current status.
     pub async fn transition(&self, run_id: &RunId, change: StatusChange) -> Result<Transition, StoreError> {
         let run_id = run_id.clone();
-        let id = run_id.clone();
-        let transition = self.write(move |tx| apply_transition(tx, &id, change)).await?;
-        if let Transition::Applied(run) = &transition {
-            // Nobody following is not an error.
-            let _ = self.inner.status_changes.send((run_id, run.status));
-        }
-        Ok(transition)
-    }
-
-    /// Follows every status change applied from now on.
-    pub fn status_changes(&self) -> tokio::sync::broadcast::Receiver<(RunId, RunStatus)> {
-        self.inner.status_changes.subscribe()
+        self.write(move |tx| apply_transition(tx, &run_id, change)).await
     }
 
     /// A page of runs matching `filter`, newest first, with the number of all matches.
@@ -210,11 +205,11 @@ impl Store {
             let mut clauses = Vec::new();
             let mut values: Vec<String> = Vec::new();
             if !filter.statuses.is_empty() {
-                clauses.push(format!("status IN ({})", placeholders(filter.statuses.len())));
+                clauses.push(format!("status IN ({})", super::placeholders(filter.statuses.len())));
                 values.extend(filter.statuses.iter().map(|s| s.as_str().to_owned()));
             }
             if !filter.run_types.is_empty() {
-                clauses.push(format!("run_type IN ({})", placeholders(filter.run_types.len())));
+                clauses.push(format!("run_type IN ({})", super::placeholders(filter.run_types.len())));
                 values.extend(filter.run_types.iter().map(|t| t.as_str().to_owned()));
             }
             if let Some(search) = filter.search.filter(|s| !s.is_empty()) {
@@ -249,7 +244,7 @@ impl Store {
         self.read(move |connection| {
             let sql = format!(
                 "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ({}) ORDER BY COALESCE(queued_at, created_at), id",
-                placeholders(names.len())
+                super::placeholders(names.len())
             );
             let mut statement = connection.prepare(&sql)?;
             let runs = statement.query_map(params_from_iter(names.iter()), run_from_row)?.collect::<Result<_, _>>()?;
@@ -293,6 +288,11 @@ impl Store {
                 "UPDATE runs SET step_count = step_count + 1, modified_at = ?2 WHERE id = ?1",
                 params![run_id.as_str(), now],
             )?;
+            let started = json!({
+                "run_id": run_id, "step_run_id": step_run_id, "step_id": step_id, "label": label, "kind": kind,
+                "attempt": 1, "status": "running", "started_at": now,
+            });
+            events::append(tx, &run_id, EventKind::StepRun, &started)?;
             Ok(step_run_id)
         })
         .await
@@ -308,11 +308,20 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (step_run_id, status) = (step_run_id.clone(), status.to_owned());
         self.write(move |tx| {
+            let now = clock::now();
             tx.execute(
                 "UPDATE step_runs SET status = ?2, output_json = ?3, failure_reason = ?4, finished_at = ?5
                  WHERE id = ?1",
-                params![step_run_id.as_str(), status, output.map(|o| o.to_string()), failure_reason, clock::now()],
+                params![step_run_id.as_str(), status, output.as_ref().map(Value::to_string), failure_reason, now],
             )?;
+            let run_id: String =
+                tx.query_row("SELECT run_id FROM step_runs WHERE id = ?1", [step_run_id.as_str()], |row| row.get(0))?;
+            let run_id = RunId::parse(&run_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let finished = json!({
+                "run_id": run_id, "step_run_id": step_run_id, "status": status, "output": output,
+                "failure_reason": failure_reason, "finished_at": now,
+            });
+            events::append(tx, &run_id, EventKind::StepRun, &finished)?;
             Ok(())
         })
         .await
@@ -331,8 +340,4 @@ impl Store {
         })
         .await
     }
-}
-
-fn placeholders(count: usize) -> String {
-    vec!["?"; count].join(", ")
 }

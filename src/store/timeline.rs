@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{Store, StoreError, events, rows};
 use crate::clock;
+use crate::events::EventKind;
 use crate::ids::{ArtifactId, RunId, StepRunId};
 use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, TimelineItem, TimelineKind};
 
@@ -35,7 +36,7 @@ fn load_item(connection: &Connection, id: i64) -> Result<TimelineItem, StoreErro
 
 fn announce(connection: &Connection, item: &TimelineItem) -> Result<(), StoreError> {
     let payload = json!({ "run_id": item.run_id, "item": item });
-    events::append(connection, &item.run_id, "run.timeline_item", &payload)?;
+    events::append(connection, &item.run_id, EventKind::TimelineItem, &payload)?;
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! How runs, list items and artifacts look in responses: Skyvern's field names, so the SDK's
-//! models parse them, plus this appliance's extensions.
+//! How runs, list items and artifacts look to the outside, in API responses, events and webhook
+//! bodies: Skyvern's field names, so the SDK's models parse them, plus this appliance's extensions.
 
 use serde_json::{Value, json};
 

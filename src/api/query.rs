@@ -1,0 +1,60 @@
+//! Reading query strings: repeated keys and comma lists, bounded numbers, enumerations that
+//! may name Skyvern's values this appliance never produces.
+
+use actix_web::HttpRequest;
+
+use super::error::{ApiError, Location, Problem};
+
+/// The query's values of `key`; repeated keys (`status=a&status=b`) and comma lists both count.
+pub(super) fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .filter(|(name, _)| name == key)
+        .flat_map(|(_, value)| value.split(',').map(|part| part.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+pub(super) fn single_query_value(request: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(name, _)| name == key)
+        .map(|(_, value)| value.into_owned())
+}
+
+pub(super) fn number_in(
+    request: &HttpRequest,
+    key: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ApiError> {
+    match single_query_value(request, key) {
+        None => Ok(default),
+        Some(text) => text.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            let reason = format!("must be a whole number from {} to {}", range.start(), range.end());
+            ApiError::invalid(Location::query(key), Problem::Value, reason)
+        }),
+    }
+}
+
+/// The query's values of `key` that this appliance knows, parsed; values of Skyvern's own
+/// vocabulary that it never produces (`skyvern_only`) match nothing, anything else is refused.
+/// `None`: only such values were asked for, so nothing matches.
+pub(super) fn filter_values<T>(
+    request: &HttpRequest,
+    key: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    skyvern_only: &[&str],
+) -> Result<Option<Vec<T>>, ApiError> {
+    let texts = query_values(request, key);
+    let mut known = Vec::new();
+    for text in &texts {
+        match parse(text) {
+            Some(value) => known.push(value),
+            None if skyvern_only.contains(&text.as_str()) => {}
+            None => {
+                let reason = format!("`{}` is not a known value", text.chars().take(64).collect::<String>());
+                return Err(ApiError::invalid(Location::query(key), Problem::Enum, reason));
+            }
+        }
+    }
+    Ok(if known.is_empty() && !texts.is_empty() { None } else { Some(known) })
+}
