@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 use crate::agent::Agent;
 use crate::agent::llm::LlmClient;
@@ -31,6 +32,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct App {
     port: u16,
     server: actix_web::dev::Server,
+    /// Ends the responses that never end on their own (event streams) when the appliance stops.
+    stopping: CancellationToken,
     scheduler: Scheduler,
     pool: BrowserPool,
     store: Store,
@@ -134,6 +137,7 @@ impl App {
         );
         scheduler.start().await?;
 
+        let stopping = CancellationToken::new();
         let state = web::Data::new(AppState {
             store: store.clone(),
             scheduler: scheduler.clone(),
@@ -143,6 +147,7 @@ impl App {
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             links: Links { base },
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
+            stopping: stopping.clone(),
         });
         let max_body_bytes = config.server.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -157,7 +162,16 @@ impl App {
         .listen(listener)?
         .run();
         tracing::info!(%address, "listening");
-        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key, _data_dir_lock: data_dir_lock })
+        Ok(App {
+            port: address.port(),
+            server,
+            stopping,
+            scheduler,
+            pool,
+            store,
+            initial_api_key,
+            _data_dir_lock: data_dir_lock,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -169,7 +183,7 @@ impl App {
         self.initial_api_key.as_deref()
     }
 
-    /// Serves until `shutdown` resolves, then stops in order: stop accepting requests, stop the
+    /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting requests, stop the
     /// scheduler (runs in progress are settled as interrupted), close the browsers, checkpoint
     /// the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -177,6 +191,7 @@ impl App {
         let server = tokio::spawn(self.server);
         shutdown.await;
         tracing::info!("shutting down");
+        self.stopping.cancel();
         handle.stop(true).await;
         let _ = server.await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;

@@ -61,7 +61,8 @@ async fn respond(state: &AppState, request: &HttpRequest, run_id: Option<RunId>)
         return Ok(HttpResponse::Ok().content_type("application/json").body(format!("[{}]", page.join(","))));
     }
     let stream = follow(state.store.clone(), filter, after, state.heartbeat)
-        .map(|followed| Ok::<_, Infallible>(frame(&followed)));
+        .map(|followed| Ok::<_, Infallible>(frame(&followed)))
+        .take_until(state.stopping.clone().cancelled_owned());
     let opening =
         futures::stream::once(async { Ok::<_, Infallible>(Bytes::from(format!("retry: {RECONNECT_MS}\n\n"))) });
     Ok(HttpResponse::Ok()
@@ -135,4 +136,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/events").get(all_events))
         .service(web::resource("/runs/{run_id}/events").get(run_events));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lagging_client_is_told_where_to_resume_in_the_id_its_browser_will_send_back() {
+        let frame = frame(&Followed::Lagged { resume_after: 42, reason: "slow".into() });
+        let text = std::str::from_utf8(&frame).unwrap();
+        assert_eq!(text, "id: 42\nevent: lagged\ndata: {\"reason\":\"slow\",\"resume_after\":42}\n\n");
+    }
 }

@@ -49,6 +49,8 @@ pub struct AppState {
     pub links: Links,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
+    /// Cancelled when the appliance stops, to end streams that would otherwise never end.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 /// Registers every route on an actix `App`.

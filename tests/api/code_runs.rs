@@ -197,7 +197,7 @@ async fn concurrent_runs_see_no_cookies_or_storage_of_each_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order() {
+async fn everything_a_run_does_is_in_its_event_log_in_order_and_its_end_is_announced_last() {
     let app = TestApp::spawn().await;
     let run_id = app.create_script_run("small.html", json!([{"action": "fill", "selector": "#q", "value": "x"}])).await;
     app.wait_until_final(&run_id).await;
@@ -205,16 +205,32 @@ async fn every_status_change_and_timeline_item_is_in_the_run_event_log_in_order(
     let events: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/events")).await;
     let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids only grow: {ids:?}");
-    let statuses: Vec<&str> = events
-        .iter()
-        .filter(|e| e["event_type"] == "run.status_changed")
-        .map(|e| e["payload"]["status"].as_str().unwrap())
-        .collect();
+    let of_type = |name: &str| events.iter().filter(|e| e["event_type"] == name).collect::<Vec<_>>();
+    let statuses: Vec<&str> =
+        of_type("run.status_changed").iter().map(|e| e["payload"]["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, vec!["created", "queued", "running", "completed"]);
-    let items = events.iter().filter(|e| e["event_type"] == "run.timeline_item").count();
-    assert_eq!(items, 8, "block and two actions, each started and finished, and each action's screenshot kept");
-    let completed_at = events.iter().position(|e| e["payload"]["status"] == "completed").unwrap();
-    assert_eq!(completed_at, events.len() - 1, "the final status is the last event");
+    assert_eq!(
+        of_type("run.timeline_item").len(),
+        8,
+        "block and two actions, each started and finished, and each action's screenshot kept"
+    );
+    let step_runs: Vec<&str> =
+        of_type("run.step_run").iter().map(|e| e["payload"]["status"].as_str().unwrap()).collect();
+    assert_eq!(step_runs, vec!["running", "completed"], "the step's attempt started and finished");
+    let kept: Vec<&str> =
+        of_type("run.artifact").iter().map(|e| e["payload"]["artifact_type"].as_str().unwrap()).collect();
+    assert!(kept.contains(&"screenshot_action") && kept.contains(&"recording"), "{kept:?}");
+    assert!(events.iter().all(|e| e["run_type"] == "task_v1"), "every event names its run type");
+
+    let last = events.last().unwrap();
+    assert_eq!(last["event_type"], "task_run.completed", "the milestone is announced last: {last}");
+    assert_eq!(last["status"], "completed");
+    assert_eq!(last["payload"]["run"]["id"], run_id.as_str(), "with the run as it was then: {last}");
+    let completed = &events[events.len() - 2];
+    assert_eq!(
+        (completed["event_type"].as_str(), completed["payload"]["status"].as_str()),
+        (Some("run.status_changed"), Some("completed"))
+    );
 
     let after: Vec<Value> = app.get_json(&format!("/v1/runs/{run_id}/events?after={}&limit=2", ids[2])).await;
     assert_eq!(after.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), ids[3..5].to_vec());
