@@ -178,6 +178,11 @@ impl App {
         self.port
     }
 
+    /// The appliance's store, for tools that work beside it while it runs (benchmarks).
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
     /// The key created on a first start, to show once.
     pub fn initial_api_key(&self) -> Option<&str> {
         self.initial_api_key.as_deref()

@@ -21,8 +21,14 @@
 //!   viewer's input reaches the page through the same worker.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
-//! store to answer; a live-view connection holds only its side of the run's channels. Cancel reaches a worker through the run's cancel token. Every status change
-//! and timeline item is appended to the store's event log in the same transaction.
+//! store to answer; a live-view connection holds only its side of the run's channels. Cancel
+//! reaches a worker through the run's cancel token.
+//!
+//! Everything that happens to a run is appended to the store's **event log** (`events`) in the
+//! same transaction as the change. After each commit, still holding the writer, the store
+//! publishes the new events in id order on a broadcast channel; followers (event streams, the
+//! live view's status updates) take them from there and fall back to the table when they lag,
+//! so nobody sees an event out of order and a slow follower never holds the writer.
 //!
 //! `App::build` wires these together; `App::run_until_stopped` takes the shutdown signal as a
 //! parameter, so `main` and the tests start and stop the appliance the same way.

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use skyvern::events::{EventFilter, Followed, follow};
 use skyvern::ids::RunId;
 use skyvern::runs::{Engine, NewRun, NewTimelineItem, RunType, TimelineKind};
-use skyvern::store::Store;
 
 use crate::helpers::{API_KEY, PATIENCE, TestApp, test_config};
 use crate::sse::EventStream;
@@ -139,8 +138,8 @@ async fn an_event_stream_needs_a_key_or_the_login_cookie_and_ends_when_the_appli
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_that_falls_behind_is_stopped_with_where_to_resume_instead_of_buffered() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("skyvern.db")).unwrap();
+    let app = TestApp::spawn().await;
+    let store = app.store.clone();
     let run_id = RunId::generate();
     let run = NewRun {
         id: run_id.clone(),

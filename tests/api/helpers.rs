@@ -121,6 +121,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub fixtures: Fixtures,
     pub data_dir: TempDir,
+    /// The running appliance's store, to write beside it (benchmarks).
+    pub store: skyvern::store::Store,
     stop: Option<oneshot::Sender<()>>,
     serving: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -141,6 +143,7 @@ impl TestApp {
     pub async fn spawn_in(data_dir: TempDir, config: Config) -> TestApp {
         let app = App::build(config).await.expect("the appliance starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let store = app.store();
         let (stop, stopped) = oneshot::channel();
         let serving = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
@@ -150,6 +153,7 @@ impl TestApp {
             client: reqwest::Client::builder().timeout(PATIENCE).build().unwrap(),
             fixtures: Fixtures::start(),
             data_dir,
+            store,
             stop: Some(stop),
             serving: Some(serving),
         }
