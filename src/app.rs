@@ -23,9 +23,13 @@ use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 use crate::views::Links;
+use crate::webhooks::Webhooks;
 
 /// How long running runs get to stop at shutdown before they are settled as interrupted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long the webhook dispatcher and sender get to stop at shutdown.
+const WEBHOOKS_GRACE: Duration = Duration::from_secs(5);
 
 /// A built appliance, listening, not yet serving.
 pub struct App {
@@ -33,6 +37,7 @@ pub struct App {
     server: actix_web::dev::Server,
     scheduler: Scheduler,
     pool: BrowserPool,
+    webhooks: Webhooks,
     store: Store,
     initial_api_key: Option<String>,
     /// Held while the appliance runs: one appliance per data directory.
@@ -133,6 +138,9 @@ impl App {
             recorder,
         );
         scheduler.start().await?;
+        let links = Links { base };
+        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
+        webhooks.start().await?;
 
         let state = web::Data::new(AppState {
             store: store.clone(),
@@ -141,7 +149,8 @@ impl App {
             artifacts,
             live,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
-            links: Links { base },
+            webhooks: webhooks.clone(),
+            links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
         });
         let max_body_bytes = config.server.max_body_bytes;
@@ -157,7 +166,16 @@ impl App {
         .listen(listener)?
         .run();
         tracing::info!(%address, "listening");
-        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key, _data_dir_lock: data_dir_lock })
+        Ok(App {
+            port: address.port(),
+            server,
+            scheduler,
+            pool,
+            webhooks,
+            store,
+            initial_api_key,
+            _data_dir_lock: data_dir_lock,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -170,8 +188,9 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops in order: stop accepting requests, stop the
-    /// scheduler (runs in progress are settled as interrupted), close the browsers, checkpoint
-    /// the database.
+    /// scheduler (runs in progress are settled as interrupted), close the browsers, stop the
+    /// webhooks (their final milestones stay in the outbox for the next start), checkpoint the
+    /// database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
@@ -181,6 +200,7 @@ impl App {
         let _ = server.await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.pool.shut_down().await;
+        self.webhooks.shut_down(WEBHOOKS_GRACE).await;
         self.store.checkpoint().await?;
         tracing::info!("stopped");
         Ok(())

@@ -47,6 +47,7 @@ pub mod scheduler;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod webhooks;
 
 pub use app::App;
 pub use config::Config;
