@@ -18,21 +18,28 @@
 //!
 //! 6. events per second fanned out to 100 Server-Sent Events clients (`events.rs`).
 //!
+//! 7. webhook deliveries per second to a slow and to a fast receiver while a code run goes on,
+//!    and the time to the first action with and without webhooks being delivered (`webhooks.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
-//! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`, `events`)
-//! to run only those.
+//! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`,
+//! `events`, `webhooks`) to run only those.
 
 #[path = "events.rs"]
 mod events;
 #[path = "../tests/api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "../tests/api/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
 #[path = "../tests/api/scripted_llm.rs"]
 #[allow(dead_code)]
 mod scripted_llm;
 #[path = "../tests/api/viewer.rs"]
 #[allow(dead_code)]
 mod viewer;
+mod webhooks;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -66,8 +73,13 @@ async fn first_action_delays(app: &TestApp, run: &Value, sent: SystemTime) -> [f
 
 /// Starts one run and waits for it; returns its delays (see `first_action_delays`).
 async fn timed_run(app: &TestApp, url: &str) -> [f64; 3] {
+    timed_request(app, json!({"prompt": "bench", "url": url, "script": small_page_script()})).await
+}
+
+/// Starts a run of the request `body` and waits for it to complete; returns its delays.
+async fn timed_request(app: &TestApp, body: Value) -> [f64; 3] {
     let sent = SystemTime::now();
-    let run = app.create_run(json!({"prompt": "bench", "url": url, "script": small_page_script()})).await;
+    let run = app.create_run(body).await;
     let done = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "completed", "{done}");
     first_action_delays(app, &done, sent).await
@@ -439,7 +451,7 @@ async fn against_playwright(runs: usize) {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 7] = ["latency", "throughput", "agent", "playwright", "live", "recording", "events"];
+const PARTS: [&str; 8] = ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks"];
 
 async fn code_run_throughput(runs: usize) {
     println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
@@ -477,6 +489,9 @@ fn main() {
         }
         if runs_part("events") {
             events::fan_out().await;
+        }
+        if runs_part("webhooks") {
+            webhooks::webhooks(runs).await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));

@@ -24,9 +24,13 @@ use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 use crate::views::Links;
+use crate::webhooks::Webhooks;
 
 /// How long running runs get to stop at shutdown before they are settled as interrupted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long the webhook dispatcher and sender get to stop at shutdown.
+const WEBHOOKS_GRACE: Duration = Duration::from_secs(5);
 
 /// A built appliance, listening, not yet serving.
 pub struct App {
@@ -36,6 +40,7 @@ pub struct App {
     stopping: CancellationToken,
     scheduler: Scheduler,
     pool: BrowserPool,
+    webhooks: Webhooks,
     store: Store,
     initial_api_key: Option<String>,
     /// Held while the appliance runs: one appliance per data directory.
@@ -136,6 +141,9 @@ impl App {
             recorder,
         );
         scheduler.start().await?;
+        let links = Links { base };
+        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
+        webhooks.start().await?;
 
         let stopping = CancellationToken::new();
         let state = web::Data::new(AppState {
@@ -145,7 +153,8 @@ impl App {
             artifacts,
             live,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
-            links: Links { base },
+            webhooks: webhooks.clone(),
+            links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),
         });
@@ -168,6 +177,7 @@ impl App {
             stopping,
             scheduler,
             pool,
+            webhooks,
             store,
             initial_api_key,
             _data_dir_lock: data_dir_lock,
@@ -188,9 +198,10 @@ impl App {
         self.initial_api_key.as_deref()
     }
 
-    /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting requests, stop the
-    /// scheduler (runs in progress are settled as interrupted), close the browsers, checkpoint
-    /// the database.
+    /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting
+    /// requests, stop the scheduler (runs in progress are settled as interrupted), close the
+    /// browsers, stop the webhooks (their final milestones stay in the outbox for the next start),
+    /// checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
@@ -201,6 +212,7 @@ impl App {
         let _ = server.await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.pool.shut_down().await;
+        self.webhooks.shut_down(WEBHOOKS_GRACE).await;
         self.store.checkpoint().await?;
         tracing::info!("stopped");
         Ok(())

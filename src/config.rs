@@ -258,8 +258,8 @@ impl Config {
         if self.events.heartbeat_seconds == 0 {
             return invalid("events.heartbeat_seconds must be positive".into());
         }
-        if !self.webhooks.default_url.is_empty() && crate::runs::web_url(&self.webhooks.default_url).is_err() {
-            return invalid(format!("webhooks.default_url `{}` is not an http(s) URL", self.webhooks.default_url));
+        if !self.webhooks.default_url.is_empty() && crate::runs::webhook_url(&self.webhooks.default_url).is_err() {
+            return invalid("webhooks.default_url is not an http(s) URL without a user name or password".into());
         }
         if self.webhooks.concurrency == 0 || self.webhooks.timeout_seconds == 0 || self.webhooks.first_retry_ms == 0 {
             return invalid("webhooks.concurrency, timeout_seconds and first_retry_ms must be positive".into());

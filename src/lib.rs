@@ -18,7 +18,9 @@
 //!   viewer acknowledges frames) and to its `recording::Recording` (a one-frame mailbox, always
 //!   the newest, read by a feeder thread that owns the run's ffmpeg process). Each action's
 //!   screenshot is one of these frames, kept by a task of the run's recorder. A controlling
-//!   viewer's input reaches the page through the same worker.
+//!   viewer's input reaches the page through the same worker;
+//! - the **webhook outbox** (`webhooks`) is filled by one dispatcher task that follows the event
+//!   log, and drained by one sender task that owns the attempts in flight (one task each).
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel
@@ -53,6 +55,7 @@ pub mod scheduler;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod webhooks;
 
 pub use app::App;
 pub use config::Config;

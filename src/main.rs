@@ -1,5 +1,6 @@
-//! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `backup` copies
-//! the database while the appliance runs.
+//! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `webhook-secret`
+//! shows or rotates the webhook signing secret; `backup` copies the database while the appliance
+//! runs.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use skyvern::config::{Config, Loaded};
 use skyvern::ids::ApiKeyId;
+use skyvern::webhooks::secrets;
 use skyvern::{App, app, auth, telemetry};
 
 #[derive(Parser)]
@@ -26,6 +28,9 @@ enum Command {
     /// Create, list or revoke API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Show or rotate the secret that signs webhook deliveries.
+    #[command(subcommand, name = "webhook-secret")]
+    WebhookSecret(WebhookSecretCommand),
     /// Write a consistent copy of the database to a file (safe while the appliance runs).
     Backup { target: PathBuf },
 }
@@ -41,6 +46,14 @@ enum ApiKeyCommand {
     List,
     /// Revoke a key by its id (key_…); requests with it are refused at once.
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+enum WebhookSecretCommand {
+    /// Print the secret that signs deliveries now, and how each signature header uses it.
+    Show,
+    /// Make a new secret; the old one keeps signing beside it for webhooks.rotation_overlap_hours.
+    Rotate,
 }
 
 fn load_config(file: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -59,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
         Command::ApiKey(command) => api_key(config, command).await,
+        Command::WebhookSecret(command) => webhook_secret(config, command).await,
         Command::Backup { target } => {
             let store = app::open_store(&config).await?;
             store.backup_to(&target).await.context("backup failed")?;
@@ -112,6 +126,50 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
             store.revoke_api_key(&id).await?;
             println!("revoked {id}");
         }
+    }
+    Ok(())
+}
+
+async fn webhook_secret(config: Config, command: WebhookSecretCommand) -> anyhow::Result<()> {
+    let store = app::open_store(&config).await?;
+    let configured = !config.webhooks.signing_secret.is_empty();
+    match command {
+        WebhookSecretCommand::Show => secrets::ensure_one_exists(&store, &config.webhooks).await?,
+        WebhookSecretCommand::Rotate if configured => {
+            anyhow::bail!("webhooks.signing_secret is set in the configuration; change it there to rotate it")
+        }
+        WebhookSecretCommand::Rotate => {
+            secrets::rotate(&store).await?;
+            eprintln!(
+                "a new secret was made; the previous one keeps signing beside it for {} hours",
+                config.webhooks.rotation_overlap_hours
+            );
+        }
+    }
+    let active = secrets::active(&store, &config.webhooks).await?;
+    let (Some(oldest), Some(newest)) = (active.first(), active.last()) else {
+        anyhow::bail!("there is no webhook signing secret");
+    };
+    println!("{}", newest.secret.expose());
+    let origin = if configured { "from webhooks.signing_secret" } else { "kept in the database" };
+    eprintln!("\nThe secret above signs every delivery ({origin}):");
+    eprintln!(
+        "  webhook-signature (Standard Webhooks): verify with it as it is, e.g. standardwebhooks.Webhook(secret)"
+    );
+    eprintln!("    (a secret that is not whsec_…: verify with \"whsec_\" + base64 of its text)");
+    eprintln!("  x-skyvern-signature (Skyvern): hex HMAC-SHA256 of the body, keyed with the text of the secret");
+    for older in &active[..active.len() - 1] {
+        let until = older.signs_until.as_deref().unwrap_or("the next rotation");
+        eprintln!(
+            "\nIn the overlap after a rotation, until {until}, this older secret signs too:\n{}",
+            older.secret.expose()
+        );
+    }
+    if active.len() > 1 {
+        eprintln!(
+            "\nwebhook-signature carries one signature per secret; x-skyvern-signature stays keyed with the oldest:"
+        );
+        eprintln!("{}", oldest.secret.expose());
     }
     Ok(())
 }

@@ -170,6 +170,11 @@ impl ApiError {
         ApiError::refused(Code::InvalidRequest, location, problem, reason)
     }
 
+    /// A body that is not JSON (422, `malformed_json`), with the parser's reason.
+    pub fn malformed_json(reason: impl Into<String>) -> ApiError {
+        ApiError::refused(Code::MalformedJson, Location::body(), Problem::JsonInvalid, reason)
+    }
+
     fn refused(code: Code, location: Location, problem: Problem, reason: impl Into<String>) -> ApiError {
         let reason = reason.into();
         let message = match location.0.len() {
@@ -305,18 +310,10 @@ pub fn json_body_error(
         JsonPayloadError::Deserialize(parse) if parse.is_data() => {
             ApiError::invalid(Location::body(), Problem::WrongType, parse.to_string())
         }
-        JsonPayloadError::Deserialize(parse) => ApiError::refused(
-            Code::MalformedJson,
-            Location::body(),
-            Problem::JsonInvalid,
-            format!("the request body is not valid JSON: {parse}"),
-        ),
-        other => ApiError::refused(
-            Code::MalformedJson,
-            Location::body(),
-            Problem::JsonInvalid,
-            format!("the request body could not be read: {other}"),
-        ),
+        JsonPayloadError::Deserialize(parse) => {
+            ApiError::malformed_json(format!("the request body is not valid JSON: {parse}"))
+        }
+        other => ApiError::malformed_json(format!("the request body could not be read: {other}")),
     };
     api_error.into()
 }

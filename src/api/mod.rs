@@ -17,6 +17,7 @@ mod recordings;
 mod runs;
 mod system;
 mod ui;
+mod webhooks;
 
 use std::panic::AssertUnwindSafe;
 
@@ -37,6 +38,7 @@ use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 use crate::views::Links;
+use crate::webhooks::Webhooks;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -47,6 +49,7 @@ pub struct AppState {
     pub live: LiveRuns,
     pub keys: KeyChecker,
     pub links: Links,
+    pub webhooks: Webhooks,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -86,6 +89,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(recordings::routes)
                     .configure(artifacts::routes)
                     .configure(system::routes)
+                    .configure(webhooks::routes)
                     .default_service(web::to(unknown_api_route)),
             )
             .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));

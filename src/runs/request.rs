@@ -100,6 +100,18 @@ pub fn web_url(text: &str) -> Result<(), String> {
     }
 }
 
+/// Accepts a URL a webhook may be posted to: http or https, with no user name or password in it
+/// (a receiver's credentials would be kept and shown with the run).
+pub fn webhook_url(text: &str) -> Result<(), String> {
+    web_url(text)?;
+    match url::Url::parse(text) {
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            Err("a webhook URL may not carry a user name or password".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 impl TaskRequest {
     /// Checks every field and resolves the engine; `agent_available` says whether a model
     /// provider is configured.
@@ -113,7 +125,7 @@ impl TaskRequest {
             web_url(url).or_else(|message| invalid("url", message))?;
         }
         if let Some(url) = &self.webhook_url {
-            web_url(url).or_else(|message| invalid("webhook_url", message))?;
+            webhook_url(url).or_else(|message| invalid("webhook_url", message))?;
         }
         if let Some(address) = &self.browser_address {
             let scheme_ok = ["ws://", "wss://", "http://", "https://"].iter().any(|s| address.starts_with(s));
@@ -293,6 +305,11 @@ mod tests {
             (json!({"prompt": "p", "run_with": "code", "url": "http://a/", "max_steps": 0}), "max_steps"),
             (json!({"run_with": "code", "url": "http://a/", "time_budget_seconds": 0}), "time_budget_seconds"),
             (json!({"run_with": "code", "url": "http://a/", "browser_address": "localhost:9222"}), "browser_address"),
+            (json!({"run_with": "code", "url": "http://a/", "webhook_url": "ftp://hooks.example/"}), "webhook_url"),
+            (
+                json!({"run_with": "code", "url": "http://a/", "webhook_url": "https://u:p@hooks.example/"}),
+                "webhook_url",
+            ),
         ];
         for (body, field) in cases {
             let error = parse(body.clone()).unwrap_err();

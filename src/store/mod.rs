@@ -15,6 +15,7 @@ mod rows;
 mod runs;
 mod timeline;
 mod traces;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ use crate::events::Event;
 pub use api_keys::ApiKeyRecord;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use traces::{NewTrace, Trace};
+pub use webhooks::DueDeliveries;
 
 /// What went wrong in the store. `NotFound` is the caller's problem; the rest are the appliance's.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,11 @@ def cancel_of_an_ended_run(paths):
 
 def unknown_ids(paths):
     """404 for an unknown run on the operations whose document lists no 404."""
-    for path, method in [("/v1/runs/{run_id}/cancel", "post"), ("/v1/runs/{run_id}/artifacts", "get")]:
+    for path, method in [
+        ("/v1/runs/{run_id}/cancel", "post"),
+        ("/v1/runs/{run_id}/artifacts", "get"),
+        ("/v1/runs/{run_id}/retry_webhook", "post"),
+    ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such run"})
 
 

@@ -1,0 +1,74 @@
+//! A run's webhooks: its deliveries with every attempt, and Skyvern's replay
+//! (`POST /v1/runs/{run_id}/retry_webhook`), which posts the run as it is now, once, at once.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, Location, Problem, from_body};
+use super::runs::{existing_run_id, run_id};
+use crate::webhooks::ReplayError;
+
+/// Skyvern's `RetryRunWebhookRequest`.
+#[derive(Deserialize)]
+struct RetryRunWebhookRequest {
+    webhook_url: Option<String>,
+}
+
+/// The run's deliveries, oldest first, each with its attempts.
+async fn run_webhooks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    let deliveries: Vec<Value> = state
+        .store
+        .run_webhook_deliveries(&run_id)
+        .await?
+        .into_iter()
+        .map(|(delivery, attempts)| {
+            let mut body = json!(delivery);
+            body["attempts"] = json!(attempts);
+            body
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(deliveries))
+}
+
+/// The optional body: absent, empty, `null`, or `{"webhook_url": …}`.
+fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::malformed_json(format!("the request body is not valid JSON: {error}")))?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    let request: RetryRunWebhookRequest = from_body(value)?;
+    if let Some(url) = &request.webhook_url {
+        crate::runs::webhook_url(url)
+            .map_err(|reason| ApiError::invalid(Location::body_field("webhook_url"), Problem::Value, reason))?;
+    }
+    Ok(request.webhook_url)
+}
+
+async fn retry_webhook(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let run = state.store.run(&run_id(&path)?).await?;
+    let target = replay_target(&body)?;
+    let replay = state.webhooks.replay(&run, target).await.map_err(|error| match error {
+        ReplayError::NoTarget => {
+            ApiError::invalid(Location::body_field("webhook_url"), Problem::Missing, ReplayError::NoTarget.to_string())
+        }
+        ReplayError::Store(store) => store.into(),
+    })?;
+    Ok(HttpResponse::Ok().json(replay))
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/runs/{run_id}/webhooks").get(run_webhooks))
+        .service(web::resource("/runs/{run_id}/retry_webhook").post(retry_webhook));
+}
