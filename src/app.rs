@@ -21,6 +21,7 @@ use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
+use crate::search::{Indexer, SearchIndex};
 use crate::store::Store;
 use crate::views::Links;
 
@@ -33,6 +34,7 @@ pub struct App {
     server: actix_web::dev::Server,
     scheduler: Scheduler,
     pool: BrowserPool,
+    indexer: Indexer,
     store: Store,
     initial_api_key: Option<String>,
     /// Held while the appliance runs: one appliance per data directory.
@@ -48,6 +50,8 @@ pub struct DataPaths {
     pub downloads: PathBuf,
     /// Where recordings in progress are written before they become artifacts.
     pub recordings: PathBuf,
+    /// The full-text index of runs, rebuilt from the database when needed.
+    pub search_index: PathBuf,
 }
 
 impl DataPaths {
@@ -59,6 +63,7 @@ impl DataPaths {
             browser_profiles: root.join("browser-profiles"),
             downloads: root.join("downloads"),
             recordings: root.join("recordings"),
+            search_index: root.join("search-index"),
         }
     }
 }
@@ -83,6 +88,10 @@ impl App {
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
+        let commit_interval = Duration::from_millis(config.search.commit_interval_ms);
+        let (search, indexer) = SearchIndex::start(&paths.search_index, store.clone(), commit_interval)
+            .await
+            .context("cannot open the search index")?;
 
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -140,6 +149,7 @@ impl App {
             pool: pool.clone(),
             artifacts,
             live,
+            search,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             links: Links { base },
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
@@ -157,7 +167,16 @@ impl App {
         .listen(listener)?
         .run();
         tracing::info!(%address, "listening");
-        Ok(App { port: address.port(), server, scheduler, pool, store, initial_api_key, _data_dir_lock: data_dir_lock })
+        Ok(App {
+            port: address.port(),
+            server,
+            scheduler,
+            pool,
+            indexer,
+            store,
+            initial_api_key,
+            _data_dir_lock: data_dir_lock,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -170,8 +189,8 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops in order: stop accepting requests, stop the
-    /// scheduler (runs in progress are settled as interrupted), close the browsers, checkpoint
-    /// the database.
+    /// scheduler (runs in progress are settled as interrupted), close the browsers, commit the
+    /// search index, checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
@@ -181,6 +200,7 @@ impl App {
         let _ = server.await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.pool.shut_down().await;
+        self.indexer.stop().await;
         self.store.checkpoint().await?;
         tracing::info!("stopped");
         Ok(())

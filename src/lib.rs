@@ -44,6 +44,7 @@ pub mod processes;
 pub mod recording;
 pub mod runs;
 pub mod scheduler;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 pub mod views;

@@ -35,6 +35,7 @@ use crate::auth::KeyChecker;
 use crate::browser::BrowserPool;
 use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
+use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::views::Links;
 
@@ -45,6 +46,7 @@ pub struct AppState {
     pub pool: BrowserPool,
     pub artifacts: ArtifactFiles,
     pub live: LiveRuns,
+    pub search: SearchIndex,
     pub keys: KeyChecker,
     pub links: Links,
     /// How often an idle event stream says it is alive.

@@ -16,6 +16,7 @@ mod process;
 mod recording;
 mod restart;
 mod scripted_llm;
+mod search;
 mod secrets;
 mod served_safely;
 mod storage_failures;
