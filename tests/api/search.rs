@@ -10,6 +10,7 @@ use skyvern::runs::{Engine, NewRun, RunStatus, RunType};
 use skyvern::store::StatusChange;
 
 use crate::helpers::{PATIENCE, TestApp, test_config};
+use crate::process::cli;
 use crate::scripted_llm::{Reply, ScriptedLlm, element};
 
 /// Searches commit often in these tests, so waiting for the index is short.
@@ -244,4 +245,29 @@ async fn runs_changed_while_the_appliance_was_stopped_are_found_as_soon_as_it_st
     let app = tokio::time::timeout(PATIENCE, TestApp::spawn_in(data_dir, config)).await.unwrap();
     assert_eq!(listed(&app, "search_key=pistachio&status=canceled").await.0, [run_id.as_str()], "no wait");
     assert_eq!(listed(&app, "search_key=before").await.0, [listed_before.as_str()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_index_is_rebuilt_at_start_and_reindex_waits_for_the_appliance_to_stop() {
+    let app = TestApp::spawn_with(quick_commits).await;
+    let run_id = typing_run(&app, "Kept", "Count the saffron jars", "x").await;
+    search_until(&app, "search_key=saffron", &[&run_id]).await;
+    let refused = cli(app.data_dir.path(), &["reindex"]);
+    assert!(!refused.status.success(), "reindex is refused beside a running appliance");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already used"), "{refused:?}");
+    let data_dir = app.stop().await;
+
+    let index = data_dir.path().join("search-index");
+    std::fs::write(index.join("meta.json"), "{ not what tantivy wrote").unwrap();
+    let mut config = test_config(data_dir.path());
+    quick_commits(&mut config);
+    let app = TestApp::spawn_in(data_dir, config.clone()).await;
+    assert_eq!(listed(&app, "search_key=saffron").await.0, [run_id.as_str()], "rebuilt before serving");
+    let data_dir = app.stop().await;
+
+    let reindexed = cli(data_dir.path(), &["reindex"]);
+    assert!(reindexed.status.success(), "{}", String::from_utf8_lossy(&reindexed.stderr));
+    assert!(String::from_utf8_lossy(&reindexed.stdout).contains("rebuilt: 1 runs"), "{reindexed:?}");
+    let app = TestApp::spawn_in(data_dir, config).await;
+    assert_eq!(listed(&app, "search_key=saffron").await.0, [run_id.as_str()]);
 }
