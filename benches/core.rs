@@ -16,8 +16,10 @@
 //!
 //! 5. a code run of 20 actions next to Python Playwright doing the same (`playwright_checkout.py`).
 //!
+//! 6. search latency over 100,000 stored runs, next to the listing without search (`search.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
-//! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`)
+//! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`, `search`)
 //! to run only those.
 
 #[path = "../tests/api/helpers.rs"]
@@ -29,6 +31,8 @@ mod scripted_llm;
 #[path = "../tests/api/viewer.rs"]
 #[allow(dead_code)]
 mod viewer;
+
+mod search;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -435,7 +439,7 @@ async fn against_playwright(runs: usize) {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 6] = ["latency", "throughput", "agent", "playwright", "live", "recording"];
+const PARTS: [&str; 7] = ["latency", "throughput", "agent", "playwright", "live", "recording", "search"];
 
 async fn code_run_throughput(runs: usize) {
     println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
@@ -470,6 +474,9 @@ fn main() {
         }
         if runs_part("recording") {
             recording_cost().await;
+        }
+        if runs_part("search") {
+            search::search_latency(runs / 3).await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));
