@@ -21,9 +21,11 @@
 //! 7. webhook deliveries per second to a slow and to a fast receiver while a code run goes on,
 //!    and the time to the first action with and without webhooks being delivered (`webhooks.rs`).
 //!
+//! 8. search latency over 100,000 stored runs, next to the listing without search (`search.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
 //! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`,
-//! `events`, `webhooks`) to run only those.
+//! `events`, `webhooks`, `search`) to run only those.
 
 #[path = "events.rs"]
 mod events;
@@ -40,6 +42,8 @@ mod scripted_llm;
 #[allow(dead_code)]
 mod viewer;
 mod webhooks;
+
+mod search;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -451,7 +455,8 @@ async fn against_playwright(runs: usize) {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 8] = ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks"];
+const PARTS: [&str; 9] =
+    ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks", "search"];
 
 async fn code_run_throughput(runs: usize) {
     println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
@@ -492,6 +497,9 @@ fn main() {
         }
         if runs_part("webhooks") {
             webhooks::webhooks(runs).await;
+        }
+        if runs_part("search") {
+            search::search_latency(runs / 3).await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));

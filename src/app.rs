@@ -22,6 +22,7 @@ use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
+use crate::search::{Indexer, SearchIndex};
 use crate::store::Store;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
@@ -41,6 +42,7 @@ pub struct App {
     scheduler: Scheduler,
     pool: BrowserPool,
     webhooks: Webhooks,
+    indexer: Indexer,
     store: Store,
     initial_api_key: Option<String>,
     /// Held while the appliance runs: one appliance per data directory.
@@ -56,6 +58,8 @@ pub struct DataPaths {
     pub downloads: PathBuf,
     /// Where recordings in progress are written before they become artifacts.
     pub recordings: PathBuf,
+    /// The full-text index of runs, rebuilt from the database when needed.
+    pub search_index: PathBuf,
 }
 
 impl DataPaths {
@@ -67,6 +71,7 @@ impl DataPaths {
             browser_profiles: root.join("browser-profiles"),
             downloads: root.join("downloads"),
             recordings: root.join("recordings"),
+            search_index: root.join("search-index"),
         }
     }
 }
@@ -91,6 +96,10 @@ impl App {
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
+        let commit_interval = Duration::from_millis(config.search.commit_interval_ms);
+        let (search, indexer) = SearchIndex::start(&paths.search_index, store.clone(), commit_interval)
+            .await
+            .context("cannot open the search index")?;
 
         let listener = TcpListener::bind(config.listen_addr())
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -152,6 +161,7 @@ impl App {
             pool: pool.clone(),
             artifacts,
             live,
+            search,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             webhooks: webhooks.clone(),
             links,
@@ -178,6 +188,7 @@ impl App {
             scheduler,
             pool,
             webhooks,
+            indexer,
             store,
             initial_api_key,
             _data_dir_lock: data_dir_lock,
@@ -201,7 +212,7 @@ impl App {
     /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting
     /// requests, stop the scheduler (runs in progress are settled as interrupted), close the
     /// browsers, stop the webhooks (their final milestones stay in the outbox for the next start),
-    /// checkpoint the database.
+    /// commit the search index, checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
@@ -213,6 +224,7 @@ impl App {
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.pool.shut_down().await;
         self.webhooks.shut_down(WEBHOOKS_GRACE).await;
+        self.indexer.stop().await;
         self.store.checkpoint().await?;
         tracing::info!("stopped");
         Ok(())

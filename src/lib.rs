@@ -13,6 +13,8 @@
 //! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
 //! - **artifacts** are files written once under the data directory and never changed;
+//! - the **search index** (`search`) is written by one task that follows the event log and owns
+//!   tantivy's writer; searches read its last commit on blocking threads and never wait for it;
 //! - while a run has a browser, its worker also drives the page's **screencast**: each frame goes
 //!   to the run's `live::LiveRun` (a broadcast channel; each viewer's task sends it on as the
 //!   viewer acknowledges frames) and to its `recording::Recording` (a one-frame mailbox, always
@@ -52,6 +54,7 @@ pub mod processes;
 pub mod recording;
 pub mod runs;
 pub mod scheduler;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 pub mod views;

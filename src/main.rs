@@ -1,15 +1,16 @@
 //! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `webhook-secret`
 //! shows or rotates the webhook signing secret; `backup` copies the database while the appliance
-//! runs.
+//! runs; `reindex` rebuilds the search index while it is stopped.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use skyvern::config::{Config, Loaded};
+use skyvern::data_dir::{self, DataDirLock};
 use skyvern::ids::ApiKeyId;
 use skyvern::webhooks::secrets;
-use skyvern::{App, app, auth, telemetry};
+use skyvern::{App, app, auth, search, telemetry};
 
 #[derive(Parser)]
 #[command(name = "skyvern", version, about = "A self-hosted Skyvern appliance")]
@@ -33,6 +34,8 @@ enum Command {
     WebhookSecret(WebhookSecretCommand),
     /// Write a consistent copy of the database to a file (safe while the appliance runs).
     Backup { target: PathBuf },
+    /// Rebuild the search index from the database (refused while the appliance runs).
+    Reindex,
 }
 
 #[derive(Subcommand)]
@@ -79,7 +82,19 @@ async fn main() -> anyhow::Result<()> {
             println!("database copied to {}", target.display());
             Ok(())
         }
+        Command::Reindex => reindex(config).await,
     }
+}
+
+/// Rebuilds the search index, holding the data directory as `serve` does, so never beside it.
+async fn reindex(mut config: Config) -> anyhow::Result<()> {
+    config.storage.data_dir = data_dir::canonical(&config.storage.data_dir)?;
+    let _lock = DataDirLock::acquire(&config.storage.data_dir)?;
+    let store = app::open_store(&config).await?;
+    let started = std::time::Instant::now();
+    let runs = search::rebuild(&app::DataPaths::of(&config).search_index, store).await.context("reindex failed")?;
+    println!("search index rebuilt: {runs} runs in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

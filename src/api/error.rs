@@ -236,6 +236,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::search::SearchError> for ApiError {
+    fn from(error: crate::search::SearchError) -> ApiError {
+        match error {
+            crate::search::SearchError::Store(store) => store.into(),
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
 impl From<CancelError> for ApiError {
     fn from(error: CancelError) -> ApiError {
         match error {

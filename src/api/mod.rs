@@ -36,6 +36,7 @@ use crate::auth::KeyChecker;
 use crate::browser::BrowserPool;
 use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
+use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
@@ -47,6 +48,7 @@ pub struct AppState {
     pub pool: BrowserPool,
     pub artifacts: ArtifactFiles,
     pub live: LiveRuns,
+    pub search: SearchIndex,
     pub keys: KeyChecker,
     pub links: Links,
     pub webhooks: Webhooks,

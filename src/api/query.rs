@@ -1,5 +1,5 @@
-//! Reading query strings: repeated keys and comma lists, bounded numbers, enumerations that
-//! may name Skyvern's values this appliance never produces.
+//! Reading query strings: repeated keys and comma lists, bounded numbers, moments, enumerations
+//! that may name Skyvern's values this appliance never produces.
 
 use actix_web::HttpRequest;
 
@@ -33,6 +33,18 @@ pub(super) fn number_in(
             ApiError::invalid(Location::query(key), Problem::Value, reason)
         }),
     }
+}
+
+/// A moment given as RFC 3339 (`2025-01-31T08:00:00Z`), if `key` is in the query.
+pub(super) fn moment(request: &HttpRequest, key: &str) -> Result<Option<time::OffsetDateTime>, ApiError> {
+    single_query_value(request, key)
+        .map(|text| {
+            crate::clock::parse(&text).ok_or_else(|| {
+                let reason = "must be a date and time in RFC 3339, such as 2025-01-31T08:00:00Z";
+                ApiError::invalid(Location::query(key), Problem::Value, reason)
+            })
+        })
+        .transpose()
 }
 
 /// The query's values of `key` that this appliance knows, parsed; values of Skyvern's own

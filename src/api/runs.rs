@@ -6,11 +6,12 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Location, Problem, from_body};
-use super::query::{filter_values, number_in, query_values, single_query_value};
+use super::query::{filter_values, moment, number_in, query_values, single_query_value};
 use crate::artifacts::{Artifact, ArtifactType};
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
+use crate::search::{SearchKey, SearchOrder};
 use crate::store::RunFilter;
 use crate::views::{Include, artifact_response, list_item, run_response, timeline_item};
 
@@ -126,6 +127,8 @@ async fn get_run(
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, include).await?))
 }
 
+/// Runs, newest first; with a `search_key`, the runs the search index finds, newest or best
+/// first (`sort`), each with its `matches`.
 async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let statuses = query_values(&request, "status")
         .iter()
@@ -135,23 +138,58 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
         })
         .collect::<Result<Vec<_>, _>>()?;
     let run_types = filter_values(&request, "run_type", RunType::parse, &RunType::SKYVERN_ONLY)?;
+    let search_key = single_query_value(&request, "search_key")
+        .map(|text| {
+            SearchKey::parse(&text)
+                .map_err(|e| ApiError::invalid(Location::query("search_key"), Problem::Value, e.to_string()))
+        })
+        .transpose()?;
+    let order = match single_query_value(&request, "sort") {
+        None => SearchOrder::default(),
+        Some(text) => SearchOrder::parse(&text).ok_or_else(|| {
+            let reason = format!("must be one of {}", SearchOrder::NAMES.join(", "));
+            ApiError::invalid(Location::query("sort"), Problem::Enum, reason)
+        })?,
+    };
     let filter = RunFilter {
         statuses,
         run_types: run_types.clone().unwrap_or_default(),
-        search: single_query_value(&request, "search_key").map(|s| s.chars().take(200).collect()),
+        created_after: moment(&request, "created_after")?,
+        created_before: moment(&request, "created_before")?,
         page: number_in(&request, "page", 1, 1..=1_000_000)?,
         page_size: number_in(&request, "page_size", DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
     };
-    let (runs, total) = match run_types {
+    let (items, total) = match (run_types, search_key) {
         // Only run types this appliance never produces: nothing matches.
-        None => (Vec::new(), 0),
-        Some(_) => {
+        (None, _) => (Vec::new(), 0),
+        (Some(_), None) => {
             let page = state.store.list_runs(filter).await?;
-            (page.runs, page.total)
+            (page.runs.iter().map(list_item).collect(), page.total)
         }
+        (Some(_), Some(key)) => found_runs(&state, key, filter, order).await?,
     };
-    let items: Vec<Value> = runs.iter().map(list_item).collect();
     Ok(HttpResponse::Ok().insert_header(("x-total-count", total.to_string())).json(items))
+}
+
+/// The list items of the runs a search finds, in its order, each with its `matches`.
+async fn found_runs(
+    state: &AppState,
+    key: SearchKey,
+    filter: RunFilter,
+    order: SearchOrder,
+) -> Result<(Vec<Value>, u64), ApiError> {
+    let found = state.search.search(key, filter, order).await?;
+    let runs = state.store.runs_by_ids(found.hits.iter().map(|hit| hit.run_id.clone()).collect()).await?;
+    let items = found
+        .hits
+        .into_iter()
+        .filter_map(|hit| {
+            let mut item = list_item(runs.iter().find(|run| run.id == hit.run_id)?);
+            item["matches"] = json!(hit.matches);
+            Some(item)
+        })
+        .collect();
+    Ok((items, found.total))
 }
 
 async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -13,6 +13,7 @@ mod events;
 mod migrate;
 mod rows;
 mod runs;
+mod search_documents;
 mod timeline;
 mod traces;
 mod webhooks;
@@ -27,6 +28,7 @@ use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
+pub use search_documents::RunForIndex;
 pub use traces::{NewTrace, Trace};
 pub use webhooks::DueDeliveries;
 

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::{Store, StoreError, events, rows};
 use crate::artifacts::Artifact;
@@ -44,8 +45,10 @@ pub enum Transition {
 pub struct RunFilter {
     pub statuses: Vec<RunStatus>,
     pub run_types: Vec<RunType>,
-    /// Case-insensitive substring of the id, title, prompt or URL.
-    pub search: Option<String>,
+    /// Created at or after this moment.
+    pub created_after: Option<OffsetDateTime>,
+    /// Created before this moment.
+    pub created_before: Option<OffsetDateTime>,
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
@@ -58,12 +61,12 @@ pub struct RunPage {
     pub total: u64,
 }
 
-const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
+pub(super) const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
     failure_reason, errors_json, step_count, action_count, browser_opened, browser_session_id, webhook_url,
     input_tokens, cached_tokens, output_tokens, cost_usd, created_at, modified_at, queued_at, started_at,
     finished_at";
 
-fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
+pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
     let errors = rows::json(row, "errors_json")?;
     Ok(Run {
         id: rows::parsed(row, "id", RunId::parse)?,
@@ -99,6 +102,17 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
 fn load_run(connection: &Connection, run_id: &RunId) -> Result<Run, StoreError> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
     rows::found(connection.query_row(&sql, [run_id.as_str()], run_from_row), || format!("run {run_id}"))
+}
+
+/// The runs of `run_ids` that exist, on the caller's connection.
+pub(super) fn load_runs(connection: &Connection, run_ids: &[RunId]) -> Result<Vec<Run>, StoreError> {
+    if run_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id IN ({})", super::placeholders(run_ids.len()));
+    let mut statement = connection.prepare(&sql)?;
+    let runs = statement.query_map(params_from_iter(run_ids.iter().map(RunId::as_str)), run_from_row)?;
+    Ok(runs.collect::<Result<_, _>>()?)
 }
 
 /// Moves a run to a new status inside the caller's transaction, or says why not.
@@ -193,6 +207,11 @@ impl Store {
         self.read(move |connection| load_run(connection, &run_id)).await
     }
 
+    /// The runs of `run_ids` that exist, in no particular order.
+    pub async fn runs_by_ids(&self, run_ids: Vec<RunId>) -> Result<Vec<Run>, StoreError> {
+        self.read(move |connection| load_runs(connection, &run_ids)).await
+    }
+
     /// Moves a run to `change.to` if the transition table allows it from its current status.
     pub async fn transition(&self, run_id: &RunId, change: StatusChange) -> Result<Transition, StoreError> {
         let run_id = run_id.clone();
@@ -212,13 +231,14 @@ impl Store {
                 clauses.push(format!("run_type IN ({})", super::placeholders(filter.run_types.len())));
                 values.extend(filter.run_types.iter().map(|t| t.as_str().to_owned()));
             }
-            if let Some(search) = filter.search.filter(|s| !s.is_empty()) {
-                let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                clauses.push(
-                    "(id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR prompt LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')"
-                        .into(),
-                );
-                values.extend(std::iter::repeat_n(pattern, 4));
+            // Stored timestamps are all of one format, whose text order is time order.
+            if let Some(after) = filter.created_after {
+                clauses.push("created_at >= ?".into());
+                values.push(clock::format(after));
+            }
+            if let Some(before) = filter.created_before {
+                clauses.push("created_at < ?".into());
+                values.push(clock::format(before));
             }
             let condition = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
             let total: i64 = connection.query_row(

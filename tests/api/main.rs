@@ -18,6 +18,7 @@ mod receiver;
 mod recording;
 mod restart;
 mod scripted_llm;
+mod search;
 mod secrets;
 mod served_safely;
 mod sse;
