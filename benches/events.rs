@@ -10,28 +10,13 @@ use tokio::sync::Barrier;
 
 use serde_json::json;
 use skyvern::ids::RunId;
-use skyvern::runs::{Engine, NewRun, NewTimelineItem, RunType, TimelineKind};
+use skyvern::runs::{NewTimelineItem, TimelineKind};
 use skyvern::store::Store;
 
-use crate::helpers::{API_KEY, TestApp};
+use crate::helpers::{API_KEY, TestApp, store_a_queued_run};
 
 const CLIENTS: usize = 100;
 const EVENTS: usize = 20_000;
-
-async fn a_run(store: &Store) -> RunId {
-    let run = NewRun {
-        id: RunId::generate(),
-        run_type: RunType::TaskV1,
-        engine: Engine::Agent,
-        title: None,
-        prompt: Some("fan-out benchmark".into()),
-        url: None,
-        request: json!({}),
-        browser_session_id: None,
-        webhook_url: None,
-    };
-    store.insert_queued_run(run, Vec::new()).await.unwrap().id
-}
 
 /// Writes `count` thoughts, one transaction each, and returns the seconds it took.
 async fn produce(store: &Store, run_id: &RunId, count: usize) -> f64 {
@@ -76,10 +61,10 @@ pub async fn fan_out() {
     let app = TestApp::spawn().await;
     let store = app.store.clone();
     println!("events fanned out over SSE: {EVENTS} timeline events, one transaction each:");
-    let alone = produce(&store, &a_run(&store).await, EVENTS).await;
+    let alone = produce(&store, &store_a_queued_run(&store, "fan-out baseline").await, EVENTS).await;
     println!("  no client (baseline):  {:8.0} events/s written", EVENTS as f64 / alone);
 
-    let run_id = a_run(&store).await;
+    let run_id = store_a_queued_run(&store, "fan-out").await;
     let ready = Arc::new(Barrier::new(CLIENTS + 1));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| tokio::spawn(consume(app.address.clone(), run_id.clone(), EVENTS, ready.clone())))

@@ -32,11 +32,13 @@ pub(super) fn append(
     kind: EventKind,
     payload: &Value,
 ) -> Result<i64, StoreError> {
-    let inserted = connection.execute(
-        "INSERT INTO events (run_id, run_type, run_status, event_type, payload_json, created_at)
-         SELECT id, run_type, status, ?2, ?3, ?4 FROM runs WHERE id = ?1",
-        params![run_id.as_str(), kind.name(), payload.to_string(), crate::clock::now()],
-    )?;
+    // Every write appends events: the statement is prepared once per connection.
+    let inserted = connection
+        .prepare_cached(
+            "INSERT INTO events (run_id, run_type, run_status, event_type, payload_json, created_at)
+             SELECT id, run_type, status, ?2, ?3, ?4 FROM runs WHERE id = ?1",
+        )?
+        .execute(params![run_id.as_str(), kind.name(), payload.to_string(), crate::clock::now()])?;
     if inserted == 0 {
         return Err(StoreError::NotFound(format!("run {run_id}")));
     }

@@ -31,7 +31,8 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<TimelineItem> {
 
 fn load_item(connection: &Connection, id: i64) -> Result<TimelineItem, StoreError> {
     let sql = format!("SELECT {ITEM_COLUMNS} FROM timeline_items WHERE id = ?1");
-    rows::found(connection.query_row(&sql, [id], item_from_row), || format!("timeline item {id}"))
+    let mut statement = connection.prepare_cached(&sql)?;
+    rows::found(statement.query_row([id], item_from_row), || format!("timeline item {id}"))
 }
 
 fn announce(connection: &Connection, item: &TimelineItem) -> Result<(), StoreError> {
@@ -55,10 +56,11 @@ impl Store {
             } else {
                 None
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO timeline_items (run_id, step_run_id, kind, action_number, label, status, detail_json, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
-                params![
+            )?
+            .execute(params![
                     item.run_id.as_str(),
                     item.step_run_id.as_ref().map(StepRunId::as_str),
                     item.kind.as_str(),
@@ -66,8 +68,7 @@ impl Store {
                     item.label,
                     item.detail.to_string(),
                     clock::now(),
-                ],
-            )?;
+                ])?;
             let stored = load_item(tx, tx.last_insert_rowid())?;
             announce(tx, &stored)?;
             Ok(stored)

@@ -6,10 +6,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use skyvern::events::{EventFilter, Followed, follow};
-use skyvern::ids::RunId;
-use skyvern::runs::{Engine, NewRun, NewTimelineItem, RunType, TimelineKind};
+use skyvern::runs::{NewTimelineItem, TimelineKind};
 
-use crate::helpers::{API_KEY, PATIENCE, TestApp, test_config};
+use crate::helpers::{API_KEY, PATIENCE, TestApp, store_a_queued_run, test_config};
 use crate::sse::EventStream;
 
 fn one_fill() -> Value {
@@ -140,19 +139,7 @@ async fn an_event_stream_needs_a_key_or_the_login_cookie_and_ends_when_the_appli
 async fn a_follower_that_falls_behind_is_stopped_with_where_to_resume_instead_of_buffered() {
     let app = TestApp::spawn().await;
     let store = app.store.clone();
-    let run_id = RunId::generate();
-    let run = NewRun {
-        id: run_id.clone(),
-        run_type: RunType::TaskV1,
-        engine: Engine::Code,
-        title: None,
-        prompt: Some("p".into()),
-        url: None,
-        request: json!({}),
-        browser_session_id: None,
-        webhook_url: None,
-    };
-    store.insert_queued_run(run, Vec::new()).await.unwrap();
+    let run_id = store_a_queued_run(&store, "p").await;
     let mut followed = Box::pin(follow(store.clone(), EventFilter::default(), 0, PATIENCE));
     let mut last_taken = 0;
     for _ in 0..2 {

@@ -25,23 +25,14 @@ pub struct Fixtures {
 impl Fixtures {
     pub fn start() -> Fixtures {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
+        let (base, server) = serve_locally(move |config| {
+            config
                 .route("/miniwob/{seed}/{path:.*}", actix_web::web::get().to(miniwob_page))
                 .route("/slow/{ms}", actix_web::web::get().to(slow_answer))
                 .route("/redirect", actix_web::web::get().to(redirect))
-                .service(actix_files::Files::new("/", root.clone()))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Fixtures { base: format!("http://127.0.0.1:{port}"), _server: handle }
+                .service(actix_files::Files::new("/", root.clone()));
+        });
+        Fixtures { base, _server: server }
     }
 
     pub fn url(&self, page: &str) -> String {
@@ -103,6 +94,42 @@ async fn miniwob_page(path: actix_web::web::Path<(String, String)>) -> actix_web
         1,
     );
     actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(seeded)
+}
+
+/// Serves what `configure` sets up on a free local port, on one worker: the small servers that
+/// play what lies outside the machine (sites, a model provider, a webhook receiver). Returns the
+/// base URL and the handle that keeps it serving.
+pub fn serve_locally(
+    configure: impl Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+) -> (String, actix_web::dev::ServerHandle) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (format!("http://127.0.0.1:{port}"), handle)
+}
+
+/// Stores a queued run directly, beside the appliance's scheduler (it has no request the
+/// scheduler could run): for tests and benchmarks of what follows the event log.
+pub async fn store_a_queued_run(store: &skyvern::store::Store, prompt: &str) -> skyvern::ids::RunId {
+    let run = skyvern::runs::NewRun {
+        id: skyvern::ids::RunId::generate(),
+        run_type: skyvern::runs::RunType::TaskV1,
+        engine: skyvern::runs::Engine::Agent,
+        title: None,
+        prompt: Some(prompt.to_owned()),
+        url: None,
+        request: json!({}),
+        browser_session_id: None,
+        webhook_url: None,
+    };
+    store.insert_queued_run(run, Vec::new()).await.unwrap().id
 }
 
 /// The configuration every test starts from: one warm browser, short action timeouts.

@@ -59,23 +59,14 @@ impl Receiver {
             answer: AtomicU16::new(200),
             delay,
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let shared = web::Data::from(state.clone());
-        let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
+        let (base, server) = crate::helpers::serve_locally(move |config| {
+            config
                 .app_data(shared.clone())
                 .app_data(web::PayloadConfig::new(4 << 20))
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Receiver { url: format!("http://127.0.0.1:{port}/hooks"), state, _server: handle }
+                .default_service(web::to(receive));
+        });
+        Receiver { url: format!("{base}/hooks"), state, _server: server }
     }
 
     /// Answers with `statuses` first, in order, then with the usual answer.

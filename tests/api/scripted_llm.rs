@@ -88,23 +88,14 @@ impl ScriptedLlm {
     pub fn start() -> ScriptedLlm {
         let state = Arc::new(State::default());
         let shared = web::Data::new(state.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
+        let (base_url, server) = crate::helpers::serve_locally(move |config| {
+            config
                 .app_data(shared.clone())
                 .app_data(web::JsonConfig::default().limit(64 * 1024 * 1024))
                 .route("/v1/chat/completions", web::post().to(respond))
-                .route("/v1/messages", web::post().to(respond))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        ScriptedLlm { base_url: format!("http://127.0.0.1:{port}"), state, _server: handle }
+                .route("/v1/messages", web::post().to(respond));
+        });
+        ScriptedLlm { base_url, state, _server: server }
     }
 
     /// Queues a reaction computed from the prompt.
