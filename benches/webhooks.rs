@@ -20,6 +20,16 @@ const BACKLOG: usize = 400;
 /// How long the slow receiver takes to answer.
 const SLOW_ANSWER: Duration = Duration::from_millis(200);
 
+/// How many attempts the sender makes to one receiver at once, by default.
+fn per_receiver() -> usize {
+    skyvern::Config::defaults().unwrap().webhooks.max_per_receiver
+}
+
+/// Deliveries per second that `per_receiver` attempts at a time allow, at `SLOW_ANSWER` each.
+fn slow_receiver_ceiling() -> f64 {
+    per_receiver() as f64 / SLOW_ANSWER.as_secs_f64()
+}
+
 async fn appliance() -> TestApp {
     TestApp::spawn_with(|config| config.webhooks.allow_private = true).await
 }
@@ -71,13 +81,16 @@ async fn first_actions(app: &TestApp, runs: usize, receiver: Option<&Receiver>) 
 }
 
 pub async fn webhooks(runs: usize) {
-    println!("webhook deliveries, a backlog of {BACKLOG} while a code run goes on (concurrency 8):");
+    let per_receiver = per_receiver();
+    println!(
+        "webhook deliveries, a backlog of {BACKLOG} while a code run goes on ({per_receiver} at a time per receiver):"
+    );
     let fast = drain_rate(Duration::ZERO).await;
     println!("  receiver answering at once:      {fast:7.1} deliveries/s");
     let slow = drain_rate(SLOW_ANSWER).await;
     println!(
-        "  receiver answering after 200 ms: {slow:7.1} deliveries/s   (8 at a time at 200 ms each allow {:.0}/s)",
-        8.0 / SLOW_ANSWER.as_secs_f64()
+        "  receiver answering after 200 ms: {slow:7.1} deliveries/s   ({per_receiver} at a time at 200 ms each allow {:.0}/s)",
+        slow_receiver_ceiling()
     );
 
     let app = appliance().await;
@@ -89,7 +102,7 @@ pub async fn webhooks(runs: usize) {
     let slow_receiver = Receiver::answering_after(SLOW_ANSWER);
     // Half as many again as the slow receiver takes in the time the runs took without webhooks,
     // so the sender is still busy with it when the last run ends.
-    let rate = 8.0 / SLOW_ANSWER.as_secs_f64();
+    let rate = slow_receiver_ceiling();
     let count = (started.elapsed().as_secs_f64() * rate * 1.5) as usize + runs;
     let (_, holder) = backlog(&app, &slow_receiver, count).await;
     app.cancel(&holder).await;

@@ -19,6 +19,8 @@ CREATE TABLE webhook_deliveries (
     event_id        INTEGER,                   -- the milestone event delivered; NULL for a replay
     event_type      TEXT NOT NULL,             -- task_run.completed | workflow_run.failed | …
     url             TEXT NOT NULL,             -- where it is posted
+    receiver        TEXT NOT NULL,             -- the URL's origin (scheme://host:port): one receiver
+                                               -- holds at most `webhooks.max_per_receiver` attempts at once
     body            TEXT NOT NULL,             -- the exact bytes posted (and signed) on every attempt
     state           TEXT NOT NULL,             -- pending | delivered | failed
     attempt_count   INTEGER NOT NULL DEFAULT 0,

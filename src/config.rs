@@ -100,6 +100,7 @@ pub struct WebhooksConfig {
     pub first_retry_ms: u64,
     pub timeout_seconds: u64,
     pub concurrency: usize,
+    pub max_per_receiver: usize,
     pub allow_private: bool,
 }
 
@@ -261,8 +262,14 @@ impl Config {
         if !self.webhooks.default_url.is_empty() && crate::runs::webhook_url(&self.webhooks.default_url).is_err() {
             return invalid("webhooks.default_url is not an http(s) URL without a user name or password".into());
         }
-        if self.webhooks.concurrency == 0 || self.webhooks.timeout_seconds == 0 || self.webhooks.first_retry_ms == 0 {
-            return invalid("webhooks.concurrency, timeout_seconds and first_retry_ms must be positive".into());
+        let webhooks = &self.webhooks;
+        if [webhooks.concurrency, webhooks.max_per_receiver].contains(&0)
+            || webhooks.timeout_seconds == 0
+            || webhooks.first_retry_ms == 0
+        {
+            return invalid(
+                "webhooks.concurrency, max_per_receiver, timeout_seconds and first_retry_ms must be positive".into(),
+            );
         }
         if self.search.commit_interval_ms == 0 {
             return invalid("search.commit_interval_ms must be positive".into());

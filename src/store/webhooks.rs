@@ -22,8 +22,7 @@ pub struct DueDeliveries {
     pub next_due_at: Option<String>,
 }
 
-const DELIVERY_COLUMNS: &str =
-    "id, run_id, event_id, event_type, url, body, state, attempt_count, next_attempt_at, created_at, finished_at";
+const DELIVERY_COLUMNS: &str = "id, run_id, event_id, event_type, url, receiver, body, state, attempt_count, next_attempt_at, created_at, finished_at";
 
 fn delivery_from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
     Ok(Delivery {
@@ -32,6 +31,7 @@ fn delivery_from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
         event_id: row.get("event_id")?,
         event_type: row.get("event_type")?,
         url: row.get("url")?,
+        receiver: row.get("receiver")?,
         body: row.get("body")?,
         state: rows::parsed(row, "state", |text| DeliveryState::parse(text).ok_or("unknown delivery state"))?,
         attempt_count: row.get("attempt_count")?,
@@ -56,7 +56,7 @@ fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<Attempt> {
 fn insert_delivery(connection: &Connection, delivery: &Delivery) -> Result<(), StoreError> {
     connection.execute(
         &format!(
-            "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         ),
         params![
             delivery.id.as_str(),
@@ -64,6 +64,7 @@ fn insert_delivery(connection: &Connection, delivery: &Delivery) -> Result<(), S
             delivery.event_id,
             delivery.event_type,
             delivery.url,
+            delivery.receiver,
             delivery.body,
             delivery.state.as_str(),
             delivery.attempt_count,
@@ -174,31 +175,37 @@ impl Store {
     }
 
     /// Up to `limit` pending deliveries due now, oldest due first, leaving out those in `busy`
-    /// (being attempted); and when the next of the rest falls due.
+    /// (being attempted) and those to the receivers in `full` (holding all the places they may);
+    /// and when the next of the rest falls due.
     pub async fn due_webhook_deliveries(
         &self,
         limit: usize,
         busy: Vec<DeliveryId>,
+        full: Vec<String>,
     ) -> Result<DueDeliveries, StoreError> {
         self.read(move |connection| {
             let now = clock::now();
             let ids: Vec<&str> = busy.iter().map(DeliveryId::as_str).collect();
-            let not_busy = format!("id NOT IN ({})", super::placeholders(ids.len()));
+            let free_receivers = format!("receiver NOT IN ({})", super::placeholders(full.len()));
             let sql = format!(
                 "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
-                 WHERE state = 'pending' AND next_attempt_at <= ? AND {not_busy}
-                 ORDER BY next_attempt_at, id LIMIT {limit}"
+                 WHERE state = 'pending' AND next_attempt_at <= ? AND id NOT IN ({}) AND {free_receivers}
+                 ORDER BY next_attempt_at, id LIMIT {limit}",
+                super::placeholders(ids.len())
             );
-            let values = std::iter::once(now.as_str()).chain(ids.iter().copied());
+            let values =
+                std::iter::once(now.as_str()).chain(ids.iter().copied()).chain(full.iter().map(String::as_str));
             let mut statement = connection.prepare(&sql)?;
             let deliveries: Vec<Delivery> =
                 statement.query_map(params_from_iter(values), delivery_from_row)?.collect::<Result<_, _>>()?;
             let taken: Vec<&str> = ids.iter().copied().chain(deliveries.iter().map(|d| d.id.as_str())).collect();
             let sql = format!(
-                "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending' AND id NOT IN ({})",
+                "SELECT MIN(next_attempt_at) FROM webhook_deliveries
+                 WHERE state = 'pending' AND id NOT IN ({}) AND {free_receivers}",
                 super::placeholders(taken.len())
             );
-            let next_due_at = connection.query_row(&sql, params_from_iter(taken.iter()), |row| row.get(0))?;
+            let values = taken.iter().copied().chain(full.iter().map(String::as_str));
+            let next_due_at = connection.query_row(&sql, params_from_iter(values), |row| row.get(0))?;
             Ok(DueDeliveries { deliveries, next_due_at })
         })
         .await

@@ -105,6 +105,9 @@ pub struct Delivery {
     pub event_id: Option<i64>,
     pub event_type: String,
     pub url: String,
+    /// The URL's origin: attempts to one receiver are capped so it never holds all the places.
+    #[serde(skip)]
+    pub receiver: String,
     /// The exact bytes posted and signed on every attempt.
     #[serde(skip)]
     pub body: String,
@@ -124,6 +127,7 @@ impl Delivery {
             run_id,
             event_id,
             event_type,
+            receiver: receiver_of(&url),
             url,
             body,
             state: DeliveryState::Pending,
@@ -133,6 +137,11 @@ impl Delivery {
             finished_at: None,
         }
     }
+}
+
+/// Who receives what is posted to `url`: its origin (`https://hooks.example.org:443`).
+fn receiver_of(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_owned(), |parsed| parsed.origin().ascii_serialization())
 }
 
 /// One attempt of a delivery, as kept.

@@ -1,6 +1,7 @@
 //! The sender: takes due deliveries from the outbox and attempts them, at most
-//! `webhooks.concurrency` at once, each in its own task, so a receiver that is slow or gone holds
-//! only its own deliveries. Each attempt's record and the delivery's next state are written
+//! `webhooks.concurrency` at once and at most `webhooks.max_per_receiver` to one receiver, each in
+//! its own task, so a receiver that is slow or gone holds only a few places and its own
+//! deliveries. Each attempt's record and the delivery's next state are written
 //! together. The sender sleeps until the next delivery is due, a new one arrives, or an attempt
 //! ends and frees a place.
 
@@ -22,18 +23,31 @@ const AFTER_AN_ERROR: Duration = Duration::from_secs(2);
 pub(super) async fn run(webhooks: Webhooks) {
     let shared = &webhooks.shared;
     let mut attempts: JoinSet<()> = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, DeliveryId> = HashMap::new();
+    let mut in_flight: HashMap<tokio::task::Id, (DeliveryId, String)> = HashMap::new();
     loop {
         let free = shared.config.concurrency.saturating_sub(in_flight.len());
         let mut sleep = FALLBACK_WAKE;
         if free > 0 {
-            let busy: Vec<DeliveryId> = in_flight.values().cloned().collect();
-            match shared.store.due_webhook_deliveries(free, busy).await {
+            let mut per_receiver: HashMap<String, usize> = HashMap::new();
+            for (_, receiver) in in_flight.values() {
+                *per_receiver.entry(receiver.clone()).or_default() += 1;
+            }
+            let is_full = |count: usize| count >= shared.config.max_per_receiver;
+            let busy: Vec<DeliveryId> = in_flight.values().map(|(id, _)| id.clone()).collect();
+            let full: Vec<String> = per_receiver.iter().filter(|(_, n)| is_full(**n)).map(|(r, _)| r.clone()).collect();
+            match shared.store.due_webhook_deliveries(free, busy, full).await {
                 Ok(due) => {
                     for delivery in due.deliveries {
-                        let id = delivery.id.clone();
+                        // A receiver that filled up within this batch takes the rest when an
+                        // attempt to it ends.
+                        let held = per_receiver.entry(delivery.receiver.clone()).or_default();
+                        if is_full(*held) {
+                            continue;
+                        }
+                        *held += 1;
+                        let key = (delivery.id.clone(), delivery.receiver.clone());
                         let task = attempts.spawn(attempt_delivery(webhooks.clone(), delivery));
-                        in_flight.insert(task.id(), id);
+                        in_flight.insert(task.id(), key);
                     }
                     if let Some(next) = due.next_due_at.as_deref().and_then(crate::clock::parse) {
                         let until = (next - OffsetDateTime::now_utc()).max(time::Duration::ZERO);

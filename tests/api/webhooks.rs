@@ -282,3 +282,33 @@ async fn webhook_urls_with_credentials_or_other_schemes_are_refused_and_unknown_
     }
     assert_eq!(app.get("/v1/runs/tsk_1/webhooks").send().await.unwrap().status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_holds_only_its_share_and_others_get_theirs_at_once() {
+    let hanging = Receiver::answering_after(Duration::from_secs(120));
+    let healthy = Receiver::start();
+    let app = TestApp::spawn_with(|config| {
+        quick_webhooks(config);
+        config.webhooks.concurrency = 4;
+        config.webhooks.max_per_receiver = 2;
+        config.webhooks.timeout_seconds = 60;
+    })
+    .await;
+    let stuck: Vec<String> =
+        futures::future::join_all((0..4).map(|_| run_with_webhook(&app, extract_title(), &hanging.url))).await;
+    for run_id in &stuck {
+        app.wait_until_final(run_id).await;
+    }
+    wait_for_deliveries(&app, &stuck[3], "a delivery waiting for the hanging receiver", |d| !d.is_empty()).await;
+
+    let run_id = run_with_webhook(&app, extract_title(), &healthy.url).await;
+    let started = std::time::Instant::now();
+    let received = healthy.wait_for_requests(1).await;
+    assert_eq!(received[0].json()["run_id"], run_id);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "delivered in {:?}, not after the hanging ones",
+        started.elapsed()
+    );
+    assert!(hanging.received().is_empty(), "the hanging receiver never answered");
+}
