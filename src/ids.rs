@@ -105,6 +105,14 @@ prefixed_id!(
     ArtifactId, "artifact", ["a_"]
 );
 prefixed_id!(
+    /// A plan (Skyvern's workflow permanent id), whatever its version.
+    PlanId, "plan", ["wpid_"]
+);
+prefixed_id!(
+    /// One version of a plan (Skyvern's workflow id).
+    PlanVersionId, "plan version", ["w_"]
+);
+prefixed_id!(
     /// One webhook delivery (an event to one URL), the same on every attempt: Standard Webhooks'
     /// `webhook-id`, by which receivers recognise a repeat.
     DeliveryId, "webhook delivery", ["msg_"]

@@ -6,6 +6,7 @@
 //! `X-Content-Type-Options: nosniff`, so a browser never reads a file as something it is not
 //! labelled as.
 
+mod agents;
 mod artifacts;
 mod auth;
 mod error;
@@ -86,6 +87,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
+                    .configure(agents::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)

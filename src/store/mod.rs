@@ -11,6 +11,7 @@ mod api_keys;
 mod artifacts;
 mod events;
 mod migrate;
+mod plans;
 mod rows;
 mod runs;
 mod search_documents;
@@ -27,6 +28,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
+pub use plans::PlanFilter;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use search_documents::RunForIndex;
 pub use traces::{NewTrace, Trace};

@@ -39,6 +39,11 @@ where
     text.map(|text| parse(&text).map_err(|error| conversion(column, DisplayError(error.to_string())))).transpose()
 }
 
+/// `text` with `\`, `%` and `_` escaped, for a `LIKE … ESCAPE '\'` pattern.
+pub(super) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// Maps "no such row" to `NotFound(what)`.
 pub(super) fn found<T>(result: rusqlite::Result<T>, what: impl FnOnce() -> String) -> Result<T, StoreError> {
     match result {

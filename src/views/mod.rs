@@ -1,5 +1,10 @@
-//! How runs, list items and artifacts look to the outside, in API responses, events and webhook
-//! bodies: Skyvern's field names, so the SDK's models parse them, plus this appliance's extensions.
+//! How runs, list items, artifacts and plans (`plans`) look to the outside, in API responses,
+//! events and webhook bodies: Skyvern's field names, so the SDK's models parse them, plus this
+//! appliance's extensions.
+
+mod plans;
+
+pub use plans::plan_response;
 
 use serde_json::{Value, json};
 

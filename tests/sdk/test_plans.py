@@ -1,0 +1,77 @@
+"""Plans through the official `skyvern` SDK (PyPI, 1.0.56), unchanged: create from JSON and YAML,
+update into a new version, list, read versions, delete."""
+
+import pytest
+from conftest import appliance
+from skyvern.client import Skyvern as SkyvernClient
+from skyvern.client.core.api_error import ApiError
+
+API_KEY = "skv_sdk_plans_key_0123456789"
+
+PLAN = {
+    "title": "Read a title",
+    "workflow_definition": {
+        "parameters": [
+            {"parameter_type": "workflow", "key": "page", "workflow_parameter_type": "string", "default_value": "https://example.org"}
+        ],
+        "blocks": [
+            {"block_type": "goto_url", "label": "open", "url": "{{ page }}"},
+            {"block_type": "wait", "label": "settle", "wait_sec": 0},
+        ],
+    },
+}
+
+PLAN_YAML = """
+title: Read a title, from YAML
+workflow_definition:
+  parameters:
+    - parameter_type: workflow
+      key: page
+      workflow_parameter_type: string
+      default_value: https://example.org
+  blocks:
+    - block_type: goto_url
+      label: open
+      url: "{{ page }}"
+    - block_type: wait
+      label: settle
+      wait_sec: 0
+"""
+
+
+@pytest.fixture(scope="module")
+def client():
+    with appliance(API_KEY, BROWSER__POOL_SIZE="1") as url:
+        yield SkyvernClient(base_url=url, api_key=API_KEY)
+
+
+def test_create_update_list_versions_and_delete_a_plan(client):
+    created = client.create_workflow(json_definition=PLAN)
+    assert created.workflow_permanent_id.startswith("wpid_")
+    assert created.version == 1
+    assert [block.label for block in created.workflow_definition.blocks] == ["open", "settle"]
+
+    from_yaml = client.create_workflow(yaml_definition=PLAN_YAML)
+    assert from_yaml.title == "Read a title, from YAML"
+
+    renamed = dict(PLAN, title="Read a title, again")
+    updated = client.update_workflow(created.workflow_permanent_id, json_definition=renamed)
+    assert (updated.workflow_permanent_id, updated.version) == (created.workflow_permanent_id, 2)
+
+    versions = client.get_workflow_versions(created.workflow_permanent_id)
+    assert [version.version for version in versions] == [2, 1]
+    listed = client.get_workflows(title="again")
+    assert [plan.workflow_permanent_id for plan in listed] == [created.workflow_permanent_id]
+
+    client.delete_workflow(created.workflow_permanent_id)
+    with pytest.raises(ApiError) as refused:
+        client.get_workflow(created.workflow_permanent_id)
+    assert refused.value.status_code == 404
+
+
+def test_a_broken_plan_is_a_422_naming_the_field(client):
+    broken = {"title": "Broken", "workflow_definition": {"parameters": [], "blocks": [{"block_type": "wait", "label": "1 bad"}]}}
+    with pytest.raises(ApiError) as refused:
+        client.create_workflow(json_definition=broken)
+    assert refused.value.status_code == 422
+    assert refused.value.body["detail"][0]["loc"][-1] == "label"
