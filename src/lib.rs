@@ -50,6 +50,7 @@ pub mod engine;
 pub mod events;
 pub mod ids;
 pub mod live;
+pub mod plans;
 pub mod processes;
 pub mod recording;
 pub mod runs;
