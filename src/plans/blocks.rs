@@ -371,7 +371,7 @@ impl Block {
             "login" => {
                 return place
                     .then("block_type")
-                    .refuse("login blocks arrive with credentials; not available yet (use a task block)");
+                    .refuse("a login block arrives with credentials; not available yet (use a task block)");
             }
             other => return place.then("block_type").refuse(format!("block type `{other}` {NOT_SUPPORTED}")),
         };
@@ -447,4 +447,108 @@ fn default_subject() -> String {
 }
 fn default_body() -> String {
     "Your interaction is required for a workflow run!".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{accepted, at, refusal};
+    use super::*;
+
+    #[test]
+    fn an_unknown_block_type_is_refused_by_name() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "pause"},
+            {"block_type": "send_email", "label": "mail_report"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.block_type"));
+        assert!(error.message.starts_with("block \"mail_report\": "), "{error}");
+        assert!(error.message.contains("`send_email` is not supported"), "{error}");
+    }
+
+    #[test]
+    fn python_in_a_code_block_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "code", "label": "compute", "code": "result = 1 + 1"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.code"));
+        assert!(error.message.contains("runs no Python"), "{error}");
+    }
+
+    #[test]
+    fn a_code_block_holding_an_action_script_is_accepted_as_text_or_list() {
+        let script = json!([{"action": "goto", "url": "https://example.com"}, {"action": "click", "selector": "#go"}]);
+        let as_text = accepted(json!({"parameters": [], "blocks": [
+            {"block_type": "code", "label": "replay", "code": script.to_string()}
+        ]}));
+        let as_list = accepted(json!({"parameters": [], "blocks": [
+            {"block_type": "code", "label": "replay", "code": script}
+        ]}));
+        assert_eq!(as_text.definition, as_list.definition);
+        let BlockKind::Code(code) = &as_list.definition.blocks[0].kind else { panic!("not a code block") };
+        assert_eq!(code.code.len(), 2);
+    }
+
+    #[test]
+    fn an_action_script_with_an_unknown_action_is_refused_where_it_is() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "code", "label": "replay", "code": [{"action": "teleport"}]}
+        ]}));
+        assert_eq!(error.location[..5], at("workflow_definition.blocks.0.code.0")[..]);
+    }
+
+    #[test]
+    fn a_login_block_is_refused_until_credentials_arrive() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "login", "label": "sign_in", "url": "https://example.com"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.block_type"));
+        assert!(error.message.contains("arrives with credentials"), "{error}");
+    }
+
+    #[test]
+    fn a_navigation_block_without_a_goal_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [{"block_type": "navigation", "label": "open"}]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.navigation_goal"));
+    }
+
+    #[test]
+    fn a_block_without_a_label_is_refused_naming_the_field() {
+        let error = refusal(json!({"parameters": [], "blocks": [{"block_type": "wait"}]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.label"));
+        assert_eq!(error.message, "field required");
+    }
+
+    #[test]
+    fn a_wrong_field_type_inside_a_loop_is_located_by_block_index_and_field() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "pause"},
+            {"block_type": "for_loop", "label": "each", "loop_over_parameter_key": "pause", "loop_blocks": [
+                {"block_type": "goto_url", "label": "open", "url": 5}
+            ]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.loop_blocks.0.url"));
+        assert!(error.message.starts_with("block \"open\": "), "{error}");
+    }
+
+    #[test]
+    fn skyvern_defaults_are_filled_in_and_the_http_method_is_read_in_any_case() {
+        let plan = accepted(json!({"parameters": [], "blocks": [
+            {"block_type": "http_request", "label": "post", "method": "post", "url": "https://example.com"},
+            {"block_type": "human_interaction", "label": "approve", "recipients": []}
+        ]}));
+        let BlockKind::HttpRequest(request) = &plan.definition.blocks[0].kind else { panic!("not http") };
+        assert_eq!((request.method, request.timeout, request.follow_redirects), (HttpMethod::Post, 30, true));
+        let BlockKind::HumanInteraction(human) = &plan.definition.blocks[1].kind else { panic!("not human") };
+        assert_eq!((human.timeout_seconds, human.positive_descriptor.as_str()), (7200, "Approve"));
+    }
+
+    #[test]
+    fn an_unknown_http_method_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "http_request", "label": "post", "method": "BREW", "url": "https://example.com"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.method"));
+    }
 }

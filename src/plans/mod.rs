@@ -96,3 +96,23 @@ impl Place {
         })
     }
 }
+
+/// Sends a definition in a bare create request and returns why it was refused.
+#[cfg(test)]
+fn refusal(definition: Value) -> DefinitionError {
+    let request = serde_json::json!({"title": "Refused plan", "workflow_definition": definition});
+    PlanRequest::from_request(request).expect_err("the definition should be refused")
+}
+
+/// Sends a definition in a bare create request and returns the plan.
+#[cfg(test)]
+fn accepted(definition: Value) -> PlanRequest {
+    let request = serde_json::json!({"title": "Accepted plan", "workflow_definition": definition});
+    PlanRequest::from_request(request).unwrap_or_else(|error| panic!("refused: {error}"))
+}
+
+/// A location written as `"a.b.0.c"`, for short assertions.
+#[cfg(test)]
+fn at(path: &str) -> Vec<String> {
+    path.split('.').map(String::from).collect()
+}

@@ -135,3 +135,52 @@ impl WorkflowParameterType {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{accepted, at, refusal};
+    use super::*;
+
+    #[test]
+    fn a_secret_store_parameter_type_is_not_supported_by_this_appliance() {
+        let error = refusal(json!({"blocks": [], "parameters": [
+            {"key": "vault", "parameter_type": "aws_secret", "aws_key": "prod/key"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.parameters.0.parameter_type"));
+        assert!(error.message.contains("not supported by this appliance"), "{error}");
+        assert!(error.message.starts_with("parameter \"vault\""), "{error}");
+    }
+
+    #[test]
+    fn a_default_value_of_the_wrong_type_is_refused() {
+        let error = refusal(json!({"blocks": [], "parameters": [
+            {"key": "count", "parameter_type": "workflow", "workflow_parameter_type": "integer", "default_value": "many"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.parameters.0.default_value"));
+        assert!(error.message.contains("not of type"), "{error}");
+    }
+
+    #[test]
+    fn default_values_sent_as_texts_that_read_as_their_type_are_accepted() {
+        let plan = accepted(json!({"blocks": [], "parameters": [
+            {"key": "count", "parameter_type": "workflow", "workflow_parameter_type": "integer", "default_value": "3"},
+            {"key": "ratio", "parameter_type": "workflow", "workflow_parameter_type": "float", "default_value": 0.5},
+            {"key": "strict", "parameter_type": "workflow", "workflow_parameter_type": "boolean", "default_value": "true"},
+            {"key": "rows", "parameter_type": "workflow", "workflow_parameter_type": "json", "default_value": "[1, 2]"},
+            {"key": "summary", "parameter_type": "output"},
+            {"key": "login", "parameter_type": "credential", "credential_id": "cred_1"}
+        ]}));
+        assert_eq!(plan.definition.parameters.len(), 6);
+        assert_eq!(plan.definition.parameters[4].kind, ParameterKind::Output);
+    }
+
+    #[test]
+    fn an_unknown_workflow_parameter_type_is_refused() {
+        let error = refusal(json!({"blocks": [], "parameters": [
+            {"key": "when", "parameter_type": "workflow", "workflow_parameter_type": "date"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.parameters.0.workflow_parameter_type"));
+    }
+}

@@ -107,3 +107,166 @@ impl PlanRequest {
         Ok(plan)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{BlockKind, at};
+    use super::*;
+
+    /// A plan as Skyvern's documentation writes one: a loop over a parameter with a navigation
+    /// and an extraction inside, then a conditional with a Jinja branch and a default.
+    const INVOICES_YAML: &str = r#"
+title: Invoice collector
+description: Collects every account's invoices and posts the large ones
+proxy_location: RESIDENTIAL
+webhook_callback_url: https://hooks.example.com/plans
+max_elapsed_time_minutes: 60
+run_with: agent
+workflow_definition:
+  version: 2
+  parameters:
+    - key: accounts
+      parameter_type: workflow
+      workflow_parameter_type: json
+      default_value: '[{"url": "https://billing.example.com/a"}]'
+    - key: min_total
+      parameter_type: workflow
+      workflow_parameter_type: integer
+      default_value: 100
+  blocks:
+    - block_type: for_loop
+      label: each_account
+      loop_over_parameter_key: accounts
+      next_block_label: any_large
+      loop_blocks:
+        - block_type: navigation
+          label: open_billing
+          url: "{{ current_value.url }}"
+          navigation_goal: Open the billing page of the account
+          next_loop_on_failure: true
+        - block_type: extraction
+          label: read_invoices
+          data_extraction_goal: Extract every invoice with its number and total
+          data_schema:
+            type: object
+            properties:
+              invoices:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    number: {type: string}
+                    total: {type: number}
+    - block_type: conditional
+      label: any_large
+      branch_conditions:
+        - criteria:
+            criteria_type: jinja2_template
+            expression: "{{ read_invoices_output | length > min_total }}"
+          next_block_label: notify
+        - is_default: true
+          next_block_label: done
+    - block_type: http_request
+      label: notify
+      method: POST
+      url: https://hooks.example.com/invoices
+      headers:
+        Content-Type: application/json
+      body:
+        run: "{{ workflow_run_id }}"
+        invoices: "{{ each_account.output }}"
+      next_block_label: done
+    - block_type: wait
+      label: done
+      wait_sec: 1
+"#;
+
+    fn from_yaml(yaml: &str) -> PlanRequest {
+        PlanRequest::from_request(json!({"yaml_definition": yaml})).unwrap_or_else(|error| panic!("refused: {error}"))
+    }
+
+    #[test]
+    fn a_realistic_skyvern_definition_with_a_loop_and_a_conditional_parses() {
+        let plan = from_yaml(INVOICES_YAML);
+        assert_eq!(plan.title, "Invoice collector");
+        assert_eq!(plan.max_elapsed_time_minutes, Some(60));
+        assert_eq!(plan.definition.version, 2);
+        let labels: Vec<&str> = plan.definition.blocks.iter().map(|block| block.common.label.as_str()).collect();
+        assert_eq!(labels, ["each_account", "any_large", "notify", "done"]);
+        let BlockKind::ForLoop(each_account) = &plan.definition.blocks[0].kind else { panic!("not a loop") };
+        assert!(matches!(each_account.loop_blocks[1].kind, BlockKind::Extraction(_)));
+        assert!(each_account.loop_blocks[0].common.next_loop_on_failure);
+    }
+
+    #[test]
+    fn a_yaml_definition_and_the_equal_json_definition_parse_to_equal_plans() {
+        let as_yaml = from_yaml(INVOICES_YAML);
+        let json: Value = serde_saphyr::from_str(INVOICES_YAML).unwrap();
+        let as_json = PlanRequest::from_request(json!({"json_definition": json})).unwrap();
+        assert_eq!(as_yaml, as_json);
+        assert_eq!(serde_json::to_value(&as_yaml).unwrap(), serde_json::to_value(&as_json).unwrap());
+    }
+
+    #[test]
+    fn the_canonical_json_of_a_plan_reads_back_as_the_same_plan() {
+        let plan = from_yaml(INVOICES_YAML);
+        let canonical = serde_json::to_value(&plan).unwrap();
+        assert_eq!(canonical["workflow_definition"]["blocks"][0]["block_type"], "for_loop");
+        assert_eq!(PlanRequest::from_request(canonical).unwrap(), plan);
+    }
+
+    #[test]
+    fn fields_this_appliance_does_not_use_are_kept_as_sent() {
+        let plan = from_yaml(INVOICES_YAML);
+        assert_eq!(plan.other_fields.get("run_with"), Some(&json!("agent")));
+        assert_eq!(plan.proxy_location, Some(json!("RESIDENTIAL")));
+        assert!(!plan.other_fields.contains_key("workflow_definition"));
+    }
+
+    #[test]
+    fn a_bare_create_request_is_accepted_as_older_sdks_send_it() {
+        let plan = PlanRequest::from_request(json!({
+            "title": "Bare", "status": "draft", "workflow_definition": {"parameters": [], "blocks": []}
+        }))
+        .unwrap();
+        assert_eq!((plan.status, plan.definition.version), (PlanStatus::Draft, 1));
+    }
+
+    #[test]
+    fn json_and_yaml_definitions_together_are_refused() {
+        let error =
+            PlanRequest::from_request(json!({"json_definition": {}, "yaml_definition": "title: x"})).unwrap_err();
+        assert!(error.message.contains("not both"), "{error}");
+    }
+
+    #[test]
+    fn broken_yaml_is_refused_at_yaml_definition() {
+        let error = PlanRequest::from_request(json!({"yaml_definition": "title: [unclosed"})).unwrap_err();
+        assert_eq!(error.location, at("yaml_definition"));
+    }
+
+    #[test]
+    fn a_missing_title_is_refused_naming_the_field() {
+        let error =
+            PlanRequest::from_request(json!({"json_definition": {"workflow_definition": {"blocks": []}}})).unwrap_err();
+        assert_eq!(error.location, at("json_definition.title"));
+        assert_eq!(error.message, "field required");
+    }
+
+    #[test]
+    fn max_elapsed_time_minutes_out_of_range_is_refused() {
+        let error = PlanRequest::from_request(json!({"json_definition": {
+            "title": "Too long", "max_elapsed_time_minutes": 481, "workflow_definition": {"parameters": [], "blocks": []}
+        }}))
+        .unwrap_err();
+        assert_eq!(error.location, at("json_definition.max_elapsed_time_minutes"));
+    }
+
+    #[test]
+    fn a_missing_definition_is_refused() {
+        let error = PlanRequest::from_request(json!({"json_definition": {"title": "Empty"}})).unwrap_err();
+        assert_eq!(error.location, at("json_definition.workflow_definition"));
+    }
+}

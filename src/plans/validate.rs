@@ -385,3 +385,239 @@ fn parameter_keys(kind: &BlockKind) -> Option<&Vec<String>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{accepted, at, refusal};
+
+    fn wait(label: &str) -> serde_json::Value {
+        json!({"block_type": "wait", "label": label})
+    }
+
+    #[test]
+    fn a_label_used_twice_is_refused_even_inside_a_loop() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            wait("pause"),
+            {"block_type": "for_loop", "label": "each", "loop_over_parameter_key": "pause", "loop_blocks": [wait("pause")]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.loop_blocks.0.label"));
+        assert!(error.message.contains("used by another block"), "{error}");
+    }
+
+    #[test]
+    fn a_label_that_is_not_an_identifier_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [wait("fetch invoice")]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.label"));
+        assert!(error.message.contains("not an identifier"), "{error}");
+    }
+
+    #[test]
+    fn a_next_block_label_naming_no_block_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "pause", "next_block_label": "nowhere"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.next_block_label"));
+        assert!(error.message.starts_with("block \"pause\": `nowhere` names no block"), "{error}");
+    }
+
+    #[test]
+    fn a_next_block_label_may_point_back_to_an_earlier_block() {
+        accepted(json!({"version": 2, "parameters": [], "blocks": [
+            wait("poll"),
+            {"block_type": "wait", "label": "again", "next_block_label": "poll"}
+        ]}));
+    }
+
+    #[test]
+    fn a_loop_block_cannot_jump_out_of_its_loop() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            wait("after"),
+            {"block_type": "for_loop", "label": "each", "loop_over_parameter_key": "after", "loop_blocks": [
+                {"block_type": "wait", "label": "inner", "next_block_label": "after"}
+            ]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.loop_blocks.0.next_block_label"));
+    }
+
+    #[test]
+    fn a_cycle_among_depends_on_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "a", "depends_on": ["c"]},
+            {"block_type": "wait", "label": "b", "depends_on": ["a"]},
+            {"block_type": "wait", "label": "c", "depends_on": ["b"]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.depends_on"));
+        assert!(error.message.starts_with("block \"b\": depends_on forms a cycle: a -> c -> b -> a"), "{error}");
+    }
+
+    #[test]
+    fn independent_blocks_may_depend_on_a_common_block() {
+        accepted(json!({"parameters": [], "blocks": [
+            wait("start"),
+            {"block_type": "wait", "label": "left", "depends_on": ["start"]},
+            {"block_type": "wait", "label": "right", "depends_on": ["start"]},
+            {"block_type": "wait", "label": "join", "depends_on": ["left", "right"]}
+        ]}));
+    }
+
+    #[test]
+    fn depends_on_mixed_with_next_block_label_in_one_list_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "a", "next_block_label": "b"},
+            {"block_type": "wait", "label": "b", "depends_on": ["a"]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1.depends_on.0"));
+        assert!(error.message.contains("cannot be mixed"), "{error}");
+    }
+
+    #[test]
+    fn a_template_naming_an_unknown_name_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "goto_url", "label": "open", "url": "https://example.com/{{ invoice_id }}"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.url"));
+        assert!(error.message.contains("unknown name `invoice_id`"), "{error}");
+        assert!(error.message.starts_with("block \"open\""), "{error}");
+    }
+
+    #[test]
+    fn a_template_with_bad_syntax_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "text_prompt", "label": "summarize", "prompt": "Summarize {{ open.output "}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.prompt"));
+        assert!(error.message.contains("bad template"), "{error}");
+    }
+
+    #[test]
+    fn templates_in_http_headers_and_body_are_checked_where_they_are() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "http_request", "label": "post", "url": "https://example.com",
+             "headers": {"Authorization": "Bearer {{ workflow_run_id }}"},
+             "body": {"items": [{"id": "{{ item_id }}"}]}}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.body.items.0.id"));
+    }
+
+    #[test]
+    fn templates_may_read_parameters_block_outputs_and_the_run_id() {
+        accepted(json!({"parameters": [
+            {"key": "site", "parameter_type": "workflow", "workflow_parameter_type": "string"}
+        ], "blocks": [
+            {"block_type": "goto_url", "label": "open", "url": "{{ site }}/runs/{{ workflow_run_id }}"},
+            {"block_type": "text_prompt", "label": "summarize",
+             "prompt": "{{ open.output }} {{ open_output }} {% for row in range(3) %}{{ row }}{% endfor %}"}
+        ]}));
+    }
+
+    #[test]
+    fn a_loop_template_may_use_current_value_but_the_same_name_outside_a_loop_is_refused() {
+        let parameters = json!([{"key": "pages", "parameter_type": "workflow", "workflow_parameter_type": "json"}]);
+        accepted(json!({"parameters": parameters, "blocks": [
+            {"block_type": "for_loop", "label": "each", "loop_over_parameter_key": "pages", "loop_blocks": [
+                {"block_type": "goto_url", "label": "open", "url": "{{ current_value.url }}?n={{ current_index }}"}
+            ]}
+        ]}));
+        let error = refusal(json!({"parameters": parameters, "blocks": [
+            {"block_type": "goto_url", "label": "open", "url": "{{ current_value.url }}"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.url"));
+        assert!(error.message.contains("only defined inside a for_loop"), "{error}");
+    }
+
+    #[test]
+    fn a_loop_over_an_unknown_key_or_over_nothing_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "for_loop", "label": "each", "loop_over_parameter_key": "pages", "loop_blocks": []}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.loop_over_parameter_key"));
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "for_loop", "label": "each", "loop_blocks": []}
+        ]}));
+        assert!(error.message.contains("needs loop_over_parameter_key or loop_variable_reference"), "{error}");
+    }
+
+    #[test]
+    fn an_invalid_json_schema_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "extraction", "label": "read", "data_extraction_goal": "Read the total",
+             "data_schema": {"type": "no-such-type"}}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.data_schema"));
+        assert!(error.message.contains("not a valid JSON Schema"), "{error}");
+    }
+
+    #[test]
+    fn two_default_branches_are_refused() {
+        let error = refusal(json!({"version": 2, "parameters": [], "blocks": [
+            {"block_type": "conditional", "label": "choose", "branch_conditions": [
+                {"is_default": true, "next_block_label": "done"},
+                {"is_default": true, "next_block_label": "done"}
+            ]},
+            wait("done")
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.branch_conditions.1.is_default"));
+        assert!(error.message.contains("only one branch"), "{error}");
+    }
+
+    #[test]
+    fn a_branch_to_an_unknown_block_is_refused() {
+        let error = refusal(json!({"version": 2, "parameters": [], "blocks": [
+            {"block_type": "conditional", "label": "choose", "branch_conditions": [
+                {"criteria": {"expression": "{{ 1 > 0 }}"}, "next_block_label": "gone"}
+            ]}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.branch_conditions.0.next_block_label"));
+    }
+
+    #[test]
+    fn a_validation_block_with_no_criterion_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [{"block_type": "validation", "label": "check"}]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0"));
+        assert!(error.message.contains("needs a complete_criterion or a terminate_criterion"), "{error}");
+    }
+
+    #[test]
+    fn wait_sec_out_of_range_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "pause", "wait_sec": 3601}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.wait_sec"));
+        assert!(error.message.contains("between 0 and 3600"), "{error}");
+    }
+
+    #[test]
+    fn max_retries_out_of_range_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "task", "label": "work", "navigation_goal": "Do it", "max_retries": 11}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.max_retries"));
+    }
+
+    #[test]
+    fn a_parameter_key_the_runtime_provides_or_a_label_uses_is_refused() {
+        let error = refusal(json!({"blocks": [], "parameters": [
+            {"key": "current_value", "parameter_type": "output"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.parameters.0.key"));
+        let error =
+            refusal(json!({"blocks": [wait("pause")], "parameters": [{"key": "pause", "parameter_type": "output"}]}));
+        assert!(error.message.contains("also a block's label"), "{error}");
+    }
+
+    #[test]
+    fn a_context_parameter_needs_an_existing_source() {
+        let error = refusal(json!({"blocks": [], "parameters": [
+            {"key": "total", "parameter_type": "context", "source_parameter_key": "nothing"}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.parameters.0.source_parameter_key"));
+    }
+
+    #[test]
+    fn a_finally_block_label_naming_no_top_level_block_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [wait("pause")], "finally_block_label": "cleanup"}));
+        assert_eq!(error.location, at("workflow_definition.finally_block_label"));
+    }
+}
