@@ -304,6 +304,12 @@ pub struct CodeBlock {
 /// Skyvern's block types this appliance does not run.
 const NOT_SUPPORTED: &str = "is not supported by this appliance";
 
+/// The goal a browser-task block type requires.
+enum Goal {
+    Navigation,
+    DataExtraction,
+}
+
 impl Block {
     /// Reads a list of blocks (`blocks` or a loop's `loop_blocks`).
     pub(super) fn parse_list(value: Option<&Value>, place: &Place) -> Result<Vec<Block>, DefinitionError> {
@@ -327,26 +333,25 @@ impl Block {
             None | Some(Value::Null) => return place.then("block_type").refuse("field required"),
             Some(_) => return place.then("block_type").refuse("expected a text"),
         };
-        let browser_task = |required: Option<&str>| -> Result<BrowserTaskBlock, DefinitionError> {
+        // The browser-task types differ only in the goal they require.
+        let browser_task = |required_goal: Option<Goal>| -> Result<BrowserTaskBlock, DefinitionError> {
             let task: BrowserTaskBlock = place.typed(value)?;
-            let goal = match required {
-                Some("navigation_goal") => &task.navigation_goal,
-                Some(_) => &task.data_extraction_goal,
-                None => return Ok(task),
+            let Some(goal) = required_goal else { return Ok(task) };
+            let (field, text) = match goal {
+                Goal::Navigation => ("navigation_goal", &task.navigation_goal),
+                Goal::DataExtraction => ("data_extraction_goal", &task.data_extraction_goal),
             };
-            match goal {
+            match text {
                 Some(text) if !text.trim().is_empty() => Ok(task),
-                _ => place.then(required.unwrap_or_default()).refuse(format!("a {block_type} block needs one")),
+                _ => place.then(field).refuse(format!("a {block_type} block needs a {field}")),
             }
         };
         let kind = match block_type {
-            "task" | "action" => {
-                let task = browser_task(None)?;
-                if block_type == "task" { BlockKind::Task(task) } else { BlockKind::Action(task) }
-            }
-            "navigation" => BlockKind::Navigation(browser_task(Some("navigation_goal"))?),
-            "extraction" => BlockKind::Extraction(browser_task(Some("data_extraction_goal"))?),
-            "file_download" => BlockKind::FileDownload(browser_task(Some("navigation_goal"))?),
+            "task" => BlockKind::Task(browser_task(None)?),
+            "action" => BlockKind::Action(browser_task(None)?),
+            "navigation" => BlockKind::Navigation(browser_task(Some(Goal::Navigation))?),
+            "extraction" => BlockKind::Extraction(browser_task(Some(Goal::DataExtraction))?),
+            "file_download" => BlockKind::FileDownload(browser_task(Some(Goal::Navigation))?),
             "task_v2" => BlockKind::TaskV2(place.typed(value)?),
             "goto_url" => BlockKind::GotoUrl(place.typed(value)?),
             "wait" => BlockKind::Wait(place.typed(value)?),
@@ -378,7 +383,7 @@ impl Block {
         Ok(Block { common, kind })
     }
 
-    /// The block's own type-specific list of blocks, if it is a loop.
+    /// The blocks inside this one: a loop's `loop_blocks`, else none.
     pub fn loop_blocks(&self) -> &[Block] {
         match &self.kind {
             BlockKind::ForLoop(for_loop) => &for_loop.loop_blocks,
