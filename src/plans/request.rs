@@ -4,8 +4,8 @@
 //!
 //! YAML is read with `serde-saphyr`: `serde_yaml` is no longer maintained, and its forks
 //! (`serde_yaml_ng`, `serde_norway`) still parse with libyaml translated to unsafe Rust, while
-//! `serde-saphyr` is pure safe Rust, YAML 1.2 (`no` stays a text), limits aliases and nesting
-//! against hostile documents, and is actively maintained.
+//! `serde-saphyr` is pure safe Rust, reads YAML 1.2 booleans when asked (`no` stays a text), limits
+//! aliases and nesting against hostile documents, and is actively maintained.
 //!
 //! The value serializes to one canonical JSON form, itself a valid bare request: the same plan
 //! sent as YAML or as JSON is stored the same, and reading a stored plan back gives it whole.
@@ -75,7 +75,8 @@ impl PlanRequest {
             (Some(json), None) => PlanRequest::parse(&json, Place::root(&["json_definition"])),
             (None, Some(Value::String(text))) => {
                 let place = Place::root(&["yaml_definition"]);
-                let yaml: Value = serde_saphyr::from_str(&text).or_else(|error| place.refuse(error))?;
+                let yaml: Value =
+                    serde_saphyr::from_str_with_options(&text, yaml_1_2()).or_else(|error| place.refuse(error))?;
                 PlanRequest::parse(&yaml, place)
             }
             (None, Some(_)) => Place::root(&["yaml_definition"]).refuse("expected a YAML text"),
@@ -106,6 +107,15 @@ impl PlanRequest {
         validate::definition(&plan.definition, &definition_place)?;
         Ok(plan)
     }
+}
+
+/// YAML 1.2 reading: only `true` and `false` are booleans, so `no` (a country code, an answer)
+/// stays a text. Skyvern's YAML 1.1 parser reads it as `false` and then refuses it where a text
+/// is expected; every definition Skyvern accepts reads the same here.
+fn yaml_1_2() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options
 }
 
 #[cfg(test)]
@@ -203,7 +213,7 @@ workflow_definition:
     #[test]
     fn a_yaml_definition_and_the_equal_json_definition_parse_to_equal_plans() {
         let as_yaml = from_yaml(INVOICES_YAML);
-        let json: Value = serde_saphyr::from_str(INVOICES_YAML).unwrap();
+        let json: Value = serde_saphyr::from_str_with_options(INVOICES_YAML, yaml_1_2()).unwrap();
         let as_json = PlanRequest::from_request(json!({"json_definition": json})).unwrap();
         assert_eq!(as_yaml, as_json);
         assert_eq!(serde_json::to_value(&as_yaml).unwrap(), serde_json::to_value(&as_json).unwrap());
@@ -232,6 +242,12 @@ workflow_definition:
         }))
         .unwrap();
         assert_eq!((plan.status, plan.definition.version), (PlanStatus::Draft, 1));
+    }
+
+    #[test]
+    fn yaml_no_is_read_as_a_text_as_yaml_1_2_says() {
+        let plan = from_yaml("title: no\nworkflow_definition: {parameters: [], blocks: []}");
+        assert_eq!(plan.title, "no");
     }
 
     #[test]
