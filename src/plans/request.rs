@@ -111,7 +111,7 @@ impl PlanRequest {
 
 /// YAML 1.2 reading: only `true` and `false` are booleans, so `no` (a country code, an answer)
 /// stays a text. Skyvern's YAML 1.1 parser reads it as `false` and then refuses it where a text
-/// is expected; every definition Skyvern accepts reads the same here.
+/// is expected; in turn a flag written `yes` or `no` is refused here: write `true` or `false`.
 fn yaml_1_2() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
