@@ -109,7 +109,9 @@ async fn updating_a_plan_adds_a_version_and_every_version_stays_readable() {
     let app = TestApp::spawn().await;
     let first = save(&app, "/v1/agents", json!({"json_definition": invoice_plan("Invoices")})).await;
     let plan_id = first["workflow_permanent_id"].as_str().unwrap();
-    let second = save(&app, &format!("/v1/agents/{plan_id}"), json!({"json_definition": invoice_plan("Invoices, monthly")})).await;
+    let second =
+        save(&app, &format!("/v1/agents/{plan_id}"), json!({"json_definition": invoice_plan("Invoices, monthly")}))
+            .await;
     assert_eq!((second["workflow_permanent_id"].as_str(), second["version"].as_i64()), (Some(plan_id), Some(2)));
     assert_ne!(second["workflow_id"], first["workflow_id"], "each version has its own id");
 
@@ -138,7 +140,12 @@ async fn plans_are_listed_by_title_and_a_deleted_plan_is_gone_from_everywhere() 
     for path in [format!("/v1/agents/{plan_id}"), format!("/v1/agents/{plan_id}/versions")] {
         assert_eq!(app.get(&path).send().await.unwrap().status(), 404, "{path}");
     }
-    let update = app.post(&format!("/v1/agents/{plan_id}")).json(&json!({"json_definition": invoice_plan("x")})).send().await.unwrap();
+    let update = app
+        .post(&format!("/v1/agents/{plan_id}"))
+        .json(&json!({"json_definition": invoice_plan("x")}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(update.status(), 404, "a deleted plan takes no new version");
 }
 

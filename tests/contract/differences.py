@@ -18,13 +18,17 @@ def cancel_of_an_ended_run(paths):
 
 
 def unknown_ids(paths):
-    """404 for an unknown run on the operations whose document lists no 404."""
+    """404 for an unknown run or plan on the operations whose document lists no 404."""
     for path, method in [
         ("/v1/runs/{run_id}/cancel", "post"),
         ("/v1/runs/{run_id}/artifacts", "get"),
         ("/v1/runs/{run_id}/retry_webhook", "post"),
+        ("/v1/agents/{workflow_permanent_id}", "get"),
+        ("/v1/agents/{workflow_id}", "post"),
+        ("/v1/agents/{workflow_id}/delete", "post"),
+        ("/v1/agents/{workflow_permanent_id}/versions", "get"),
     ]:
-        paths[path][method]["responses"].setdefault("404", {"description": "No such run"})
+        paths[path][method]["responses"].setdefault("404", {"description": "No such run or plan"})
 
 
 def body_too_large(operations):
@@ -53,3 +57,17 @@ def skyvern(document, operations):
     body_too_large(operations)
     our_statuses(document["components"]["schemas"])
     flat_timeline(document["components"]["schemas"])
+    one_path_per_plan(document["paths"])
+
+
+def one_path_per_plan(paths):
+    """Skyvern's document writes one plan's path twice, `/v1/agents/{workflow_permanent_id}` (GET)
+    and `/v1/agents/{workflow_id}` (POST, whose id is the same `wpid_`): one resource, so its
+    `Allow` says both methods. Not a difference of behaviour, only of how the path is written."""
+    update = paths.pop("/v1/agents/{workflow_id}", {})
+    plan = paths.setdefault("/v1/agents/{workflow_permanent_id}", {})
+    for method, operation in update.items():
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and parameter.get("name") == "workflow_id":
+                parameter["name"] = "workflow_permanent_id"
+        plan[method] = operation

@@ -69,6 +69,12 @@ DOCUMENTS = [
             ("get", "/v1/runs/{run_id}/timeline"),
             ("post", "/v1/runs/{run_id}/retry_webhook"),
             ("get", "/v1/version"),
+            ("post", "/v1/agents"),
+            ("get", "/v1/agents"),
+            ("get", "/v1/agents/{workflow_permanent_id}"),
+            ("post", "/v1/agents/{workflow_id}"),
+            ("post", "/v1/agents/{workflow_id}/delete"),
+            ("get", "/v1/agents/{workflow_permanent_id}/versions"),
         ],
         differences=differences.skyvern,
     ),
@@ -92,7 +98,7 @@ def served_document(document: Document) -> dict:
 
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
-    """Ids of a finished run and of its artifacts, for schemathesis to use."""
+    """Ids of a finished run, of its artifacts and of a saved plan, for schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -111,7 +117,15 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
         assert time.time() < deadline, "the seeded run did not complete"
         time.sleep(0.2)
     artifacts = httpx.get(f"{base_url}/v1/runs/{run['run_id']}/artifacts", headers=headers).json()
-    return {"run_id": [run["run_id"]], "artifact_id": [a["artifact_id"] for a in artifacts]}
+    plan = {"title": "seed", "workflow_definition": {"parameters": [], "blocks": [{"block_type": "wait", "label": "pause"}]}}
+    saved = httpx.post(f"{base_url}/v1/agents", headers=headers, json={"json_definition": plan}).json()
+    plan_ids = [saved["workflow_permanent_id"]]
+    return {
+        "run_id": [run["run_id"]],
+        "artifact_id": [a["artifact_id"] for a in artifacts],
+        "workflow_permanent_id": plan_ids,
+        "workflow_id": plan_ids,
+    }
 
 
 def config_toml(ids: dict) -> str:
