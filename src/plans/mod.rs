@@ -10,6 +10,7 @@
 
 mod blocks;
 mod definition;
+mod inputs;
 mod parameters;
 mod request;
 mod stored;
@@ -22,6 +23,7 @@ pub use blocks::{
     TextPromptBlock, ValidationBlock, WaitBlock,
 };
 pub use definition::Definition;
+pub use inputs::run_parameters;
 pub use parameters::{
     ContextParameter, CredentialParameter, Parameter, ParameterKind, WorkflowParameter, WorkflowParameterType,
 };

@@ -107,31 +107,63 @@ impl Parameter {
             &parameter.kind
             && !workflow_parameter_type.admits(value)
         {
-            return place.then("default_value").refuse(format!(
-                "default value {value} is not of type {}",
-                serde_json::to_value(workflow_parameter_type).unwrap_or_default()
-            ));
+            return place
+                .then("default_value")
+                .refuse(format!("default value {value} is not of type {}", workflow_parameter_type.as_str()));
         }
         Ok(parameter)
     }
 }
 
 impl WorkflowParameterType {
+    /// Skyvern's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowParameterType::String => "string",
+            WorkflowParameterType::Integer => "integer",
+            WorkflowParameterType::Float => "float",
+            WorkflowParameterType::Boolean => "boolean",
+            WorkflowParameterType::Json => "json",
+            WorkflowParameterType::FileUrl => "file_url",
+            WorkflowParameterType::CredentialId => "credential_id",
+        }
+    }
+
     /// Whether a value fits this type. Skyvern's editor sends numbers and booleans as texts too,
     /// so a text that reads as the type fits; `null` fits every type (no default).
     pub fn admits(self, value: &Value) -> bool {
+        value.is_null() || self.read(value).is_some()
+    }
+
+    /// The value as this type, reading a text that spells one (`"3"` for an integer, `"true"`,
+    /// a JSON text for `json`); `None` when it does not fit.
+    pub fn read(self, value: &Value) -> Option<Value> {
         let text = value.as_str().map(str::trim);
         match self {
-            _ if value.is_null() => true,
-            WorkflowParameterType::String | WorkflowParameterType::FileUrl | WorkflowParameterType::CredentialId => {
-                value.is_string()
+            WorkflowParameterType::String | WorkflowParameterType::CredentialId => {
+                value.is_string().then(|| value.clone())
             }
-            WorkflowParameterType::Integer => {
-                value.is_i64() || value.is_u64() || text.is_some_and(|t| t.parse::<i64>().is_ok())
+            WorkflowParameterType::FileUrl => {
+                text.filter(|t| crate::runs::web_url(t).is_ok()).map(|t| Value::String(t.to_owned()))
             }
-            WorkflowParameterType::Float => value.is_number() || text.is_some_and(|t| t.parse::<f64>().is_ok()),
-            WorkflowParameterType::Boolean => value.is_boolean() || matches!(text, Some("true" | "false")),
-            WorkflowParameterType::Json => text.is_none_or(|t| serde_json::from_str::<Value>(t).is_ok()),
+            WorkflowParameterType::Integer => match text {
+                Some(t) => t.parse::<i64>().ok().map(Value::from),
+                None => (value.is_i64() || value.is_u64()).then(|| value.clone()),
+            },
+            WorkflowParameterType::Float => match text {
+                Some(t) => t.parse::<f64>().ok().map(Value::from),
+                None => value.is_number().then(|| value.clone()),
+            },
+            WorkflowParameterType::Boolean => match text {
+                Some("true") => Some(Value::Bool(true)),
+                Some("false") => Some(Value::Bool(false)),
+                Some(_) => None,
+                None => value.is_boolean().then(|| value.clone()),
+            },
+            WorkflowParameterType::Json => match text {
+                Some(t) => serde_json::from_str(t).ok(),
+                None => Some(value.clone()),
+            },
         }
     }
 }
