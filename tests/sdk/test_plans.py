@@ -75,3 +75,29 @@ def test_a_broken_plan_is_a_422_naming_the_field(client):
         client.create_workflow(json_definition=broken)
     assert refused.value.status_code == 422
     assert refused.value.body["detail"][0]["loc"][-1] == "label"
+
+
+def test_a_plan_built_from_the_sdks_own_models_is_saved(client):
+    from skyvern.client import types
+
+    request = types.WorkflowCreateYamlRequest(
+        title="Typed",
+        workflow_definition=types.WorkflowDefinitionYaml(
+            parameters=[
+                types.WorkflowDefinitionYamlParametersItem_Workflow(
+                    key="page", workflow_parameter_type="string", default_value="https://example.org"
+                )
+            ],
+            blocks=[
+                types.WorkflowDefinitionYamlBlocksItem_GotoUrl(label="open", url="{{ page }}"),
+                types.WorkflowDefinitionYamlBlocksItem_Task(label="act", navigation_goal="Click it"),
+                types.WorkflowDefinitionYamlBlocksItem_ForLoop(
+                    label="each",
+                    loop_over_parameter_key="page",
+                    loop_blocks=[types.ForLoopBlockYamlLoopBlocksItem_Wait(label="pause", wait_sec=1)],
+                ),
+            ],
+        ),
+    )
+    saved = client.create_workflow(json_definition=request)
+    assert [block.label for block in saved.workflow_definition.blocks] == ["open", "act", "each"]
