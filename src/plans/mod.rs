@@ -11,6 +11,7 @@
 mod blocks;
 mod definition;
 mod inputs;
+mod order;
 mod parameters;
 mod request;
 mod stored;
@@ -24,6 +25,7 @@ pub use blocks::{
 };
 pub use definition::Definition;
 pub use inputs::run_parameters;
+pub use order::{Chain, Graph, Order};
 pub use parameters::{
     ContextParameter, CredentialParameter, Parameter, ParameterKind, WorkflowParameter, WorkflowParameterType,
 };
