@@ -14,6 +14,7 @@ mod inputs;
 mod order;
 mod parameters;
 mod request;
+mod run_request;
 mod stored;
 mod templates;
 mod validate;
@@ -30,6 +31,7 @@ pub use parameters::{
     ContextParameter, CredentialParameter, Parameter, ParameterKind, WorkflowParameter, WorkflowParameterType,
 };
 pub use request::{PlanRequest, PlanStatus};
+pub use run_request::{PlanRunRequest, PlanRunSpec};
 pub use stored::StoredPlan;
 pub use templates::{RenderError, Templates};
 

@@ -6,6 +6,6 @@ mod status;
 mod timeline;
 
 pub use model::{Engine, NewRun, Run, RunError, RunType, Usage};
-pub use request::{InvalidRequest, TaskRequest, TaskSpec, web_url, webhook_url};
+pub use request::{InvalidRequest, TaskRequest, TaskSpec, cdp_address, web_url, webhook_url};
 pub use status::{RunStatus, UnknownStatus};
 pub use timeline::{ItemOutcome, ItemStatus, NewTimelineItem, TimelineItem, TimelineKind};

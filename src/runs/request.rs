@@ -112,6 +112,16 @@ pub fn webhook_url(text: &str) -> Result<(), String> {
     }
 }
 
+/// Accepts the address of a remote Chromium's DevTools: ws://, wss://, http:// or https://.
+pub fn cdp_address(text: &str) -> Result<(), String> {
+    let scheme_ok = ["ws://", "wss://", "http://", "https://"].iter().any(|s| text.starts_with(s));
+    if scheme_ok && url::Url::parse(text).is_ok() {
+        Ok(())
+    } else {
+        Err("expected a CDP address: ws://, wss://, http:// or https://".into())
+    }
+}
+
 impl TaskRequest {
     /// Checks every field and resolves the engine; `agent_available` says whether a model
     /// provider is configured.
@@ -128,10 +138,7 @@ impl TaskRequest {
             webhook_url(url).or_else(|message| invalid("webhook_url", message))?;
         }
         if let Some(address) = &self.browser_address {
-            let scheme_ok = ["ws://", "wss://", "http://", "https://"].iter().any(|s| address.starts_with(s));
-            if !scheme_ok || url::Url::parse(address).is_err() {
-                return invalid("browser_address", "expected a CDP address: ws://, wss://, http:// or https://");
-            }
+            cdp_address(address).or_else(|message| invalid("browser_address", message))?;
         }
         if let Some(id) = &self.browser_session_id {
             return invalid("browser_session_id", format!("browser session `{id}` does not exist"));
