@@ -243,7 +243,8 @@ impl Webhooks {
     }
 
     /// Where a run's milestones go: the run's own `webhook_url`, else `webhooks.default_url`.
-    /// (A plan's `webhook_callback_url` will come between the two once plans exist.)
+    /// A plan run's `webhook_url` is its own, else its plan's `webhook_callback_url`, set when the
+    /// run is asked for (`plans::PlanRunSpec`).
     pub fn target_of(&self, run: &Run) -> Option<String> {
         let default_url = Some(self.shared.config.default_url.as_str()).filter(|url| !url.is_empty());
         run.webhook_url.clone().or_else(|| default_url.map(str::to_owned))
