@@ -17,11 +17,11 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, Location, Problem};
-use super::query::{filter_values, number_in, query_values, single_query_value};
+use super::query::{filter_values, number_in, query_values, single_query_value, statuses};
 use super::runs::existing_run_id;
 use crate::events::{EventFilter, EventTypePattern, Followed, follow};
 use crate::ids::RunId;
-use crate::runs::{RunStatus, RunType};
+use crate::runs::RunType;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
@@ -112,13 +112,7 @@ fn resume_point(request: &HttpRequest) -> Result<i64, ApiError> {
 
 /// The filter the query asks for; `None` when it can match nothing.
 fn filter(request: &HttpRequest, run_id: Option<RunId>) -> Result<Option<EventFilter>, ApiError> {
-    let statuses = query_values(request, "status")
-        .iter()
-        .map(|text| {
-            text.parse::<RunStatus>()
-                .map_err(|e| ApiError::invalid(Location::query("status"), Problem::Enum, e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let statuses = statuses(request)?;
     let event_types = query_values(request, "event_type")
         .iter()
         .map(|text| {

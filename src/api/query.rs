@@ -4,6 +4,7 @@
 use actix_web::HttpRequest;
 
 use super::error::{ApiError, Location, Problem};
+use crate::runs::RunStatus;
 
 /// The query's values of `key`; repeated keys (`status=a&status=b`) and comma lists both count.
 pub(super) fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
@@ -11,6 +12,17 @@ pub(super) fn query_values(request: &HttpRequest, key: &str) -> Vec<String> {
         .filter(|(name, _)| name == key)
         .flat_map(|(_, value)| value.split(',').map(|part| part.trim().to_owned()).collect::<Vec<_>>())
         .filter(|value| !value.is_empty())
+        .collect()
+}
+
+/// The statuses the query filters by (`status`, repeated or a comma list).
+pub(super) fn statuses(request: &HttpRequest) -> Result<Vec<RunStatus>, ApiError> {
+    query_values(request, "status")
+        .iter()
+        .map(|text| {
+            text.parse::<RunStatus>()
+                .map_err(|e| ApiError::invalid(Location::query("status"), Problem::Enum, e.to_string()))
+        })
         .collect()
 }
 

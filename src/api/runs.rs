@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Location, Problem, from_body};
-use super::query::{filter_values, moment, number_in, query_values, single_query_value};
+use super::query::{filter_values, moment, number_in, single_query_value, statuses};
 use crate::artifacts::{Artifact, ArtifactType};
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
-use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
+use crate::runs::{NewRun, Run, RunType, TaskRequest};
 use crate::search::{SearchKey, SearchOrder};
 use crate::store::RunFilter;
 use crate::views::{Include, artifact_response, list_item, run_response, timeline_item};
@@ -130,13 +130,7 @@ async fn get_run(
 /// Runs, newest first; with a `search_key`, the runs the search index finds, newest or best
 /// first (`sort`), each with its `matches`.
 async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let statuses = query_values(&request, "status")
-        .iter()
-        .map(|text| {
-            text.parse::<RunStatus>()
-                .map_err(|e| ApiError::invalid(Location::query("status"), Problem::Enum, e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let statuses = statuses(&request)?;
     let run_types = filter_values(&request, "run_type", RunType::parse, &RunType::SKYVERN_ONLY)?;
     let search_key = single_query_value(&request, "search_key")
         .map(|text| {

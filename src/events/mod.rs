@@ -58,7 +58,7 @@ impl Event {
 
     /// The status `run_id` moved to, if this event is that run's status change.
     pub fn status_change_of(&self, run_id: &RunId) -> Option<RunStatus> {
-        (self.run_id == *run_id && self.event_type == EventKind::StatusChanged.name()).then_some(self.status)
+        (self.run_id == *run_id && self.event_type == STATUS_CHANGED).then_some(self.status)
     }
 }
 
@@ -81,9 +81,11 @@ pub enum EventKind {
     Milestone(RunType, RunStatus),
 }
 
+const STATUS_CHANGED: &str = "run.status_changed";
+
 /// The event-type names that are not milestones.
 const PLAIN: [(EventKind, &str); 5] = [
-    (EventKind::StatusChanged, "run.status_changed"),
+    (EventKind::StatusChanged, STATUS_CHANGED),
     (EventKind::TimelineItem, "run.timeline_item"),
     (EventKind::StepRun, "run.step_run"),
     (EventKind::Artifact, "run.artifact"),
@@ -114,10 +116,6 @@ impl EventKind {
         let run_type = [RunType::TaskV1, RunType::WorkflowRun].into_iter().find(|t| milestone_prefix(*t) == prefix)?;
         let status = status.parse::<RunStatus>().ok()?;
         EventKind::milestone(run_type, status)
-    }
-
-    pub fn is_milestone(self) -> bool {
-        matches!(self, EventKind::Milestone(..))
     }
 }
 

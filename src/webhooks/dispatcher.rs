@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::{Delivery, Webhooks, body};
-use crate::events::{Event, EventFilter, EventKind, EventTypePattern};
+use crate::events::{Event, EventFilter, EventTypePattern};
 use crate::runs::Run;
 use crate::store::StoreError;
 
@@ -25,6 +25,7 @@ pub(super) async fn run(webhooks: Webhooks) {
     let shared = &webhooks.shared;
     // Subscribed before the first read, so nothing committed after that read is missed.
     let mut live = shared.store.subscribe_events();
+    let milestones = milestones();
     loop {
         let pause = match dispatch_pending(&webhooks).await {
             Ok(()) => None,
@@ -34,7 +35,7 @@ pub(super) async fn run(webhooks: Webhooks) {
             }
         };
         tokio::select! {
-            _ = next_milestone(&mut live), if pause.is_none() => {}
+            _ = next_milestone(&mut live, &milestones), if pause.is_none() => {}
             _ = tokio::time::sleep(pause.unwrap_or(FALLBACK_WAKE)) => {}
             _ = shared.shutdown.cancelled() => return,
         }
@@ -88,10 +89,10 @@ async fn dispatch(webhooks: &Webhooks, event: &Event) -> Result<(), StoreError> 
 }
 
 /// Returns when a milestone was committed (or when the live feed lagged, which may hide one).
-async fn next_milestone(live: &mut broadcast::Receiver<std::sync::Arc<Event>>) {
+async fn next_milestone(live: &mut broadcast::Receiver<std::sync::Arc<Event>>, milestones: &EventFilter) {
     loop {
         match live.recv().await {
-            Ok(event) if EventKind::parse(&event.event_type).is_some_and(EventKind::is_milestone) => return,
+            Ok(event) if milestones.matches(&event) => return,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return,
             Err(RecvError::Closed) => return std::future::pending().await,
