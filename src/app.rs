@@ -22,6 +22,7 @@ use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
+use crate::schedules::Schedules;
 use crate::search::{Indexer, SearchIndex};
 use crate::store::Store;
 use crate::views::Links;
@@ -33,6 +34,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long the webhook dispatcher and sender get to stop at shutdown.
 const WEBHOOKS_GRACE: Duration = Duration::from_secs(5);
 
+/// How long the schedule ticker gets to record a firing whose run it is starting at shutdown.
+const SCHEDULES_GRACE: Duration = Duration::from_secs(5);
+
 /// A built appliance, listening, not yet serving.
 pub struct App {
     port: u16,
@@ -42,6 +46,7 @@ pub struct App {
     scheduler: Scheduler,
     pool: BrowserPool,
     webhooks: Webhooks,
+    schedules: Schedules,
     indexer: Indexer,
     store: Store,
     initial_api_key: Option<String>,
@@ -153,6 +158,7 @@ impl App {
         let links = Links { base };
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         webhooks.start().await?;
+        let schedules = Schedules::new(store.clone(), config.schedules.clone());
 
         let stopping = CancellationToken::new();
         let state = web::Data::new(AppState {
@@ -164,6 +170,7 @@ impl App {
             search,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             webhooks: webhooks.clone(),
+            schedules: schedules.clone(),
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),
@@ -188,6 +195,7 @@ impl App {
             scheduler,
             pool,
             webhooks,
+            schedules,
             indexer,
             store,
             initial_api_key,
@@ -210,7 +218,7 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting
-    /// requests, stop the scheduler (runs in progress are settled as interrupted), close the
+    /// requests, stop firing schedules, stop the scheduler (runs in progress are settled as interrupted), close the
     /// browsers, stop the webhooks (their final milestones stay in the outbox for the next start),
     /// commit the search index, checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -221,6 +229,7 @@ impl App {
         self.stopping.cancel();
         handle.stop(true).await;
         let _ = server.await;
+        self.schedules.shut_down(SCHEDULES_GRACE).await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.pool.shut_down().await;
         self.webhooks.shut_down(WEBHOOKS_GRACE).await;

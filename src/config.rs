@@ -40,6 +40,7 @@ pub struct Config {
     pub recording: RecordingConfig,
     pub llm: LlmConfig,
     pub agent: AgentConfig,
+    pub schedules: SchedulesConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
@@ -136,6 +137,15 @@ pub struct LlmConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AgentConfig {
     pub max_steps: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulesConfig {
+    /// Whether schedules fire; off, they are still kept and managed.
+    pub enabled: bool,
+    /// The shortest gap allowed between two firings of one schedule; below 60, a cron
+    /// expression may have a seconds field.
+    pub min_interval_seconds: u64,
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -273,6 +283,9 @@ impl Config {
         }
         if self.search.commit_interval_ms == 0 {
             return invalid("search.commit_interval_ms must be positive".into());
+        }
+        if self.schedules.min_interval_seconds == 0 {
+            return invalid("schedules.min_interval_seconds must be positive".into());
         }
         if self.runs.time_budget_seconds == 0 || self.runs.inactivity_timeout_seconds == 0 {
             return invalid("runs.time_budget_seconds and inactivity_timeout_seconds must be positive".into());

@@ -121,6 +121,10 @@ prefixed_id!(
     /// An API key (the id, never the key itself).
     ApiKeyId, "API key", ["key_"]
 );
+prefixed_id!(
+    /// A schedule of a plan (Skyvern's `workflow_schedule_id`).
+    ScheduleId, "schedule", ["wfs_"]
+);
 
 #[cfg(test)]
 mod tests {

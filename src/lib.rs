@@ -23,6 +23,9 @@
 //!   viewer's input reaches the page through the same worker;
 //! - the **webhook outbox** (`webhooks`) is filled by one dispatcher task that follows the event
 //!   log, and drained by one sender task that owns the attempts in flight (one task each).
+//! - **schedules** (`schedules`) are fired by one ticker task, which sleeps until the next
+//!   occurrence of any enabled schedule (or until a schedule changes), records each firing in the
+//!   store, and asks for the plan run as a client of the scheduler would.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel
@@ -55,6 +58,7 @@ pub mod processes;
 pub mod recording;
 pub mod runs;
 pub mod scheduler;
+pub mod schedules;
 pub mod search;
 pub mod store;
 pub mod telemetry;

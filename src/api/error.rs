@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
 use crate::scheduler::CancelError;
+use crate::schedules::ScheduleError;
 use crate::store::StoreError;
 
 /// Every error code the API returns, with its status.
@@ -19,6 +20,7 @@ pub enum Code {
     InvalidApiKey,
     MalformedJson,
     InvalidRequest,
+    InvalidSchedule,
     PayloadTooLarge,
     NotFound,
     MethodNotAllowed,
@@ -42,7 +44,7 @@ impl Code {
             Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
-            Code::NotWebSocket => StatusCode::BAD_REQUEST,
+            Code::NotWebSocket | Code::InvalidSchedule => StatusCode::BAD_REQUEST,
             Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -54,6 +56,7 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
+            Code::InvalidSchedule => "invalid_schedule",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
@@ -250,6 +253,19 @@ impl From<CancelError> for ApiError {
         match error {
             CancelError::AlreadyFinished { .. } => ApiError::new(Code::RunAlreadyFinished, error.to_string()),
             CancelError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ScheduleError> for ApiError {
+    fn from(error: ScheduleError) -> ApiError {
+        match error {
+            // Skyvern answers a schedule it cannot save 400 with its message, not FastAPI's 422.
+            ScheduleError::Invalid(invalid) => ApiError::new(Code::InvalidSchedule, invalid.to_string()),
+            ScheduleError::PlanNotFound(_) | ScheduleError::NotFound(_) => {
+                ApiError::new(Code::NotFound, error.to_string())
+            }
+            ScheduleError::Store(store) => store.into(),
         }
     }
 }

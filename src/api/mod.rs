@@ -16,6 +16,7 @@ mod live;
 mod query;
 mod recordings;
 mod runs;
+mod schedules;
 mod system;
 mod ui;
 mod webhooks;
@@ -37,6 +38,7 @@ use crate::auth::KeyChecker;
 use crate::browser::BrowserPool;
 use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
+use crate::schedules::Schedules;
 use crate::search::SearchIndex;
 use crate::store::Store;
 use crate::views::Links;
@@ -53,6 +55,7 @@ pub struct AppState {
     pub keys: KeyChecker,
     pub links: Links,
     pub webhooks: Webhooks,
+    pub schedules: Schedules,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -88,6 +91,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
                     .configure(agents::routes)
+                    .configure(schedules::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)

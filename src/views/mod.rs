@@ -1,10 +1,12 @@
-//! How runs, list items, artifacts and plans (`plans`) look to the outside, in API responses,
-//! events and webhook bodies: Skyvern's field names, so the SDK's models parse them, plus this
-//! appliance's extensions.
+//! How runs, list items, artifacts, plans (`plans`) and schedules (`schedules`) look to the
+//! outside, in API responses, events and webhook bodies: Skyvern's field names, so the SDK's
+//! models parse them, plus this appliance's extensions.
 
 mod plans;
+mod schedules;
 
 pub use plans::plan_response;
+pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
 
 use serde_json::{Value, json};
 

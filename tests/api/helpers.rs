@@ -207,6 +207,14 @@ impl TestApp {
         self.client.post(self.url(path)).header("x-api-key", API_KEY)
     }
 
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.put(self.url(path)).header("x-api-key", API_KEY)
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).header("x-api-key", API_KEY)
+    }
+
     /// GETs an API path and reads the JSON body.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.get(path).send().await.unwrap().json().await.unwrap()

@@ -18,6 +18,7 @@ mod process;
 mod receiver;
 mod recording;
 mod restart;
+mod schedules;
 mod scripted_llm;
 mod search;
 mod secrets;

@@ -3,6 +3,7 @@ document: the contract check accepts exactly these and nothing else. Each is lis
 README ("Where we differ from Skyvern's API document"); keep the two in step."""
 
 UNAUTHORIZED = {"description": "No API key (401) or an unknown or revoked one (403)"}
+METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 def bad_key(operations):
@@ -29,6 +30,19 @@ def unknown_ids(paths):
         ("/v1/agents/{workflow_permanent_id}/versions", "get"),
     ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such run or plan"})
+    for path, item in paths.items():
+        if path.startswith("/v1/agents/{workflow_permanent_id}/schedules"):
+            for method in METHODS & item.keys():
+                item[method]["responses"].setdefault("404", {"description": "No such plan or schedule"})
+
+
+def refused_schedules(paths):
+    """400 with Skyvern's message for a schedule that cannot fire as asked (a cron expression that
+    does not read or fires too often, an unknown zone, parameters the plan refuses): Skyvern's
+    server answers so, though its document lists only 422."""
+    schedules = "/v1/agents/{workflow_permanent_id}/schedules"
+    for path, method in [(schedules, "post"), (schedules + "/{workflow_schedule_id}", "put")]:
+        paths[path][method]["responses"]["400"] = {"description": "The schedule cannot fire as asked"}
 
 
 def body_too_large(operations):
@@ -54,6 +68,7 @@ def skyvern(document, operations):
     bad_key(operations)
     cancel_of_an_ended_run(document["paths"])
     unknown_ids(document["paths"])
+    refused_schedules(document["paths"])
     body_too_large(operations)
     our_statuses(document["components"]["schemas"])
     flat_timeline(document["components"]["schemas"])

@@ -75,6 +75,14 @@ DOCUMENTS = [
             ("post", "/v1/agents/{workflow_id}"),
             ("post", "/v1/agents/{workflow_id}/delete"),
             ("get", "/v1/agents/{workflow_permanent_id}/versions"),
+            ("get", "/v1/schedules"),
+            ("post", "/v1/agents/{workflow_permanent_id}/schedules"),
+            ("get", "/v1/agents/{workflow_permanent_id}/schedules"),
+            ("get", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}"),
+            ("put", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}"),
+            ("delete", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}"),
+            ("post", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/enable"),
+            ("post", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/disable"),
         ],
         differences=differences.skyvern,
     ),
@@ -98,7 +106,8 @@ def served_document(document: Document) -> dict:
 
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
-    """Ids of a finished run, of its artifacts and of a saved plan, for schemathesis to use."""
+    """Ids of a finished run, of its artifacts, of a saved plan and of its schedule, for
+    schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -120,11 +129,17 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
     plan = {"title": "seed", "workflow_definition": {"parameters": [], "blocks": [{"block_type": "wait", "label": "pause"}]}}
     saved = httpx.post(f"{base_url}/v1/agents", headers=headers, json={"json_definition": plan}).json()
     plan_ids = [saved["workflow_permanent_id"]]
+    schedule = httpx.post(
+        f"{base_url}/v1/agents/{plan_ids[0]}/schedules",
+        headers=headers,
+        json={"cron_expression": "0 9 * * *", "timezone": "Europe/Paris"},
+    ).json()
     return {
         "run_id": [run["run_id"]],
         "artifact_id": [a["artifact_id"] for a in artifacts],
         "workflow_permanent_id": plan_ids,
         "workflow_id": plan_ids,
+        "workflow_schedule_id": [schedule["schedule"]["workflow_schedule_id"]],
     }
 
 

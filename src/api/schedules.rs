@@ -1,0 +1,158 @@
+//! Schedule endpoints (Skyvern's workflow schedules), under a plan by both of its names
+//! (`/agents/{id}/schedules…` and `/workflows/{id}/schedules…`): create, list, read, replace,
+//! delete, enable, disable; and `/schedules`, every plan's schedules by page. A schedule that
+//! cannot be saved as asked answers 400 with Skyvern's message in `detail`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, Location, Problem, from_body};
+use super::query::{number_in, single_query_value};
+use crate::ids::{PlanId, ScheduleId};
+use crate::schedules::{Schedule, ScheduleRequest};
+use crate::store::ScheduleFilter;
+use crate::views::{listed_schedule_json, schedule_json, schedule_response};
+
+/// How many next firings a schedule response shows, as Skyvern.
+const NEXT_RUNS: usize = 5;
+const DEFAULT_PAGE_SIZE: u32 = 10;
+const MAX_PAGE_SIZE: u32 = 100;
+
+fn plan_id(text: &str) -> Result<PlanId, ApiError> {
+    PlanId::parse(text)
+        .map_err(|_| ApiError::not_found(format!("Workflow {}", text.chars().take(64).collect::<String>())))
+}
+
+/// The plan and schedule ids of a schedule's path.
+fn ids((plan, schedule): &(String, String)) -> Result<(PlanId, ScheduleId), ApiError> {
+    let plan_id = plan_id(plan)?;
+    let schedule_id = ScheduleId::parse(schedule)
+        .map_err(|_| ApiError::not_found(format!("Schedule {}", schedule.chars().take(64).collect::<String>())))?;
+    Ok((plan_id, schedule_id))
+}
+
+fn with_next_runs(schedule: &Schedule) -> HttpResponse {
+    HttpResponse::Ok().json(schedule_response(schedule, &schedule.upcoming(Utc::now(), NEXT_RUNS)))
+}
+
+async fn create_schedule(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let plan_id = plan_id(&path)?;
+    let request: ScheduleRequest = from_body(body.into_inner())?;
+    let schedule = state.schedules.create(&plan_id, request).await?;
+    tracing::info!(%plan_id, schedule_id = %schedule.id, cron = schedule.cron_expression, "schedule created");
+    Ok(with_next_runs(&schedule))
+}
+
+async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let schedules = state.schedules.of_plan(&plan_id(&path)?).await?;
+    let schedules: Vec<Value> = schedules.iter().map(schedule_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "schedules": schedules })))
+}
+
+async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (plan_id, schedule_id) = ids(&path)?;
+    Ok(with_next_runs(&state.schedules.get(&plan_id, &schedule_id).await?))
+}
+
+async fn update_schedule(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let (plan_id, schedule_id) = ids(&path)?;
+    let request: ScheduleRequest = from_body(body.into_inner())?;
+    let schedule = state.schedules.update(&plan_id, &schedule_id, request).await?;
+    tracing::info!(%plan_id, %schedule_id, cron = schedule.cron_expression, enabled = schedule.enabled, "schedule updated");
+    Ok(with_next_runs(&schedule))
+}
+
+async fn delete_schedule(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (plan_id, schedule_id) = ids(&path)?;
+    state.schedules.delete(&plan_id, &schedule_id).await?;
+    tracing::info!(%plan_id, %schedule_id, "schedule deleted");
+    Ok(HttpResponse::Ok().json(json!({ "ok": true })))
+}
+
+async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -> Result<HttpResponse, ApiError> {
+    let (plan_id, schedule_id) = ids(path)?;
+    let schedule = state.schedules.set_enabled(&plan_id, &schedule_id, enabled).await?;
+    tracing::info!(%plan_id, %schedule_id, enabled, "schedule enabled state changed");
+    Ok(with_next_runs(&schedule))
+}
+
+async fn enable_schedule(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    set_enabled(&state, &path, true).await
+}
+
+async fn disable_schedule(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    set_enabled(&state, &path, false).await
+}
+
+/// `status=active|paused`, as Skyvern reads it.
+fn enabled_filter(request: &HttpRequest) -> Result<Option<bool>, ApiError> {
+    match single_query_value(request, "status").as_deref() {
+        None => Ok(None),
+        Some("active") => Ok(Some(true)),
+        Some("paused") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid(Location::query("status"), Problem::Enum, "must be 'active' or 'paused'")),
+    }
+}
+
+async fn list_schedules(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let filter = ScheduleFilter {
+        enabled: enabled_filter(&request)?,
+        search: single_query_value(&request, "search").filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect()),
+        page: number_in(&request, "page", 1, 1..=1_000_000)?,
+        page_size: number_in(&request, "page_size", DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
+    };
+    let (page, page_size) = (filter.page, filter.page_size);
+    let found = state.schedules.list(filter).await?;
+    let now = Utc::now();
+    let schedules: Vec<Value> = found
+        .schedules
+        .iter()
+        .map(|listed| {
+            let next_run = listed.schedule.enabled.then(|| listed.schedule.upcoming(now, 1).first().copied()).flatten();
+            listed_schedule_json(listed, next_run)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "schedules": schedules,
+        "total_count": found.total_count,
+        "page": page,
+        "page_size": page_size,
+    })))
+}
+
+/// The schedule routes under both of Skyvern's names for plans, and the list of all schedules.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.service(web::resource("/schedules").get(list_schedules));
+    for base in ["/agents", "/workflows"] {
+        let schedules = format!("{base}/{{plan_id}}/schedules");
+        config
+            .service(web::resource(schedules.clone()).post(create_schedule).get(plan_schedules))
+            .service(
+                web::resource(format!("{schedules}/{{schedule_id}}"))
+                    .get(get_schedule)
+                    .put(update_schedule)
+                    .delete(delete_schedule),
+            )
+            .service(web::resource(format!("{schedules}/{{schedule_id}}/enable")).post(enable_schedule))
+            .service(web::resource(format!("{schedules}/{{schedule_id}}/disable")).post(disable_schedule));
+    }
+}

@@ -1,0 +1,58 @@
+//! How schedules look to the outside: Skyvern's `WorkflowSchedule`, with its next firings in a
+//! `WorkflowScheduleResponse`, and `OrganizationScheduleItem` in the list of every plan's
+//! schedules. Firings are UTC instants with whole seconds; `allow_overlap` is this appliance's
+//! extension. There is no Temporal here, so `temporal_schedule_id` is always `null`.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::ORGANIZATION_ID;
+use crate::schedules::{ListedSchedule, Schedule, shown_instant};
+
+/// A schedule as `WorkflowSchedule`.
+pub fn schedule_json(schedule: &Schedule) -> Value {
+    json!({
+        "workflow_schedule_id": schedule.id,
+        "organization_id": ORGANIZATION_ID,
+        "workflow_permanent_id": schedule.plan_id,
+        "cron_expression": schedule.cron_expression,
+        "timezone": schedule.timezone,
+        "enabled": schedule.enabled,
+        "parameters": schedule.parameters,
+        "temporal_schedule_id": null,
+        "name": schedule.name,
+        "description": schedule.description,
+        "allow_overlap": schedule.allow_overlap,
+        "created_at": schedule.created_at,
+        "modified_at": schedule.modified_at,
+        "deleted_at": schedule.deleted_at,
+    })
+}
+
+/// A schedule and its next firings, as `WorkflowScheduleResponse`.
+pub fn schedule_response(schedule: &Schedule, next_runs: &[DateTime<Utc>]) -> Value {
+    let next_runs: Vec<String> = next_runs.iter().copied().map(shown_instant).collect();
+    json!({ "schedule": schedule_json(schedule), "next_runs": next_runs })
+}
+
+/// A schedule in the list of every plan's schedules, as `OrganizationScheduleItem`; `next_run`
+/// is `null` for a paused one.
+pub fn listed_schedule_json(listed: &ListedSchedule, next_run: Option<DateTime<Utc>>) -> Value {
+    let schedule = &listed.schedule;
+    json!({
+        "workflow_schedule_id": schedule.id,
+        "organization_id": ORGANIZATION_ID,
+        "workflow_permanent_id": schedule.plan_id,
+        "workflow_title": listed.plan_title,
+        "cron_expression": schedule.cron_expression,
+        "timezone": schedule.timezone,
+        "enabled": schedule.enabled,
+        "parameters": schedule.parameters,
+        "name": schedule.name,
+        "description": schedule.description,
+        "allow_overlap": schedule.allow_overlap,
+        "next_run": next_run.map(shown_instant),
+        "created_at": schedule.created_at,
+        "modified_at": schedule.modified_at,
+    })
+}
