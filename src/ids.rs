@@ -122,6 +122,13 @@ prefixed_id!(
     ApiKeyId, "API key", ["key_"]
 );
 
+impl RunId {
+    /// A new id of a plan run (`wr_…`).
+    pub fn generate_plan_run() -> RunId {
+        RunId(format!("wr_{}", next_number()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,8 @@ pub enum Code {
     InvalidApiKey,
     MalformedJson,
     InvalidRequest,
+    /// A request Skyvern answers with 400: a value its plan cannot take, a run in the wrong state.
+    BadRequest,
     PayloadTooLarge,
     NotFound,
     MethodNotAllowed,
@@ -42,7 +44,7 @@ impl Code {
             Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
-            Code::NotWebSocket => StatusCode::BAD_REQUEST,
+            Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -54,6 +56,7 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
+            Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",

@@ -82,6 +82,7 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         request: body,
         browser_session_id: None,
         webhook_url: spec.webhook_url,
+        plan: None,
     };
     let run = store_with_files(&state, new_run, uploads).await?;
     state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
@@ -148,6 +149,7 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
     let filter = RunFilter {
         statuses,
         run_types: run_types.clone().unwrap_or_default(),
+        plan_id: None,
         created_after: moment(&request, "created_after")?,
         created_before: moment(&request, "created_before")?,
         page: number_in(&request, "page", 1, 1..=1_000_000)?,

@@ -15,6 +15,7 @@ mod plans;
 mod rows;
 mod runs;
 mod search_documents;
+mod steps;
 mod timeline;
 mod traces;
 mod webhooks;
