@@ -56,7 +56,8 @@ impl Agent {
                     }
                     retried = true;
                     request.messages.push(Message::text(Role::Assistant, reply.text));
-                    let again = format!("Your previous response failed validation: {reason}. Answer again with JSON only.");
+                    let again =
+                        format!("Your previous response failed validation: {reason}. Answer again with JSON only.");
                     request.messages.push(Message::text(Role::User, again));
                 }
             }

@@ -29,7 +29,9 @@ impl From<PlanRunError> for ApiError {
         match error {
             PlanRunError::Store(store) => store.into(),
             // Skyvern answers a parameter its plan cannot take with 400 and a sentence.
-            PlanRunError::Invalid(DefinitionError { location, message }) if location.first().is_some_and(|l| l == "parameters") => {
+            PlanRunError::Invalid(DefinitionError { location, message })
+                if location.first().is_some_and(|l| l == "parameters") =>
+            {
                 ApiError::new(Code::BadRequest, message)
             }
             PlanRunError::Invalid(DefinitionError { location, message }) => {
@@ -79,7 +81,11 @@ async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> 
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
 }
 
-async fn list_plan_runs(state: &AppState, request: &HttpRequest, plan_id: Option<PlanId>) -> Result<HttpResponse, ApiError> {
+async fn list_plan_runs(
+    state: &AppState,
+    request: &HttpRequest,
+    plan_id: Option<PlanId>,
+) -> Result<HttpResponse, ApiError> {
     let filter = RunFilter {
         statuses: statuses(request)?,
         run_types: vec![RunType::WorkflowRun],
@@ -103,7 +109,8 @@ async fn runs_of_plan(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = PlanId::parse(&path).map_err(|_| ApiError::not_found(format!("plan {}", path.chars().take(64).collect::<String>())))?;
+    let plan_id = PlanId::parse(&path)
+        .map_err(|_| ApiError::not_found(format!("plan {}", path.chars().take(64).collect::<String>())))?;
     state.store.plan(&plan_id, None).await?;
     list_plan_runs(&state, &request, Some(plan_id)).await
 }
@@ -128,7 +135,10 @@ async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) ->
         let message = format!("run {run_id} is {} and waits for no review", run.status);
         return Err(ApiError::new(Code::NotWaiting, message));
     }
-    state.scheduler.review(run_id, review).map_err(|not_waiting| ApiError::new(Code::NotWaiting, not_waiting.to_string()))?;
+    state
+        .scheduler
+        .review(run_id, review)
+        .map_err(|not_waiting| ApiError::new(Code::NotWaiting, not_waiting.to_string()))?;
     // The run leaves `review_required` as its step takes the decision.
     for _ in 0..50 {
         let run = state.store.run(run_id).await?;

@@ -212,8 +212,15 @@ impl RunPage {
             .map_err(BrowserError::Cdp)?;
         let page = self.guard(self.browser.new_page(target)).await?;
         let settings = self.settings.clone();
-        RunPage::new(page, self.browser.clone(), self.context_id.clone(), self.liveness.clone(), &settings, self.download_dir.clone())
-            .await
+        RunPage::new(
+            page,
+            self.browser.clone(),
+            self.context_id.clone(),
+            self.liveness.clone(),
+            &settings,
+            self.download_dir.clone(),
+        )
+        .await
     }
 
     /// Closes every tab of a page opened beside the run's own.

@@ -174,7 +174,12 @@ impl RunRecorder {
 
     /// Opens a step with its first attempt, under the step this recorder works within.
     pub async fn begin_step(&self, label: &str, kind: &str) -> Result<StepRunId, StoreError> {
-        let place = StepPlace { parent: self.parent.clone(), label: label.to_owned(), kind: kind.to_owned(), ..StepPlace::default() };
+        let place = StepPlace {
+            parent: self.parent.clone(),
+            label: label.to_owned(),
+            kind: kind.to_owned(),
+            ..StepPlace::default()
+        };
         Ok(self.begin_placed_step(place).await?.1)
     }
 

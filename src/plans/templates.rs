@@ -45,9 +45,8 @@ impl Templates {
             let reason = format!("`{expression}` is undefined");
             return Err(RenderError(minijinja::Error::new(minijinja::ErrorKind::UndefinedError, reason)));
         }
-        serde_json::to_value(&value).map_err(|e| {
-            RenderError(minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string()))
-        })
+        serde_json::to_value(&value)
+            .map_err(|e| RenderError(minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())))
     }
 
     /// Renders a text with the values of its names; an unknown name is an error.

@@ -13,7 +13,7 @@ use crate::runs::{Run, RunType, TaskRequest, TaskSpec};
 const PLAN_TIME_BUDGET: Duration = Duration::from_secs(240 * 60);
 
 pub(super) enum Job {
-    Task(TaskSpec),
+    Task(Box<TaskSpec>),
     Plan(Box<PlanJob>),
 }
 
@@ -49,7 +49,7 @@ impl Scheduler {
                 let request = serde_json::from_value::<TaskRequest>(run.request.clone())
                     .map_err(|error| format!("the stored request is unreadable: {error}"))?;
                 let spec = request.into_spec(self.shared.agent.is_some()).map_err(|invalid| invalid.to_string())?;
-                Ok(Job::Task(spec))
+                Ok(Job::Task(Box::new(spec)))
             }
             RunType::WorkflowRun => {
                 let version = run.plan.clone().ok_or("the plan run does not say which plan it runs")?;
@@ -59,7 +59,8 @@ impl Scheduler {
                     .plan_version(&version.version_id)
                     .await
                     .map_err(|error| format!("the plan cannot be read: {error}"))?;
-                let plan = PlanRequest::from_request(stored.request).map_err(|error| format!("the plan does not read: {error}"))?;
+                let plan = PlanRequest::from_request(stored.request)
+                    .map_err(|error| format!("the plan does not read: {error}"))?;
                 let request = serde_json::from_value::<PlanRunRequest>(run.request.clone())
                     .map_err(|error| format!("the stored request is unreadable: {error}"))?;
                 let spec = request.into_spec(&plan).map_err(|error| error.to_string())?;

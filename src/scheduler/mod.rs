@@ -30,9 +30,9 @@ use crate::artifacts::ArtifactFiles;
 use crate::browser::BrowserPool;
 use crate::config::RunsConfig;
 use crate::engine::{Interactions, NotWaiting, Secrets};
-use crate::plans::Review;
 use crate::ids::RunId;
 use crate::live::LiveRuns;
+use crate::plans::Review;
 use crate::recording::Recorder;
 use crate::store::Store;
 

@@ -38,10 +38,8 @@ impl Scheduler {
         version: Option<&PlanVersionId>,
         origin: RunOrigin,
     ) -> Result<Run, PlanRunError> {
-        let request: PlanRunRequest = serde_json::from_value(body.clone()).map_err(|error| DefinitionError {
-            location: Vec::new(),
-            message: error.to_string(),
-        })?;
+        let request: PlanRunRequest = serde_json::from_value(body.clone())
+            .map_err(|error| DefinitionError { location: Vec::new(), message: error.to_string() })?;
         let plan_id = request.plan_id()?;
         let store = &self.shared.store;
         let stored: StoredPlan = match version {

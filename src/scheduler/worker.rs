@@ -19,12 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::Scheduler;
 use super::contained::{Panicked, contained, internal_error};
+use super::job::Job;
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::RunId;
 use crate::live::LiveRun;
 use crate::recording::RecordingError;
-use super::job::Job;
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
 use crate::store::{StatusChange, StoreError, Transition};
 
@@ -181,7 +181,9 @@ impl Scheduler {
         let closed = match ending {
             Ending::Shutdown | Ending::Engine(Outcome::Completed { .. }) => Ok(()),
             Ending::Canceled => crate::plans::mark_canceled(store, run_id, plan).await,
-            Ending::TimedOut(error) => store.close_open_step_runs(run_id, StepStatus::TimedOut, &error.message).await.map(drop),
+            Ending::TimedOut(error) => {
+                store.close_open_step_runs(run_id, StepStatus::TimedOut, &error.message).await.map(drop)
+            }
             Ending::Engine(_) | Ending::Panicked => {
                 store.close_open_step_runs(run_id, StepStatus::Failed, "the run ended during this step").await.map(drop)
             }

@@ -143,8 +143,7 @@ impl Store {
     /// Opens another attempt of a step, `running`.
     pub async fn begin_attempt(&self, run_id: &RunId, step_id: &StepId, attempt: i64) -> Result<StepRunId, StoreError> {
         let (run_id, step_id) = (run_id.clone(), step_id.clone());
-        self.write(move |tx| insert_attempt(tx, &run_id, &step_id, attempt, StepStatus::Running, &clock::now()))
-            .await
+        self.write(move |tx| insert_attempt(tx, &run_id, &step_id, attempt, StepStatus::Running, &clock::now())).await
     }
 
     /// Records a step that did not run (`skipped` on a branch not taken, `canceled` when the run
@@ -176,8 +175,7 @@ impl Store {
         failure_reason: Option<String>,
     ) -> Result<(), StoreError> {
         let step_run_id = step_run_id.clone();
-        self.write(move |tx| close_attempt(tx, &step_run_id, status, output.as_ref(), failure_reason.as_deref()))
-            .await
+        self.write(move |tx| close_attempt(tx, &step_run_id, status, output.as_ref(), failure_reason.as_deref())).await
     }
 
     /// Closes every attempt of the run still open (the run stopped mid-step); returns how many.

@@ -101,7 +101,9 @@ fn step_node(step: &StepRecord, children: &HashMap<Option<&StepId>, Vec<&StepRec
         for (child, _, index, value) in under {
             match iterations.last_mut() {
                 Some(iteration) if iteration["index"] == json!(index) => {
-                    iteration["steps"].as_array_mut().map(|steps| steps.push(child));
+                    if let Some(steps) = iteration["steps"].as_array_mut() {
+                        steps.push(child);
+                    }
                 }
                 _ => iterations.push(json!({"index": index, "value": value, "steps": [child]})),
             }

@@ -75,7 +75,9 @@ impl Execution<'_> {
                     ReviewDecision::Approve => (BlockResult::completed(output.clone()), output),
                     ReviewDecision::Reject => {
                         let reason = match &comment {
-                            Some(comment) if !comment.trim().is_empty() => format!("rejected by the reviewer: {comment}"),
+                            Some(comment) if !comment.trim().is_empty() => {
+                                format!("rejected by the reviewer: {comment}")
+                            }
                             _ => "rejected by the reviewer".to_owned(),
                         };
                         (BlockResult::ended(StepStatus::Terminated, reason).with_output(Some(output.clone())), output)
@@ -94,7 +96,8 @@ impl Execution<'_> {
         if let Ok(item) = item {
             let mut detail = request;
             detail["outcome"] = outcome;
-            let status = if result.status == StepStatus::Completed { ItemStatus::Completed } else { ItemStatus::Failed };
+            let status =
+                if result.status == StepStatus::Completed { ItemStatus::Completed } else { ItemStatus::Failed };
             let _ = self.recorder.finish_item(item, ItemOutcome { status, detail, screenshot_artifact_id: None }).await;
         }
         result

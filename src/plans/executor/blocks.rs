@@ -45,9 +45,8 @@ impl Execution<'_> {
                 }
             }
             BlockKind::Validation(validation) => {
-                let mut goal = String::from(
-                    "Check the current page against these criteria; do not change anything on the page. ",
-                );
+                let mut goal =
+                    String::from("Check the current page against these criteria; do not change anything on the page. ");
                 if let Some(criterion) = &validation.complete_criterion {
                     goal.push_str(&format!("Complete if: {criterion}. "));
                 }
@@ -59,7 +58,9 @@ impl Execution<'_> {
                 }
                 let mapping = validation.error_code_mapping.clone().unwrap_or_default();
                 match self.agent_spec(None, &goal, None, Some(VALIDATION_STEPS), scope) {
-                    Ok(spec) => Ok(self.run_agent(&TaskSpec { error_code_mapping: mapping, ..spec }, scope, step_id).await),
+                    Ok(spec) => {
+                        Ok(self.run_agent(&TaskSpec { error_code_mapping: mapping, ..spec }, scope, step_id).await)
+                    }
                     Err(error) => Err(error),
                 }
             }
@@ -85,9 +86,14 @@ impl Execution<'_> {
     pub(super) fn render_json(&self, value: &Value, scope: &Scope<'_>) -> Result<Value, RenderError> {
         Ok(match value {
             Value::String(text) => Value::String(self.render(text, scope)?),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.render_json(v, scope)).collect::<Result<_, _>>()?),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.render_json(v, scope)).collect::<Result<_, _>>()?)
+            }
             Value::Object(fields) => Value::Object(
-                fields.iter().map(|(k, v)| Ok((k.clone(), self.render_json(v, scope)?))).collect::<Result<_, RenderError>>()?,
+                fields
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.render_json(v, scope)?)))
+                    .collect::<Result<_, RenderError>>()?,
             ),
             other => other.clone(),
         })
@@ -137,7 +143,8 @@ impl Execution<'_> {
         let mut mapping = self.job.plan.definition.error_code_mapping.clone().unwrap_or_default();
         mapping.extend(task.error_code_mapping.clone().unwrap_or_default());
         spec.error_code_mapping = mapping;
-        spec.model = block.common.model.as_ref().and_then(|m| m.get("model_name")).and_then(Value::as_str).map(str::to_owned);
+        spec.model =
+            block.common.model.as_ref().and_then(|m| m.get("model_name")).and_then(Value::as_str).map(str::to_owned);
         Ok(self.run_agent(&spec, scope, step_id).await)
     }
 
@@ -185,7 +192,12 @@ impl Execution<'_> {
     }
 
     /// A `code` block: the code engine replays its action script, rendered with the run's values.
-    async fn replay(&self, script: &[ScriptStep], scope: &Scope<'_>, step_id: &StepId) -> Result<BlockResult, RenderError> {
+    async fn replay(
+        &self,
+        script: &[ScriptStep],
+        scope: &Scope<'_>,
+        step_id: &StepId,
+    ) -> Result<BlockResult, RenderError> {
         let rendered = self.render_json(&serde_json::to_value(script).unwrap_or_default(), scope)?;
         let script: Vec<ScriptStep> = match serde_json::from_value(rendered) {
             Ok(script) => script,
@@ -206,7 +218,9 @@ impl Execution<'_> {
         let prompt = self.render(&block.prompt, scope)?;
         let schema = match &block.json_schema {
             Some(schema) => self.render_json(schema, scope)?,
-            None => json!({"type": "object", "properties": {"llm_response": {"type": "string"}}, "required": ["llm_response"]}),
+            None => {
+                json!({"type": "object", "properties": {"llm_response": {"type": "string"}}, "required": ["llm_response"]})
+            }
         };
         let Some(agent) = self.tools.agent else { return Ok(BlockResult::failed("no LLM provider is configured")) };
         let model = block.llm_key.clone();
@@ -230,7 +244,12 @@ fn outcome_result(outcome: Outcome, step_id: &StepId) -> BlockResult {
 }
 
 /// Skyvern's `TaskOutput` for a browser block.
-fn task_output(task_id: &impl serde::Serialize, status: StepStatus, extracted: Option<Value>, error: Option<&RunError>) -> Value {
+fn task_output(
+    task_id: &impl serde::Serialize,
+    status: StepStatus,
+    extracted: Option<Value>,
+    error: Option<&RunError>,
+) -> Value {
     json!({
         "task_id": task_id,
         "status": status,

@@ -56,12 +56,16 @@ impl Execution<'_> {
             match stop {
                 None => {}
                 Some(stop) if stop.status == StepStatus::Canceled || stop.run_timed_out => {
-                    return BlockResult { run_timed_out: stop.run_timed_out, ..BlockResult::ended(stop.status, stop.error.message) }
-                        .with_output(Some(Value::Array(outputs)));
+                    return BlockResult {
+                        run_timed_out: stop.run_timed_out,
+                        ..BlockResult::ended(stop.status, stop.error.message)
+                    }
+                    .with_output(Some(Value::Array(outputs)));
                 }
                 Some(stop) if stop.next_item || block.common.next_loop_on_failure => {}
                 Some(stop) => {
-                    return BlockResult::ended(stop.status, stop.error.message).with_output(Some(Value::Array(outputs)));
+                    return BlockResult::ended(stop.status, stop.error.message)
+                        .with_output(Some(Value::Array(outputs)));
                 }
             }
         }
@@ -170,7 +174,10 @@ impl Execution<'_> {
             .filter_map(|(index, branch)| branch.criteria.as_ref().map(|c| (index, c)))
             .filter(|(_, criteria)| evaluated_as(&criteria.expression, criteria.criteria_type) == CriteriaType::Prompt)
             .map(|(index, criteria)| {
-                let text = self.templates.render(&criteria.expression, context).unwrap_or_else(|_| criteria.expression.clone());
+                let text = self
+                    .templates
+                    .render(&criteria.expression, context)
+                    .unwrap_or_else(|_| criteria.expression.clone());
                 (index, text)
             })
             .collect();

@@ -17,7 +17,11 @@ use crate::runs::StepStatus;
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 impl Execution<'_> {
-    pub(super) async fn http_request(&self, block: &HttpRequestBlock, scope: &Scope<'_>) -> Result<BlockResult, RenderError> {
+    pub(super) async fn http_request(
+        &self,
+        block: &HttpRequestBlock,
+        scope: &Scope<'_>,
+    ) -> Result<BlockResult, RenderError> {
         let url = self.render(&block.url, scope)?;
         if let Err(message) = crate::runs::web_url(&url) {
             return Ok(BlockResult::failed(format!("HTTP request failed: {message}")));
@@ -36,7 +40,8 @@ impl Execution<'_> {
                 Err(error) => return Ok(BlockResult::failed(format!("HTTP request failed: {error}"))),
             }
         };
-        let mut request = client.request(method.clone(), &url).timeout(Duration::from_secs(u64::from(block.timeout.max(1))));
+        let mut request =
+            client.request(method.clone(), &url).timeout(Duration::from_secs(u64::from(block.timeout.max(1))));
         let content_type = headers
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))

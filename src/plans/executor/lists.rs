@@ -68,7 +68,13 @@ impl Execution<'_> {
     }
 
     /// Lists the blocks only the branches not taken lead to as `skipped`.
-    async fn skip_untaken_branches(&self, chain: &Chain<'_>, conditional: &Block, taken: Option<&str>, scope: &Scope<'_>) {
+    async fn skip_untaken_branches(
+        &self,
+        chain: &Chain<'_>,
+        conditional: &Block,
+        taken: Option<&str>,
+        scope: &Scope<'_>,
+    ) {
         let BlockKind::Conditional(block) = &conditional.kind else { return };
         let meeting = conditional.common.next_block_label.as_deref();
         let path_from = |start: Option<&str>| -> Vec<&Block> {
@@ -100,8 +106,11 @@ impl Execution<'_> {
         }
         for block in skipped {
             let reason = format!("on a branch of \"{}\" that was not taken", conditional.common.label);
-            if let Err(error) =
-                self.tools.store.record_step(&self.recorder.run_id, scope.place(block, 1), StepStatus::Skipped, Some(reason)).await
+            if let Err(error) = self
+                .tools
+                .store
+                .record_step(&self.recorder.run_id, scope.place(block, 1), StepStatus::Skipped, Some(reason))
+                .await
             {
                 tracing::warn!(run_id = %self.recorder.run_id, %error, "a skipped block could not be recorded");
             }

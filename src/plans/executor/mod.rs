@@ -108,8 +108,15 @@ pub async fn mark_canceled(store: &Store, run_id: &crate::ids::RunId, job: &Plan
     for block in &job.plan.definition.blocks {
         let label = &block.common.label;
         if !steps.iter().any(|step| step.parent_step_id.is_none() && &step.label == label) {
-            let place = StepPlace { label: label.clone(), kind: block.kind.type_name().to_owned(), visit: 1, ..StepPlace::default() };
-            store.record_step(run_id, place, StepStatus::Canceled, Some("the run was canceled before this block".into())).await?;
+            let place = StepPlace {
+                label: label.clone(),
+                kind: block.kind.type_name().to_owned(),
+                visit: 1,
+                ..StepPlace::default()
+            };
+            store
+                .record_step(run_id, place, StepStatus::Canceled, Some("the run was canceled before this block".into()))
+                .await?;
         }
     }
     Ok(())
@@ -173,7 +180,13 @@ struct BlockResult {
 
 impl BlockResult {
     fn completed(output: Value) -> BlockResult {
-        BlockResult { status: StepStatus::Completed, output: Some(output), reason: None, branch: None, run_timed_out: false }
+        BlockResult {
+            status: StepStatus::Completed,
+            output: Some(output),
+            reason: None,
+            branch: None,
+            run_timed_out: false,
+        }
     }
 
     fn ended(status: StepStatus, reason: impl Into<String>) -> BlockResult {
@@ -220,7 +233,12 @@ impl Stop {
     }
 
     fn failure(code: &str, message: String) -> Stop {
-        Stop { status: StepStatus::Failed, error: RunError::new("plan", code, message), next_item: false, run_timed_out: false }
+        Stop {
+            status: StepStatus::Failed,
+            error: RunError::new("plan", code, message),
+            next_item: false,
+            run_timed_out: false,
+        }
     }
 
     fn into_outcome(self) -> Outcome {
@@ -342,7 +360,8 @@ impl Execution<'_> {
     ) -> BlockResult {
         use crate::runs::{ItemOutcome, ItemStatus, TimelineKind};
         let detail = json!({ "block_type": block.kind.type_name(), "attempt": attempt, "loop_index": scope.item.as_ref().map(|(i, _)| i) });
-        let item = self.recorder.start_item(step_run, TimelineKind::Block, block.common.label.clone(), detail.clone()).await;
+        let item =
+            self.recorder.start_item(step_run, TimelineKind::Block, block.common.label.clone(), detail.clone()).await;
         let result = Box::pin(self.perform(block, scope, path, step_id, step_run)).await;
         if let Ok(item) = item {
             let status = match result.status {
