@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Code, Location, Problem, from_body};
-use super::query::{moment, number_in, statuses};
+use super::query::{moment, number_in, single_query_value, statuses};
 use super::runs::{existing_run_id, run_id};
 use crate::ids::PlanId;
 use crate::plans::{DefinitionError, Review, ReviewDecision};
@@ -90,6 +90,8 @@ async fn list_plan_runs(
         statuses: statuses(request)?,
         run_types: vec![RunType::WorkflowRun],
         plan_id,
+        request_contains: bounded_text(request, "search_key")?,
+        error_code: bounded_text(request, "error_code")?,
         created_after: moment(request, "created_at_start")?,
         created_before: moment(request, "created_at_end")?,
         page: number_in(request, "page", 1, 1..=1_000_000)?,
@@ -98,6 +100,16 @@ async fn list_plan_runs(
     let page = state.store.list_runs(filter).await?;
     let items: Vec<Value> = page.runs.iter().map(workflow_run_item).collect();
     Ok(HttpResponse::Ok().insert_header(("x-total-count", page.total.to_string())).json(items))
+}
+
+/// A text filter of at most 500 characters, as Skyvern bounds them.
+fn bounded_text(request: &HttpRequest, key: &str) -> Result<Option<String>, ApiError> {
+    match single_query_value(request, key).filter(|text| !text.is_empty()) {
+        Some(text) if text.chars().count() > 500 => {
+            Err(ApiError::invalid(Location::query(key), Problem::Value, "at most 500 characters"))
+        }
+        other => Ok(other),
+    }
 }
 
 async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -10,7 +10,8 @@
 //!   run in parallel). Both in one list would leave it unclear what starts a block, so a list
 //!   that uses `depends_on` may use neither of the others; `depends_on` has no cycle.
 //! - Every template parses, and every name it reads is a parameter key, a block label (or
-//!   Skyvern's `<label>_output`), `workflow_run_id`, or, inside a loop, the loop's item.
+//!   Skyvern's `<label>_output`), the run's own names (`workflow_run_id`, `current_date`, …), or,
+//!   inside a loop, the loop's item.
 //! - JSON Schemas are valid and numbers are within their bounds.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,8 +20,9 @@ use serde_json::Value;
 
 use super::{Block, BlockKind, Definition, DefinitionError, ParameterKind, Place, Templates, templates};
 
-/// What the runtime provides to every template.
-const GLOBALS: [&str; 1] = ["workflow_run_id"];
+/// What the runtime provides to every template (see `executor::values`).
+pub(super) const GLOBALS: [&str; 5] =
+    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date"];
 /// What a loop provides to the templates of its blocks.
 const LOOP_VARIABLES: [&str; 3] = ["current_value", "current_index", "current_item"];
 

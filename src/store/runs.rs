@@ -47,6 +47,10 @@ pub struct RunFilter {
     pub run_types: Vec<RunType>,
     /// Only the runs of this plan.
     pub plan_id: Option<PlanId>,
+    /// Only runs whose id or request (parameter values, headers) contains this text, in any case.
+    pub request_contains: Option<String>,
+    /// Only runs with an error of this code.
+    pub error_code: Option<String>,
     /// Created at or after this moment.
     pub created_after: Option<OffsetDateTime>,
     /// Created before this moment.
@@ -245,6 +249,17 @@ impl Store {
             if let Some(plan_id) = &filter.plan_id {
                 clauses.push("plan_id = ?".into());
                 values.push(plan_id.as_str().to_owned());
+            }
+            if let Some(text) = &filter.request_contains {
+                clauses.push("(id LIKE ? ESCAPE '\\' OR request_json LIKE ? ESCAPE '\\')".into());
+                let pattern = format!("%{}%", rows::escape_like(text));
+                values.extend([pattern.clone(), pattern]);
+            }
+            if let Some(code) = &filter.error_code {
+                clauses.push(
+                    "EXISTS (SELECT 1 FROM json_each(errors_json) WHERE json_extract(value, '$.code') = ?)".into(),
+                );
+                values.push(code.clone());
             }
             // Stored timestamps are all of one format, whose text order is time order.
             if let Some(after) = filter.created_after {

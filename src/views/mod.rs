@@ -5,7 +5,7 @@
 mod plan_runs;
 mod plans;
 
-pub use plan_runs::{step_tree, workflow_run_item};
+pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 
 use serde_json::{Value, json};

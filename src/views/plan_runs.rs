@@ -1,7 +1,8 @@
 //! How plan runs look to the outside: the `run_request` a `WorkflowRunResponse` echoes, Skyvern's
-//! `WorkflowRun` list items, and the step tree of `GET /v1/runs/{id}/steps` (this appliance's
+//! `WorkflowRun` list items, the step tree of `GET /v1/runs/{id}/steps` (this appliance's
 //! extension): each block's step with its attempts, a loop's items with their steps, tokens and
-//! cost per step (its own and those of the steps under it) and summed for the run.
+//! cost per step (its own and those of the steps under it) and summed for the run; and the
+//! timeline as a tree, each block's thoughts and actions (and a loop's blocks) in its `children`.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::ORGANIZATION_ID;
 use crate::ids::StepId;
-use crate::runs::{Run, StepRecord, StepRunRecord, Usage};
+use crate::runs::{Run, StepRecord, StepRunRecord, TimelineItem, TimelineKind, Usage};
 
 /// Skyvern's `WorkflowRunRequest` as a plan run echoes it: `workflow_id` is the plan's id.
 pub fn plan_run_request(run: &Run) -> Value {
@@ -141,4 +142,56 @@ fn add(a: &Usage, b: &Usage) -> Usage {
         output_tokens: a.output_tokens + b.output_tokens,
         cost_usd: a.cost_usd + b.cost_usd,
     }
+}
+
+/// The timeline of a plan run as a tree, in the order things happened: every item sits in the
+/// `children` of the block attempt it happened in (the nearest block above its step that was
+/// running when it started); items outside any block stay at the top.
+pub fn nested_timeline(items: &[TimelineItem], steps: &[StepRecord]) -> Vec<Value> {
+    let step_of_attempt: HashMap<&str, &StepRecord> = steps
+        .iter()
+        .flat_map(|step| step.runs.iter().map(move |attempt| (attempt.step_run_id.as_str(), step)))
+        .collect();
+    let parent_of: HashMap<&StepId, Option<&StepId>> =
+        steps.iter().map(|step| (&step.step_id, step.parent_step_id.as_ref())).collect();
+    // The block items of each step, in order.
+    let mut blocks_of_step: HashMap<&StepId, Vec<usize>> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        if item.kind == TimelineKind::Block
+            && let Some(step) = item.step_run_id.as_ref().and_then(|id| step_of_attempt.get(id.as_str()))
+        {
+            blocks_of_step.entry(&step.step_id).or_default().push(index);
+        }
+    }
+    // The block item each item belongs under.
+    let home = |index: usize| -> Option<usize> {
+        let item = &items[index];
+        let mut step = item.step_run_id.as_ref().and_then(|id| step_of_attempt.get(id.as_str())).map(|s| &s.step_id);
+        if item.kind == TimelineKind::Block {
+            step = step.and_then(|id| parent_of.get(id).copied().flatten());
+        }
+        while let Some(id) = step {
+            let under = blocks_of_step.get(id).and_then(|blocks| {
+                blocks.iter().rev().copied().find(|&block| block < index && items[block].started_at <= item.started_at)
+            });
+            if under.is_some() {
+                return under;
+            }
+            step = parent_of.get(id).copied().flatten();
+        }
+        None
+    };
+    let homes: Vec<Option<usize>> = (0..items.len()).map(home).collect();
+    fn build(index: usize, items: &[TimelineItem], homes: &[Option<usize>]) -> Value {
+        let mut node = super::timeline_item(&items[index]);
+        if items[index].kind == TimelineKind::Block {
+            let children: Vec<Value> = (0..items.len())
+                .filter(|&child| homes[child] == Some(index))
+                .map(|child| build(child, items, homes))
+                .collect();
+            node["children"] = Value::Array(children);
+        }
+        node
+    }
+    (0..items.len()).filter(|&index| homes[index].is_none()).map(|index| build(index, items, &homes)).collect()
 }

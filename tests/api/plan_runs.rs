@@ -108,6 +108,22 @@ async fn a_loop_over_three_items_retries_the_failed_second_item_and_renders_each
     assert_eq!(each_city["usage"]["input_tokens"], 3 * INPUT_TOKENS, "the loop sums its items' model calls");
     assert_eq!(tree["usage"]["input_tokens"], 3 * INPUT_TOKENS);
     assert_eq!(run["usage"]["input_tokens"], 3 * INPUT_TOKENS);
+
+    let timeline = app.timeline(&run_id).await;
+    assert_eq!(timeline.len(), 1, "everything happened inside the loop's block: {timeline:?}");
+    assert_eq!(timeline[0]["label"], "each_city");
+    let reads: Vec<&Value> =
+        timeline[0]["children"].as_array().unwrap().iter().filter(|c| c["label"] == "read").collect();
+    assert_eq!(reads.len(), 4, "three items and one retry");
+    let kinds = |read: &Value| -> Vec<String> {
+        read["children"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(reads.iter().all(|read| kinds(read).contains(&"action".to_owned())), "each attempt opened its page");
+    assert_eq!(
+        reads.iter().filter(|read| kinds(read).contains(&"thought".to_owned())).count(),
+        3,
+        "the model's decisions sit in their block"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,8 +217,9 @@ async fn an_approved_plan_goes_on_and_a_rejected_one_ends_terminated_with_the_co
     let waiting = app.wait_for_status(&approved, "review_required").await;
     assert_eq!(waiting["status"], "review_required");
     let timeline = app.timeline(&approved).await;
+    let sign_off = timeline.iter().find(|i| i["label"] == "sign_off").unwrap();
     assert!(
-        timeline.iter().any(|i| i["detail"]["instructions"] == "Check the totals"),
+        sign_off["children"].as_array().unwrap().iter().any(|i| i["detail"]["instructions"] == "Check the totals"),
         "the instructions are on the timeline"
     );
     let response = app
@@ -441,6 +458,11 @@ async fn plan_runs_are_listed_as_skyverns_workflow_runs_and_a_retry_runs_the_sam
         assert!(runs[0]["workflow_id"].as_str().unwrap().starts_with("w_"));
         assert_eq!(runs[0]["organization_id"], "o_local");
     }
+    let found: Vec<Value> = app.get_json(&format!("/v1/agents/runs?search_key={run_id}")).await;
+    assert_eq!(found.len(), 1, "search_key matches a run's id");
+    let none: Vec<Value> = app.get_json("/v1/agents/runs?error_code=LOGIN_FAILED").await;
+    assert!(none.is_empty());
+
     let waiting = run_plan(&app, &an_approval_plan(&app).await, json!({})).await;
     app.wait_for_status(&waiting, "review_required").await;
     let too_early = app.post(&format!("/v1/agents/runs/{waiting}/retry")).send().await.unwrap();

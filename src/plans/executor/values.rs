@@ -27,6 +27,7 @@ impl Values {
         ] {
             values.insert(name.to_owned(), value);
         }
+        debug_assert!(crate::plans::validate::GLOBALS.iter().all(|name| values.contains_key(*name)));
         Values { values: Mutex::new(values) }
     }
 
