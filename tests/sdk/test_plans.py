@@ -130,7 +130,7 @@ def test_run_a_plan_follow_it_to_its_end_list_its_runs_and_retry_it(client, fixt
                 {"parameter_type": "workflow", "key": "count", "workflow_parameter_type": "integer", "default_value": 1},
             ],
             "blocks": [
-                {"block_type": "goto_url", "label": "open", "url": "{{ page }}"},
+                {"block_type": "goto_url", "label": "open", "url": "{{ page }}", "next_block_label": "many"},
                 {"block_type": "conditional", "label": "many", "next_block_label": "done", "branch_conditions": [
                     {"criteria": {"expression": "{{ count > 1 }}"}, "next_block_label": "pause"},
                     {"is_default": True, "next_block_label": "done"},
