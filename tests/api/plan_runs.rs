@@ -499,3 +499,28 @@ async fn a_plan_run_request_with_a_missing_parameter_or_an_unknown_plan_is_refus
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["detail"][0]["loc"], json!(["body", "max_elapsed_time_minutes"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_download_block_lists_the_file_it_downloaded_in_its_output() {
+    let llm = ScriptedLlm::start();
+    llm.decide(
+        |page| json!([{"action": "download", "element": element(page, "revenue report")}, {"action": "complete"}]),
+    );
+    let app = llm.appliance("openai", |_| {}).await;
+    let plan_id = save_plan(
+        &app,
+        "Reports",
+        json!({"parameters": [], "blocks": [
+            {"block_type": "file_download", "label": "get_report", "url": app.fixtures.url("downloads.html"),
+             "navigation_goal": "Download the revenue report"}
+        ]}),
+    )
+    .await;
+    let run_id = run_plan(&app, &plan_id, json!({})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let files = run["output"]["get_report_output"]["downloaded_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["filename"], "report.csv");
+    assert_eq!(run["downloaded_files"][0]["filename"], "report.csv", "the run lists it too");
+}

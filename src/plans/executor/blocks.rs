@@ -188,7 +188,19 @@ impl Execution<'_> {
         };
         let recorder = self.recorder.within(step_id.clone());
         let outcome = Box::pin(agent.run(&recorder, scope.page, spec)).await;
-        outcome_result(outcome, step_id)
+        let mut result = outcome_result(outcome, step_id);
+        match self.tools.store.step_downloads(step_id).await {
+            Ok(files) if !files.is_empty() => {
+                if let Some(output) = result.output.as_mut() {
+                    output["downloaded_files"] = files.iter().map(downloaded_file).collect();
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(run_id = %self.recorder.run_id, %error, "a block's downloads could not be listed")
+            }
+        }
+        result
     }
 
     /// A `code` block: the code engine replays its action script, rendered with the run's values.
@@ -241,6 +253,18 @@ fn outcome_result(outcome: Outcome, step_id: &StepId) -> BlockResult {
     };
     let output = task_output(step_id, status, extracted, error.as_ref());
     BlockResult { status, output: Some(output), reason: error.map(|e| e.message), branch: None, run_timed_out: false }
+}
+
+/// Skyvern's `FileInfo` of a file the block downloaded.
+fn downloaded_file(file: &crate::artifacts::Artifact) -> Value {
+    json!({
+        "url": format!("/v1/artifacts/{}/content", file.id),
+        "artifact_id": file.id,
+        "filename": file.filename,
+        "checksum": file.sha256,
+        "file_size": file.size_bytes,
+        "modified_at": file.created_at,
+    })
 }
 
 /// Skyvern's `TaskOutput` for a browser block.
