@@ -23,9 +23,11 @@
 //!
 //! 8. search latency over 100,000 stored runs, next to the listing without search (`search.rs`).
 //!
+//! 9. the plan executor's cost per block, and the speed-up of independent blocks (`plans.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
 //! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`,
-//! `events`, `webhooks`, `search`) to run only those.
+//! `events`, `webhooks`, `search`, `plans`) to run only those.
 
 #[path = "events.rs"]
 mod events;
@@ -43,6 +45,7 @@ mod scripted_llm;
 mod viewer;
 mod webhooks;
 
+mod plans;
 mod search;
 
 use std::time::{Duration, Instant, SystemTime};
@@ -455,8 +458,8 @@ async fn against_playwright(runs: usize) {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 9] =
-    ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks", "search"];
+const PARTS: [&str; 10] =
+    ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks", "search", "plans"];
 
 async fn code_run_throughput(runs: usize) {
     println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
@@ -500,6 +503,9 @@ fn main() {
         }
         if runs_part("search") {
             search::search_latency(runs / 3).await;
+        }
+        if runs_part("plans") {
+            plans::plan_executor(runs / 6).await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));

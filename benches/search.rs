@@ -117,6 +117,7 @@ async fn write_run(store: &Store, random: &mut StdRng) -> RunId {
         request,
         browser_session_id: None,
         webhook_url: None,
+        plan: None,
     };
     store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();

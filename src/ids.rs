@@ -126,6 +126,13 @@ prefixed_id!(
     ScheduleId, "schedule", ["wfs_"]
 );
 
+impl RunId {
+    /// A new id of a plan run (`wr_…`).
+    pub fn generate_plan_run() -> RunId {
+        RunId(format!("wr_{}", next_number()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

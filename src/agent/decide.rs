@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// What the model decided at one step.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -143,6 +144,16 @@ pub fn parse(text: &str) -> Result<Decision, String> {
         return Err("`actions` is empty".into());
     }
     Ok(decision)
+}
+
+/// Reads a JSON answer (an object, perhaps in fences or prose; or any JSON text) out of the
+/// model's text.
+pub fn json_answer(text: &str) -> Result<Value, String> {
+    if let Ok(value) = serde_json::from_str(text.trim()) {
+        return Ok(value);
+    }
+    let object = outermost_object(text).ok_or_else(|| "no JSON object found".to_owned())?;
+    serde_json::from_str(&without_trailing_commas(object)).map_err(|e| e.to_string())
 }
 
 /// The text from the first `{` to its matching `}` (strings and escapes respected).

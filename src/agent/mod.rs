@@ -6,6 +6,7 @@
 //! "Decision" thought on the timeline. A completed run leaves its replayable script.
 
 mod act;
+mod ask;
 mod decide;
 pub mod llm;
 mod observe;

@@ -20,7 +20,8 @@ pub enum Code {
     InvalidApiKey,
     MalformedJson,
     InvalidRequest,
-    InvalidSchedule,
+    /// A request Skyvern answers with 400: a value its plan cannot take, a run in the wrong state.
+    BadRequest,
     PayloadTooLarge,
     NotFound,
     MethodNotAllowed,
@@ -44,7 +45,7 @@ impl Code {
             Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
-            Code::NotWebSocket | Code::InvalidSchedule => StatusCode::BAD_REQUEST,
+            Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,7 +57,7 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
-            Code::InvalidSchedule => "invalid_schedule",
+            Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
@@ -261,7 +262,7 @@ impl From<ScheduleError> for ApiError {
     fn from(error: ScheduleError) -> ApiError {
         match error {
             // Skyvern answers a schedule it cannot save 400 with its message, not FastAPI's 422.
-            ScheduleError::Invalid(invalid) => ApiError::new(Code::InvalidSchedule, invalid.to_string()),
+            ScheduleError::Invalid(invalid) => ApiError::new(Code::BadRequest, invalid.to_string()),
             ScheduleError::PlanNotFound(_) | ScheduleError::NotFound(_) => {
                 ApiError::new(Code::NotFound, error.to_string())
             }

@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod headers;
 mod live;
+mod plan_runs;
 mod query;
 mod recordings;
 mod runs;
@@ -90,6 +91,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
+                    .configure(plan_runs::routes)
                     .configure(agents::routes)
                     .configure(schedules::routes)
                     .configure(events::routes)

@@ -13,7 +13,7 @@ use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunType, TaskRequest};
 use crate::search::{SearchKey, SearchOrder};
 use crate::store::RunFilter;
-use crate::views::{Include, artifact_response, list_item, run_response, timeline_item};
+use crate::views::{Include, artifact_response, list_item, nested_timeline, run_response, timeline_item};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -82,6 +82,7 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         request: body,
         browser_session_id: None,
         webhook_url: spec.webhook_url,
+        plan: None,
     };
     let run = store_with_files(&state, new_run, uploads).await?;
     state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
@@ -148,6 +149,9 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
     let filter = RunFilter {
         statuses,
         run_types: run_types.clone().unwrap_or_default(),
+        plan_id: None,
+        request_contains: None,
+        error_code: None,
         created_after: moment(&request, "created_after")?,
         created_before: moment(&request, "created_before")?,
         page: number_in(&request, "page", 1, 1..=1_000_000)?,
@@ -234,9 +238,13 @@ async fn run_artifacts(
 }
 
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run_id = existing_run_id(&state, &path).await?;
-    let items: Vec<Value> = state.store.timeline(&run_id).await?.iter().map(timeline_item).collect();
-    Ok(HttpResponse::Ok().json(items))
+    let run = state.store.run(&run_id(&path)?).await?;
+    let items = state.store.timeline(&run.id).await?;
+    if run.run_type == RunType::WorkflowRun {
+        let steps = state.store.run_steps(&run.id).await?;
+        return Ok(HttpResponse::Ok().json(nested_timeline(&items, &steps)));
+    }
+    Ok(HttpResponse::Ok().json(items.iter().map(timeline_item).collect::<Vec<Value>>()))
 }
 
 #[derive(Deserialize)]

@@ -202,6 +202,35 @@ impl RunPage {
         Ok(index)
     }
 
+    /// A page of its own in the run's context (a tab the run's other work does not act in), for a
+    /// plan block that runs beside others: it shares the run's cookies and storage.
+    pub async fn open_beside(&self) -> Result<RunPage, BrowserError> {
+        let target = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(self.context_id.clone())
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let page = self.guard(self.browser.new_page(target)).await?;
+        let settings = self.settings.clone();
+        RunPage::new(
+            page,
+            self.browser.clone(),
+            self.context_id.clone(),
+            self.liveness.clone(),
+            &settings,
+            self.download_dir.clone(),
+        )
+        .await
+    }
+
+    /// Closes every tab of a page opened beside the run's own.
+    pub async fn close_tabs(self) {
+        let tabs = std::mem::take(&mut self.tabs.lock().await.tabs);
+        for tab in tabs {
+            let _ = self.guard(tab.page.close()).await;
+        }
+    }
+
     /// Acts in tab `index` (0 is the first) from now on.
     pub async fn switch_tab(&self, index: usize) -> Result<(), BrowserError> {
         let page = {

@@ -1,5 +1,6 @@
 //! Questions for a person: a run that needs input only a person has (an MFA code, a security
-//! answer) waits in `interaction_required` until `POST /v1/runs/{id}/interactions` answers.
+//! answer) waits in `interaction_required` until `POST /v1/runs/{id}/interactions` answers; a
+//! plan's approval step waits in `review_required` until `POST /v1/runs/{id}/review` decides.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,10 +9,22 @@ use tokio::sync::oneshot;
 
 use crate::ids::RunId;
 
-/// The runs waiting for an answer, each with the channel its answer goes through.
-#[derive(Clone, Default)]
-pub struct Interactions {
-    waiting: Arc<Mutex<HashMap<RunId, oneshot::Sender<String>>>>,
+/// The runs waiting for an answer (a text, or a reviewer's decision), each with the channel its
+/// answer goes through.
+pub struct Interactions<T = String> {
+    waiting: Arc<Mutex<HashMap<RunId, oneshot::Sender<T>>>>,
+}
+
+impl<T> Clone for Interactions<T> {
+    fn clone(&self) -> Self {
+        Interactions { waiting: self.waiting.clone() }
+    }
+}
+
+impl<T> Default for Interactions<T> {
+    fn default() -> Self {
+        Interactions { waiting: Arc::default() }
+    }
 }
 
 /// Why an answer could not be delivered.
@@ -19,16 +32,16 @@ pub struct Interactions {
 #[error("run {0} is not waiting for an answer")]
 pub struct NotWaiting(pub RunId);
 
-impl Interactions {
+impl<T> Interactions<T> {
     /// Registers the run as waiting; the receiver gets the answer.
-    pub fn wait_for_answer(&self, run_id: &RunId) -> oneshot::Receiver<String> {
+    pub fn wait_for_answer(&self, run_id: &RunId) -> oneshot::Receiver<T> {
         let (sender, receiver) = oneshot::channel();
         self.waiting.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), sender);
         receiver
     }
 
     /// Hands a person's answer to the waiting run.
-    pub fn answer(&self, run_id: &RunId, answer: String) -> Result<(), NotWaiting> {
+    pub fn answer(&self, run_id: &RunId, answer: T) -> Result<(), NotWaiting> {
         let sender = self.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(run_id);
         match sender {
             Some(sender) => sender.send(answer).map_err(|_| NotWaiting(run_id.clone())),

@@ -18,7 +18,7 @@ pub use code::run_script;
 pub use extract::{check_schema, conform};
 pub use interactions::{Interactions, NotWaiting};
 pub use perform::{action_error, run_step, system_error};
-pub use recorder::{Activity, RunRecorder};
+pub use recorder::{Activity, ActivityHold, RunRecorder};
 pub use script::{Action, Field, FieldSpec, ScriptStep};
 pub use secrets::{Secrets, placeholder};
 
@@ -35,4 +35,6 @@ pub enum Outcome {
     Failed(RunError),
     /// The goal cannot be met (the agent said so, or reported a user-defined error code).
     Terminated(RunError),
+    /// A wait of the run's own ran out (a plan's approval that nobody gave in time).
+    TimedOut(RunError),
 }

@@ -1,6 +1,7 @@
 //! What an engine writes while it works: steps, timeline items and artifacts of one run, each
 //! write also counting as activity for the inactivity timeout.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,34 +11,56 @@ use tokio::time::Instant;
 use super::screenshots::ActionScreenshots;
 use super::{Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
-use crate::ids::{RunId, StepRunId};
+use crate::ids::{RunId, StepId, StepRunId};
 use crate::live::LiveRun;
-use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, RunStatus, TimelineKind};
+use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, RunStatus, StepPlace, StepStatus, TimelineKind};
 use crate::store::{StatusChange, Store, StoreError, Transition};
 
 /// When the run last made progress; the scheduler ends a run idle for too long.
 #[derive(Clone)]
 pub struct Activity {
     last: Arc<Mutex<Instant>>,
+    /// How many waits that do not count as idleness are under way.
+    holds: Arc<AtomicUsize>,
+}
+
+/// While it lives, the run is not idle; when it drops, the idle time starts again from zero.
+pub struct ActivityHold {
+    activity: Activity,
+}
+
+impl Drop for ActivityHold {
+    fn drop(&mut self) {
+        self.activity.holds.fetch_sub(1, Ordering::SeqCst);
+        self.activity.touch();
+    }
 }
 
 impl Activity {
     pub fn new() -> Activity {
-        Activity { last: Arc::new(Mutex::new(Instant::now())) }
+        Activity { last: Arc::new(Mutex::new(Instant::now())), holds: Arc::default() }
     }
 
     pub fn touch(&self) {
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
-    /// Resolves once no progress was made for `limit`.
+    fn hold(&self) -> ActivityHold {
+        self.holds.fetch_add(1, Ordering::SeqCst);
+        ActivityHold { activity: self.clone() }
+    }
+
+    /// Resolves once no progress was made for `limit` outside a hold.
     pub async fn idle_for(&self, limit: Duration) {
         loop {
             let deadline = *self.last.lock().unwrap_or_else(|p| p.into_inner()) + limit;
-            if Instant::now() >= deadline {
+            if Instant::now() >= deadline && self.holds.load(Ordering::SeqCst) == 0 {
                 return;
             }
-            tokio::time::sleep_until(deadline).await;
+            tokio::time::sleep_until(deadline.max(Instant::now() + Duration::from_millis(100))).await;
+            if self.holds.load(Ordering::SeqCst) > 0 {
+                self.touch();
+            }
         }
     }
 }
@@ -63,6 +86,8 @@ pub struct RunRecorder {
     hand_overs: Arc<std::sync::atomic::AtomicU64>,
     /// The pictures of the run's actions still being kept (see `screenshots`).
     pub(super) screenshots: ActionScreenshots,
+    /// The step that new steps open under, if any.
+    parent: Option<StepId>,
 }
 
 impl RunRecorder {
@@ -85,6 +110,7 @@ impl RunRecorder {
             live,
             hand_overs: Arc::default(),
             screenshots: ActionScreenshots::default(),
+            parent: None,
         }
     }
 
@@ -146,19 +172,49 @@ impl RunRecorder {
         Ok(answer)
     }
 
+    /// Opens a step with its first attempt, under the step this recorder works within.
     pub async fn begin_step(&self, label: &str, kind: &str) -> Result<StepRunId, StoreError> {
+        let place = StepPlace {
+            parent: self.parent.clone(),
+            label: label.to_owned(),
+            kind: kind.to_owned(),
+            ..StepPlace::default()
+        };
+        Ok(self.begin_placed_step(place).await?.1)
+    }
+
+    /// Opens a step at `place` with its first attempt.
+    pub async fn begin_placed_step(&self, place: StepPlace) -> Result<(StepId, StepRunId), StoreError> {
         self.activity.touch();
-        self.store.begin_step(&self.run_id, label, kind).await
+        self.store.begin_step(&self.run_id, place).await
+    }
+
+    /// Opens attempt `attempt` of a step.
+    pub async fn begin_attempt(&self, step_id: &StepId, attempt: i64) -> Result<StepRunId, StoreError> {
+        self.activity.touch();
+        self.store.begin_attempt(&self.run_id, step_id, attempt).await
     }
 
     pub async fn finish_step(
         &self,
         step_run_id: &StepRunId,
-        status: ItemStatus,
+        status: impl Into<StepStatus>,
         output: Option<Value>,
         failure_reason: Option<String>,
     ) -> Result<(), StoreError> {
-        self.store.finish_step_run(step_run_id, status.as_str(), output, failure_reason).await
+        self.activity.touch();
+        self.store.finish_step_run(step_run_id, status.into(), output, failure_reason).await
+    }
+
+    /// The same recorder, whose steps open under `step` (a plan block's agent steps).
+    pub fn within(&self, step: StepId) -> RunRecorder {
+        RunRecorder { parent: Some(step), ..self.clone() }
+    }
+
+    /// Keeps the inactivity timeout from counting while the guard lives (a run waiting for a
+    /// reviewer, who has a timeout of their own).
+    pub fn hold_activity(&self) -> ActivityHold {
+        self.activity.hold()
     }
 
     /// Starts a timeline item; returns its id.

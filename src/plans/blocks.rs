@@ -383,11 +383,72 @@ impl Block {
         Ok(Block { common, kind })
     }
 
+    /// How many times a failed attempt is tried again: `max_retries` of the browser-task blocks.
+    pub fn max_retries(&self) -> i64 {
+        match &self.kind {
+            BlockKind::Task(task)
+            | BlockKind::Navigation(task)
+            | BlockKind::Extraction(task)
+            | BlockKind::Action(task)
+            | BlockKind::FileDownload(task) => task.max_retries.clamp(0, 10),
+            _ => 0,
+        }
+    }
+
+    /// Whether the block acts in a browser tab (a loop may, through its blocks).
+    pub fn uses_browser(&self) -> bool {
+        !matches!(
+            self.kind,
+            BlockKind::Wait(_)
+                | BlockKind::TextPrompt(_)
+                | BlockKind::HttpRequest(_)
+                | BlockKind::HumanInteraction(_)
+                | BlockKind::Conditional(_)
+        )
+    }
+
+    /// Whether an attempt that a restart cut short may simply run again: the block did nothing
+    /// outside the appliance that running it twice would repeat.
+    pub fn runs_again_after_interruption(&self) -> bool {
+        matches!(
+            self.kind,
+            BlockKind::Wait(_)
+                | BlockKind::HumanInteraction(_)
+                | BlockKind::ForLoop(_)
+                | BlockKind::Conditional(_)
+                | BlockKind::TextPrompt(_)
+                | BlockKind::Validation(_)
+        )
+    }
+
     /// The blocks inside this one: a loop's `loop_blocks`, else none.
     pub fn loop_blocks(&self) -> &[Block] {
         match &self.kind {
             BlockKind::ForLoop(for_loop) => &for_loop.loop_blocks,
             _ => &[],
+        }
+    }
+}
+
+impl BlockKind {
+    /// Skyvern's `block_type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            BlockKind::Task(_) => "task",
+            BlockKind::TaskV2(_) => "task_v2",
+            BlockKind::Navigation(_) => "navigation",
+            BlockKind::Extraction(_) => "extraction",
+            BlockKind::Action(_) => "action",
+            BlockKind::FileDownload(_) => "file_download",
+            BlockKind::GotoUrl(_) => "goto_url",
+            BlockKind::Wait(_) => "wait",
+            BlockKind::ForLoop(_) => "for_loop",
+            BlockKind::Conditional(_) => "conditional",
+            BlockKind::Validation(_) => "validation",
+            BlockKind::TextPrompt(_) => "text_prompt",
+            BlockKind::HttpRequest(_) => "http_request",
+            BlockKind::HumanInteraction(_) => "human_interaction",
+            BlockKind::Code(_) => "code",
         }
     }
 }

@@ -6,10 +6,11 @@
 //! and the field, as FastAPI does. Validation (`validate`) then checks the definition as a whole:
 //! labels, references between blocks, templates and JSON Schemas. Nothing here speaks HTTP or
 //! SQL; the API prepends `body` to an error's location, the store keeps the canonical JSON
-//! (`StoredPlan`).
+//! (`StoredPlan`). `executor` runs a plan's blocks for a run.
 
 mod blocks;
 mod definition;
+mod executor;
 mod inputs;
 mod order;
 mod parameters;
@@ -25,6 +26,7 @@ pub use blocks::{
     TextPromptBlock, ValidationBlock, WaitBlock,
 };
 pub use definition::Definition;
+pub use executor::{INTERRUPTED, PlanJob, Review, ReviewDecision, Tools, execute, mark_canceled};
 pub use inputs::run_parameters;
 pub use order::{Chain, Graph, Order};
 pub use parameters::{

@@ -74,7 +74,8 @@ impl<'a> Chain<'a> {
         next.and_then(|label| self.block(label))
     }
 
-    fn block(&self, label: &str) -> Option<&'a Block> {
+    /// The block of the list with this label.
+    pub fn block(&self, label: &str) -> Option<&'a Block> {
         self.blocks.iter().find(|block| block.common.label == label)
     }
 }

@@ -38,6 +38,17 @@ impl Templates {
         Ok(template.undeclared_variables(false).into_iter().collect())
     }
 
+    /// Evaluates an expression (`rows`, `fetch.output.items`, `count > 3`) to its value.
+    pub fn evaluate(&self, expression: &str, context: &Value) -> Result<Value, RenderError> {
+        let value = self.environment.compile_expression(expression)?.eval(minijinja::Value::from(Serde(context)))?;
+        if value.is_undefined() {
+            let reason = format!("`{expression}` is undefined");
+            return Err(RenderError(minijinja::Error::new(minijinja::ErrorKind::UndefinedError, reason)));
+        }
+        serde_json::to_value(&value)
+            .map_err(|e| RenderError(minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())))
+    }
+
     /// Renders a text with the values of its names; an unknown name is an error.
     pub fn render(&self, text: &str, context: &Value) -> Result<String, RenderError> {
         Ok(self.environment.render_str(text, minijinja::Value::from(Serde(context)))?)
@@ -66,6 +77,15 @@ mod tests {
     #[test]
     fn rendering_an_unknown_attribute_is_an_error() {
         assert!(Templates::default().render("{{ fetch.output.nothing }}", &json!({"fetch": {"output": {}}})).is_err());
+    }
+
+    #[test]
+    fn an_expression_evaluates_to_its_value_and_an_unknown_name_is_an_error() {
+        let context = json!({"fetch": {"output": {"rows": [1, 2]}}});
+        let templates = Templates::default();
+        assert_eq!(templates.evaluate("fetch.output.rows", &context).unwrap(), json!([1, 2]));
+        assert_eq!(templates.evaluate("fetch.output.rows | length > 1", &context).unwrap(), json!(true));
+        assert!(templates.evaluate("missing.rows", &context).is_err());
     }
 
     #[test]

@@ -10,17 +10,19 @@
 //!   run in parallel). Both in one list would leave it unclear what starts a block, so a list
 //!   that uses `depends_on` may use neither of the others; `depends_on` has no cycle.
 //! - Every template parses, and every name it reads is a parameter key, a block label (or
-//!   Skyvern's `<label>_output`), `workflow_run_id`, or, inside a loop, the loop's item.
+//!   Skyvern's `<label>_output`), the run's own names (`workflow_run_id`, `current_date`, …), or,
+//!   inside a loop, the loop's item.
 //! - JSON Schemas are valid and numbers are within their bounds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Block, BlockKind, Definition, DefinitionError, ParameterKind, Place, Templates, templates};
+use super::{Block, BlockKind, Definition, DefinitionError, Order, ParameterKind, Place, Templates, templates};
 
-/// What the runtime provides to every template.
-const GLOBALS: [&str; 1] = ["workflow_run_id"];
+/// What the runtime provides to every template (see `executor::values`).
+pub(super) const GLOBALS: [&str; 5] =
+    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date"];
 /// What a loop provides to the templates of its blocks.
 const LOOP_VARIABLES: [&str; 3] = ["current_value", "current_index", "current_item"];
 
@@ -64,7 +66,8 @@ pub(super) fn definition(definition: &Definition, place: &Place) -> Result<(), D
     {
         return place.then("finally_block_label").refuse(format!("`{label}` names no top-level block"));
     }
-    let checker = Checker { names, templates: Templates::default() };
+    let finally = definition.finally_block_label.clone();
+    let checker = Checker { names, templates: Templates::default(), finally };
     checker.list(&definition.blocks, &place.then("blocks"), false)?;
     if let Some(prompt) = &definition.workflow_system_prompt {
         checker.template(prompt, &place.then("workflow_system_prompt"), false)?;
@@ -101,6 +104,8 @@ struct Checker {
     /// Names every template may read: parameters, labels, globals.
     names: BTreeSet<String>,
     templates: Templates,
+    /// The block that runs at the end, reached without a `next_block_label`.
+    finally: Option<String>,
 }
 
 impl Checker {
@@ -132,7 +137,40 @@ impl Checker {
             }
             self.block(block, &place, in_loop, &target)?;
         }
-        dependency_cycle(blocks, place)
+        dependency_cycle(blocks, place)?;
+        self.every_block_reached(blocks, place)
+    }
+
+    /// In a list with a conditional, where a block without `next_block_label` ends the path, every
+    /// block is reached from the first one (or is the finally block): one that is not could never
+    /// run, which is a mistake in the chain (as Skyvern refuses "disconnected blocks").
+    fn every_block_reached(&self, blocks: &[Block], place: &Place) -> Result<(), DefinitionError> {
+        let Order::Chain(chain) = Order::of(blocks) else { return Ok(()) };
+        if !blocks.iter().any(|block| matches!(block.kind, BlockKind::Conditional(_))) {
+            return Ok(());
+        }
+        let mut reached: BTreeSet<&str> = BTreeSet::new();
+        let mut waiting: Vec<&Block> = chain.first().into_iter().collect();
+        while let Some(block) = waiting.pop() {
+            if !reached.insert(block.common.label.as_str()) {
+                continue;
+            }
+            let mut next: Vec<&str> =
+                chain.after(&block.common.label, None).map(|b| b.common.label.as_str()).into_iter().collect();
+            if let BlockKind::Conditional(conditional) = &block.kind {
+                next.extend(
+                    conditional.branch_conditions.iter().filter_map(|branch| branch.next_block_label.as_deref()),
+                );
+            }
+            waiting.extend(next.into_iter().filter_map(|label| chain.block(label)));
+        }
+        let finally = self.finally.as_deref();
+        match blocks.iter().position(|block| !reached.contains(block.common.label.as_str()) && Some(block.common.label.as_str()) != finally) {
+            None => Ok(()),
+            Some(index) => place.then(index).about(format!("block \"{}\"", blocks[index].common.label)).refuse(
+                "no block leads to it, so it can never run: in a list with a conditional, each block names the next one with next_block_label",
+            ),
+        }
     }
 
     fn block(
@@ -613,6 +651,22 @@ mod tests {
             {"key": "total", "parameter_type": "context", "source_parameter_key": "nothing"}
         ]}));
         assert_eq!(error.location, at("workflow_definition.parameters.0.source_parameter_key"));
+    }
+
+    #[test]
+    fn a_block_nothing_leads_to_in_a_list_with_a_conditional_is_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "wait", "label": "first", "wait_sec": 0},
+            {"block_type": "conditional", "label": "check", "branch_conditions": [{"is_default": true}]},
+            {"block_type": "wait", "label": "last", "wait_sec": 0}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.1"));
+        assert!(error.message.starts_with("block \"check\": no block leads to it"), "{error}");
+        accepted(json!({"parameters": [], "finally_block_label": "last", "blocks": [
+            {"block_type": "wait", "label": "first", "wait_sec": 0, "next_block_label": "check"},
+            {"block_type": "conditional", "label": "check", "branch_conditions": [{"is_default": true}]},
+            {"block_type": "wait", "label": "last", "wait_sec": 0}
+        ]}));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::RunStatus;
-use crate::ids::RunId;
+use crate::ids::{PlanId, PlanVersionId, RunId};
 
 /// Skyvern's run types that this appliance produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +102,8 @@ pub struct Run {
     pub browser_opened: bool,
     pub browser_session_id: Option<String>,
     pub webhook_url: Option<String>,
+    /// The plan a plan run runs, and its version.
+    pub plan: Option<PlanVersionRef>,
     pub usage: Usage,
     pub created_at: String,
     pub modified_at: String,
@@ -122,4 +124,12 @@ pub struct NewRun {
     pub request: Value,
     pub browser_session_id: Option<String>,
     pub webhook_url: Option<String>,
+    pub plan: Option<PlanVersionRef>,
+}
+
+/// The plan (`wpid_…`) and version (`w_…`) a plan run was started with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanVersionRef {
+    pub plan_id: PlanId,
+    pub version_id: PlanVersionId,
 }

@@ -62,9 +62,11 @@ impl RunStatus {
                 // Back to the queue when an interrupted run had not done anything yet.
                 Queued,
             ],
-            Paused => &[Running, Canceling, Failed, Terminated, TimedOut],
-            InteractionRequired => &[Running, Canceling, Failed, TimedOut],
-            ReviewRequired => &[Completed, Failed, Canceled, TimedOut],
+            // Back to the queue: a plan run interrupted by a restart resumes where it was.
+            Paused => &[Running, Canceling, Failed, Terminated, TimedOut, Queued],
+            InteractionRequired => &[Running, Canceling, Failed, TimedOut, Queued],
+            // A plan run's approval: approved or rejected, the plan goes on running.
+            ReviewRequired => &[Running, Completed, Failed, Terminated, Canceled, TimedOut, Queued],
             Canceling => &[Canceled],
             Completed | Failed | Terminated | TimedOut | Canceled => &[],
         }
@@ -135,9 +137,9 @@ mod tests {
             (Queued, Running | Canceled | Failed) => true,
             (Running, Created | Running | Canceled) => false,
             (Running, _) => true,
-            (Paused, Running | Canceling | Failed | Terminated | TimedOut) => true,
-            (InteractionRequired, Running | Canceling | Failed | TimedOut) => true,
-            (ReviewRequired, Completed | Failed | Canceled | TimedOut) => true,
+            (Paused, Running | Canceling | Failed | Terminated | TimedOut | Queued) => true,
+            (InteractionRequired, Running | Canceling | Failed | TimedOut | Queued) => true,
+            (ReviewRequired, Running | Completed | Failed | Terminated | Canceled | TimedOut | Queued) => true,
             (Canceling, Canceled) => true,
             _ => false,
         }
@@ -152,7 +154,7 @@ mod tests {
                 allowed += usize::from(from.can_become(to));
             }
         }
-        assert_eq!(allowed, 3 + 3 + 9 + 5 + 4 + 4 + 1);
+        assert_eq!(allowed, 3 + 3 + 9 + 6 + 5 + 7 + 1);
     }
 
     #[test]

@@ -34,9 +34,9 @@ impl Scheduler {
                     if target == RunStatus::Canceled {
                         self.forget_queued(run_id);
                         self.take_secrets(run_id);
-                    } else {
-                        self.signal_cancel(run_id);
                     }
+                    // A plan run waiting for its reviewer has a worker to stop too.
+                    self.signal_cancel(run_id);
                     return Ok(*run);
                 }
                 Transition::Refused { .. } => continue,

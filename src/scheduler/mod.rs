@@ -9,6 +9,8 @@
 
 mod cancel;
 mod contained;
+mod job;
+mod plan_runs;
 mod recovery;
 mod worker;
 
@@ -21,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use cancel::CancelError;
+pub use plan_runs::{PlanRunError, RunOrigin};
 
 use crate::agent::Agent;
 use crate::artifacts::ArtifactFiles;
@@ -29,6 +32,7 @@ use crate::config::RunsConfig;
 use crate::engine::{Interactions, NotWaiting, Secrets};
 use crate::ids::RunId;
 use crate::live::LiveRuns;
+use crate::plans::Review;
 use crate::recording::Recorder;
 use crate::store::Store;
 
@@ -44,6 +48,10 @@ struct Shared {
     queued: Notify,
     /// Runs waiting for a person's answer.
     interactions: Interactions,
+    /// Plan runs waiting for a reviewer's decision.
+    approvals: Interactions<Review>,
+    /// The client of plans' HTTP request blocks.
+    http: reqwest::Client,
     /// Secret values of queued and running runs, by run; never written anywhere.
     secrets: Mutex<HashMap<RunId, Secrets>>,
     /// The live view of the runs with a browser.
@@ -85,6 +93,8 @@ impl Scheduler {
                 active: Mutex::new(HashMap::new()),
                 secrets: Mutex::new(HashMap::new()),
                 interactions: Interactions::default(),
+                approvals: Interactions::default(),
+                http: reqwest::Client::new(),
                 shutdown: CancellationToken::new(),
                 workers: TaskTracker::new(),
             }),
@@ -102,10 +112,14 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Puts a queued run at the back of the queue.
     /// Whether runs may use the agent engine (a model provider is configured).
     pub fn agent_available(&self) -> bool {
         self.shared.agent.is_some()
+    }
+
+    /// Delivers a reviewer's decision to a plan run waiting in `review_required`.
+    pub fn review(&self, run_id: &RunId, review: Review) -> Result<(), NotWaiting> {
+        self.shared.approvals.answer(run_id, review)
     }
 
     /// Delivers a person's answer to a run waiting in `interaction_required`.
@@ -126,6 +140,7 @@ impl Scheduler {
         self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).remove(run_id)
     }
 
+    /// Puts a queued run at the back of the queue.
     pub fn enqueue(&self, run_id: RunId) {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(run_id);
         self.shared.queued.notify_one();

@@ -8,12 +8,18 @@
 //!   their page state is gone and replaying actions could repeat side effects (a payment, a post);
 //! - `paused` and `interaction_required` runs end `failed` (`interrupted`) too: a person was
 //!   steering, or was asked about, a page that is gone;
-//! - `review_required` runs keep waiting for their reviewer: they need no browser.
+//! - `review_required` task runs keep waiting for their reviewer: they need no browser.
+//!
+//! Plan runs go by steps instead: a plan run that was under way (`running`, `paused`,
+//! `interaction_required`, or waiting for an approval) is queued again; its attempts cut short
+//! are closed `failed` (`interrupted`), and the executor resumes the plan where it was: a
+//! completed step is never run again (see `plans::executor`).
 //!
 //! So no run is left in a status that nothing will advance.
 
 use crate::ids::RunId;
-use crate::runs::{RunError, RunStatus};
+use crate::plans::INTERRUPTED;
+use crate::runs::{RunError, RunStatus, RunType, StepStatus};
 use crate::store::{StatusChange, Store, StoreError, Transition};
 
 /// Statuses of runs that were being driven by a worker.
@@ -22,7 +28,7 @@ const INTERRUPTIBLE: [RunStatus; 4] =
 
 /// At start-up: applies the rule to every unfinished run; returns the runs to queue, oldest first.
 pub(super) async fn resolve_unfinished(store: &Store) -> Result<Vec<RunId>, StoreError> {
-    let mut statuses = vec![RunStatus::Created, RunStatus::Queued];
+    let mut statuses = vec![RunStatus::Created, RunStatus::Queued, RunStatus::ReviewRequired];
     statuses.extend(INTERRUPTIBLE);
     settle(store, &statuses).await
 }
@@ -30,7 +36,9 @@ pub(super) async fn resolve_unfinished(store: &Store) -> Result<Vec<RunId>, Stor
 /// At shutdown, once the workers stopped: applies the rule to the runs they were driving, so no
 /// run stays `running` while the appliance is down. Queued runs wait for the next start.
 pub(super) async fn settle_interrupted(store: &Store) -> Result<(), StoreError> {
-    settle(store, &INTERRUPTIBLE).await.map(drop)
+    let mut statuses = INTERRUPTIBLE.to_vec();
+    statuses.push(RunStatus::ReviewRequired);
+    settle(store, &statuses).await.map(drop)
 }
 
 async fn settle(store: &Store, statuses: &[RunStatus]) -> Result<Vec<RunId>, StoreError> {
@@ -47,6 +55,12 @@ async fn settle(store: &Store, statuses: &[RunStatus]) -> Result<Vec<RunId>, Sto
                 failure_reason: Some("canceled by a person".into()),
                 ..StatusChange::to(RunStatus::Canceled)
             },
+            _ if run.run_type == RunType::WorkflowRun => {
+                store.close_open_step_runs(&run.id, StepStatus::Failed, INTERRUPTED).await?;
+                StatusChange::to(RunStatus::Queued)
+            }
+            // A task run waiting for its reviewer needs no browser: it keeps waiting.
+            RunStatus::ReviewRequired => continue,
             _ if !store.run_has_activity(&run.id).await? && run.status == RunStatus::Running => {
                 StatusChange::to(RunStatus::Queued)
             }

@@ -19,12 +19,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::Scheduler;
 use super::contained::{Panicked, contained, internal_error};
+use super::job::Job;
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::RunId;
 use crate::live::LiveRun;
 use crate::recording::RecordingError;
-use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, TaskRequest, TaskSpec};
+use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
 use crate::store::{StatusChange, StoreError, Transition};
 
 /// Why the engine stopped, seen from the worker.
@@ -71,15 +72,12 @@ impl Scheduler {
     }
 
     async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken, started: Instant) -> Ending {
-        let agent_available = self.shared.agent.is_some();
-        let parsed = serde_json::from_value::<TaskRequest>(run.request.clone()).map(|r| r.into_spec(agent_available));
-        let spec = match parsed {
-            Ok(Ok(spec)) => spec,
-            Ok(Err(invalid)) => return failed("invalid_request", invalid.to_string()),
-            Err(error) => return failed("invalid_request", format!("the stored request is unreadable: {error}")),
+        let job = match self.job_of(&run).await {
+            Ok(job) => job,
+            Err(reason) => return failed("invalid_request", reason),
         };
         let secrets = self.take_secrets(&run.id).unwrap_or_default();
-        if !spec.secret_names.is_empty() && secrets.is_empty() {
+        if !job.secret_names().is_empty() && secrets.is_empty() {
             return failed(
                 "secrets_unavailable",
                 "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets"
@@ -87,11 +85,11 @@ impl Scheduler {
             );
         }
         let limits = &self.shared.limits;
-        let budget = spec.time_budget.unwrap_or(Duration::from_secs(limits.time_budget_seconds));
+        let budget = job.time_budget(limits);
         let deadline = started + budget;
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
         let activity = Activity::new();
-        let location = spec.browser_address.clone().map_or(BrowserLocation::Local, BrowserLocation::Remote);
+        let location = job.browser_address().map_or(BrowserLocation::Local, BrowserLocation::Remote);
 
         let opening = self.shared.pool.open(slot, location);
         let browser = tokio::select! {
@@ -139,7 +137,7 @@ impl Scheduler {
         };
         let driving = async {
             tokio::select! {
-                outcome = self.execute(&recorder, &browser, &spec) => Ending::Engine(outcome),
+                outcome = self.execute(&recorder, &browser, &job) => Ending::Engine(outcome),
                 never = casting => match never {},
                 never = live.serve_input(&browser.page) => match never {},
                 _ = browser.gone() => browser_failure(&BrowserError::Crashed),
@@ -169,12 +167,47 @@ impl Scheduler {
         if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
             tracing::warn!(run_id = %run.id, %error, "could not close the run's open timeline items");
         }
+        if let Job::Plan(plan) = &job {
+            self.close_plan_steps(&run.id, plan, &ending).await;
+        }
         ending
+    }
+
+    /// A plan stopped from outside leaves its current steps open: a cancel ends them (and lists
+    /// the blocks that never started) `canceled`, a timeout `timed_out`, a crash `failed`; at
+    /// shutdown they are left to the next start, which resumes the plan.
+    async fn close_plan_steps(&self, run_id: &RunId, plan: &crate::plans::PlanJob, ending: &Ending) {
+        let store = &self.shared.store;
+        let closed = match ending {
+            Ending::Shutdown | Ending::Engine(Outcome::Completed { .. }) => Ok(()),
+            Ending::Canceled => crate::plans::mark_canceled(store, run_id, plan).await,
+            Ending::TimedOut(error) => {
+                store.close_open_step_runs(run_id, StepStatus::TimedOut, &error.message).await.map(drop)
+            }
+            Ending::Engine(_) | Ending::Panicked => {
+                store.close_open_step_runs(run_id, StepStatus::Failed, "the run ended during this step").await.map(drop)
+            }
+        };
+        if let Err(error) = closed {
+            tracing::warn!(%run_id, %error, "could not close the plan run's open steps");
+        }
     }
 
     /// Hands the run to its engine. The engines' futures are large: they live on the heap, not on
     /// the stack of the thread that polls them.
-    async fn execute(&self, recorder: &RunRecorder, browser: &RunBrowser, spec: &TaskSpec) -> Outcome {
+    async fn execute(&self, recorder: &RunRecorder, browser: &RunBrowser, job: &Job) -> Outcome {
+        let spec = match job {
+            Job::Task(spec) => spec,
+            Job::Plan(plan) => {
+                let tools = crate::plans::Tools {
+                    agent: self.shared.agent.as_ref(),
+                    store: &self.shared.store,
+                    approvals: &self.shared.approvals,
+                    http: &self.shared.http,
+                };
+                return Box::pin(crate::plans::execute(tools, recorder, &browser.page, plan)).await;
+            }
+        };
         match (spec.engine, &self.shared.agent) {
             (Engine::Code, _) => Box::pin(engine::run_script(recorder, &browser.page, spec)).await,
             (Engine::Agent, Some(agent)) => Box::pin(agent.run(recorder, &browser.page, spec)).await,
@@ -192,6 +225,7 @@ impl Scheduler {
             }
             Ending::Engine(Outcome::Failed(error)) => StatusChange::with_error(RunStatus::Failed, error),
             Ending::Engine(Outcome::Terminated(error)) => StatusChange::with_error(RunStatus::Terminated, error),
+            Ending::Engine(Outcome::TimedOut(error)) => StatusChange::with_error(RunStatus::TimedOut, error),
             Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
             Ending::Panicked => StatusChange::with_error(RunStatus::Failed, internal_error()),
             Ending::Canceled => StatusChange::to(RunStatus::Canceled),
@@ -288,6 +322,7 @@ mod tests {
             request,
             browser_session_id: None,
             webhook_url: None,
+            plan: None,
         };
         store.insert_queued_run(new_run, Vec::new()).await.unwrap();
         store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();

@@ -257,7 +257,7 @@ mod tests {
             let store = self.store.clone();
             Box::pin(async move {
                 let run = NewRun {
-                    id: RunId::generate(),
+                    id: RunId::generate_plan_run(),
                     run_type: RunType::WorkflowRun,
                     engine: Engine::Agent,
                     title: None,
@@ -266,6 +266,7 @@ mod tests {
                     request: json!({}),
                     browser_session_id: None,
                     webhook_url: None,
+                    plan: None,
                 };
                 let run = store.insert_queued_run(run, Vec::new()).await.map_err(|e| e.to_string())?;
                 Ok(run.id)

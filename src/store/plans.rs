@@ -106,6 +106,19 @@ impl Store {
         self.read(move |connection| load_version(connection, &plan_id, version)).await
     }
 
+    /// One version, by its id, even of a deleted plan: a run keeps the version it started with.
+    pub async fn plan_version(&self, version_id: &PlanVersionId) -> Result<StoredPlan, StoreError> {
+        let version_id = version_id.clone();
+        self.read(move |connection| {
+            let sql = format!(
+                "SELECT {VERSION_COLUMNS} FROM plan_versions v JOIN plans p ON p.id = v.plan_id WHERE v.id = ?1"
+            );
+            let found = connection.query_row(&sql, [version_id.as_str()], plan_from_row).optional()?;
+            found.ok_or_else(|| StoreError::NotFound(format!("plan version {version_id}")))
+        })
+        .await
+    }
+
     /// Every version of a live plan, newest first.
     pub async fn plan_versions(&self, plan_id: &PlanId) -> Result<Vec<StoredPlan>, StoreError> {
         let plan_id = plan_id.clone();

@@ -1,4 +1,4 @@
-//! Runs: creation, lookup, listing, status transitions, step accounting and start-up recovery.
+//! Runs: creation, lookup, listing, status transitions and start-up recovery.
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde_json::{Value, json};
@@ -8,8 +8,8 @@ use super::{Store, StoreError, events, rows};
 use crate::artifacts::Artifact;
 use crate::clock;
 use crate::events::EventKind;
-use crate::ids::{RunId, StepId, StepRunId};
-use crate::runs::{Engine, NewRun, Run, RunError, RunStatus, RunType, Usage};
+use crate::ids::{PlanId, PlanVersionId, RunId};
+use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunError, RunStatus, RunType, Usage};
 
 /// A status change and what it carries.
 #[derive(Debug, Clone)]
@@ -45,6 +45,12 @@ pub enum Transition {
 pub struct RunFilter {
     pub statuses: Vec<RunStatus>,
     pub run_types: Vec<RunType>,
+    /// Only the runs of this plan.
+    pub plan_id: Option<PlanId>,
+    /// Only runs whose id or request (parameter values, headers) contains this text, in any case.
+    pub request_contains: Option<String>,
+    /// Only runs with an error of this code.
+    pub error_code: Option<String>,
     /// Created at or after this moment.
     pub created_after: Option<OffsetDateTime>,
     /// Created before this moment.
@@ -64,7 +70,7 @@ pub struct RunPage {
 pub(super) const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
     failure_reason, errors_json, step_count, action_count, browser_opened, browser_session_id, webhook_url,
     input_tokens, cached_tokens, output_tokens, cost_usd, created_at, modified_at, queued_at, started_at,
-    finished_at";
+    finished_at, plan_id, plan_version_id";
 
 pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
     let errors = rows::json(row, "errors_json")?;
@@ -85,6 +91,13 @@ pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
         browser_opened: row.get("browser_opened")?,
         browser_session_id: row.get("browser_session_id")?,
         webhook_url: row.get("webhook_url")?,
+        plan: match (
+            rows::optional_parsed(row, "plan_id", PlanId::parse)?,
+            rows::optional_parsed(row, "plan_version_id", PlanVersionId::parse)?,
+        ) {
+            (Some(plan_id), Some(version_id)) => Some(PlanVersionRef { plan_id, version_id }),
+            _ => None,
+        },
         usage: Usage {
             input_tokens: row.get("input_tokens")?,
             cached_tokens: row.get("cached_tokens")?,
@@ -172,8 +185,8 @@ impl Store {
             let now = clock::now();
             tx.execute(
                 "INSERT INTO runs (id, run_type, engine, status, title, prompt, url, request_json,
-                    browser_session_id, webhook_url, created_at, modified_at)
-                 VALUES (?1, ?2, ?3, 'created', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                    browser_session_id, webhook_url, created_at, modified_at, plan_id, plan_version_id)
+                 VALUES (?1, ?2, ?3, 'created', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
                 params![
                     run.id.as_str(),
                     run.run_type.as_str(),
@@ -185,6 +198,8 @@ impl Store {
                     run.browser_session_id,
                     run.webhook_url,
                     now,
+                    run.plan.as_ref().map(|plan| plan.plan_id.as_str()),
+                    run.plan.as_ref().map(|plan| plan.version_id.as_str()),
                 ],
             )?;
             let created = json!({ "run_id": run.id, "from": null, "status": RunStatus::Created });
@@ -230,6 +245,21 @@ impl Store {
             if !filter.run_types.is_empty() {
                 clauses.push(format!("run_type IN ({})", super::placeholders(filter.run_types.len())));
                 values.extend(filter.run_types.iter().map(|t| t.as_str().to_owned()));
+            }
+            if let Some(plan_id) = &filter.plan_id {
+                clauses.push("plan_id = ?".into());
+                values.push(plan_id.as_str().to_owned());
+            }
+            if let Some(text) = &filter.request_contains {
+                clauses.push("(id LIKE ? ESCAPE '\\' OR request_json LIKE ? ESCAPE '\\')".into());
+                let pattern = format!("%{}%", rows::escape_like(text));
+                values.extend([pattern.clone(), pattern]);
+            }
+            if let Some(code) = &filter.error_code {
+                clauses.push(
+                    "EXISTS (SELECT 1 FROM json_each(errors_json) WHERE json_extract(value, '$.code') = ?)".into(),
+                );
+                values.push(code.clone());
             }
             // Stored timestamps are all of one format, whose text order is time order.
             if let Some(after) = filter.created_after {
@@ -286,62 +316,14 @@ impl Store {
         .await
     }
 
-    /// Opens a step of the run with its first attempt; counts it in `step_count`.
-    pub async fn begin_step(&self, run_id: &RunId, label: &str, kind: &str) -> Result<StepRunId, StoreError> {
-        let (run_id, label, kind) = (run_id.clone(), label.to_owned(), kind.to_owned());
+    /// Keeps a run's output before its end (a plan run's outputs, whatever its outcome).
+    pub async fn set_run_output(&self, run_id: &RunId, output: Option<Value>) -> Result<(), StoreError> {
+        let run_id = run_id.clone();
         self.write(move |tx| {
-            let now = clock::now();
-            let step_id = StepId::generate();
-            let position: i64 =
-                tx.query_row("SELECT COUNT(*) FROM steps WHERE run_id = ?1", [run_id.as_str()], |row| row.get(0))?;
             tx.execute(
-                "INSERT INTO steps (id, run_id, position, label, kind, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![step_id.as_str(), run_id.as_str(), position, label, kind, now],
+                "UPDATE runs SET output_json = ?2, modified_at = ?3 WHERE id = ?1",
+                params![run_id.as_str(), output.as_ref().map(Value::to_string), clock::now()],
             )?;
-            let step_run_id = StepRunId::generate();
-            tx.execute(
-                "INSERT INTO step_runs (id, step_id, run_id, attempt, status, started_at)
-                 VALUES (?1, ?2, ?3, 1, 'running', ?4)",
-                params![step_run_id.as_str(), step_id.as_str(), run_id.as_str(), now],
-            )?;
-            tx.execute(
-                "UPDATE runs SET step_count = step_count + 1, modified_at = ?2 WHERE id = ?1",
-                params![run_id.as_str(), now],
-            )?;
-            let started = json!({
-                "run_id": run_id, "step_run_id": step_run_id, "step_id": step_id, "label": label, "kind": kind,
-                "attempt": 1, "status": "running", "started_at": now,
-            });
-            events::append(tx, &run_id, EventKind::StepRun, &started)?;
-            Ok(step_run_id)
-        })
-        .await
-    }
-
-    /// Closes a step attempt with its status, output and failure reason.
-    pub async fn finish_step_run(
-        &self,
-        step_run_id: &StepRunId,
-        status: &str,
-        output: Option<Value>,
-        failure_reason: Option<String>,
-    ) -> Result<(), StoreError> {
-        let (step_run_id, status) = (step_run_id.clone(), status.to_owned());
-        self.write(move |tx| {
-            let now = clock::now();
-            tx.execute(
-                "UPDATE step_runs SET status = ?2, output_json = ?3, failure_reason = ?4, finished_at = ?5
-                 WHERE id = ?1",
-                params![step_run_id.as_str(), status, output.as_ref().map(Value::to_string), failure_reason, now],
-            )?;
-            let run_id: String =
-                tx.query_row("SELECT run_id FROM step_runs WHERE id = ?1", [step_run_id.as_str()], |row| row.get(0))?;
-            let run_id = RunId::parse(&run_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let finished = json!({
-                "run_id": run_id, "step_run_id": step_run_id, "status": status, "output": output,
-                "failure_reason": failure_reason, "finished_at": now,
-            });
-            events::append(tx, &run_id, EventKind::StepRun, &finished)?;
             Ok(())
         })
         .await

@@ -2,16 +2,18 @@
 //! outside, in API responses, events and webhook bodies: Skyvern's field names, so the SDK's
 //! models parse them, plus this appliance's extensions.
 
+mod plan_runs;
 mod plans;
 mod schedules;
 
+pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
 
 use serde_json::{Value, json};
 
 use crate::artifacts::{Artifact, ArtifactType};
-use crate::runs::{Run, TimelineItem};
+use crate::runs::{Run, RunType, TimelineItem};
 
 /// The single organisation of a self-hosted appliance, for fields the SDK requires.
 pub const ORGANIZATION_ID: &str = "o_local";
@@ -86,8 +88,17 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "step_count": run.step_count,
         "action_count": run.action_count,
         "usage": run.usage,
-        "run_request": run_request(&run.request),
+        "run_request": match run.run_type {
+            RunType::TaskV1 => run_request(&run.request),
+            RunType::WorkflowRun => plan_runs::plan_run_request(run),
+        },
     });
+    if run.run_type == RunType::WorkflowRun {
+        body["run_with"] = json!("agent");
+        body["ai_fallback"] = json!(false);
+        body["workflow_id"] = json!(run.plan.as_ref().map(|plan| &plan.plan_id));
+        body["workflow_version_id"] = json!(run.plan.as_ref().map(|plan| &plan.version_id));
+    }
     if include.input {
         body["input"] = run.request.clone();
     }
@@ -144,7 +155,7 @@ pub fn list_item(run: &Run) -> Value {
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "created_at": run.created_at,
-        "workflow_permanent_id": null,
+        "workflow_permanent_id": run.plan.as_ref().map(|plan| &plan.plan_id),
         "script_run": run.engine == crate::runs::Engine::Code,
     })
 }

@@ -128,6 +128,7 @@ pub async fn store_a_queued_run(store: &skyvern::store::Store, prompt: &str) -> 
         request: json!({}),
         browser_session_id: None,
         webhook_url: None,
+        plan: None,
     };
     store.insert_queued_run(run, Vec::new()).await.unwrap().id
 }

@@ -13,6 +13,7 @@ mod helpers;
 mod hit_testing;
 mod live_view;
 mod observation;
+mod plan_runs;
 mod plans;
 mod process;
 mod receiver;

@@ -16,7 +16,7 @@ fn invoice_plan(title: &str) -> Value {
                 {"parameter_type": "workflow", "key": "portal", "workflow_parameter_type": "string", "default_value": "https://example.org"}
             ],
             "blocks": [
-                {"block_type": "for_loop", "label": "each_invoice", "loop_over_parameter_key": "invoices", "loop_blocks": [
+                {"block_type": "for_loop", "label": "each_invoice", "loop_over_parameter_key": "invoices", "next_block_label": "check", "loop_blocks": [
                     {"block_type": "navigation", "label": "open_invoice", "url": "{{ portal }}/invoices/{{ current_value }}",
                      "navigation_goal": "Open invoice {{ current_value }}"},
                     {"block_type": "extraction", "label": "read_total", "data_extraction_goal": "Read the total",
@@ -48,6 +48,7 @@ workflow_definition:
     - block_type: for_loop
       label: each_invoice
       loop_over_parameter_key: invoices
+      next_block_label: check
       loop_blocks:
         - block_type: navigation
           label: open_invoice

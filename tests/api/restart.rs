@@ -132,6 +132,7 @@ async fn insert_running_run(store: &Store, run_id: &RunId, request: Value) -> St
         request,
         browser_session_id: None,
         webhook_url: None,
+        plan: None,
     };
     store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     match store.transition(run_id, StatusChange::to(RunStatus::Running)).await.unwrap() {

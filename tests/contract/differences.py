@@ -28,6 +28,8 @@ def unknown_ids(paths):
         ("/v1/agents/{workflow_id}", "post"),
         ("/v1/agents/{workflow_id}/delete", "post"),
         ("/v1/agents/{workflow_permanent_id}/versions", "get"),
+        ("/v1/agents/{workflow_id}/runs", "get"),
+        ("/v1/run/agents", "post"),
     ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such run or plan"})
     for path, item in paths.items():
@@ -53,8 +55,10 @@ def body_too_large(operations):
 
 
 def our_statuses(schemas):
-    """The statuses this appliance adds to Skyvern's nine."""
-    schemas["RunStatus"]["enum"] += ["interaction_required", "review_required", "canceling"]
+    """The statuses this appliance adds to Skyvern's nine (a plan waiting for an approval is
+    `review_required`, where Skyvern says `paused`)."""
+    for name in ["RunStatus", "WorkflowRunStatus"]:
+        schemas[name]["enum"] += ["interaction_required", "review_required", "canceling"]
 
 
 def flat_timeline(schemas):

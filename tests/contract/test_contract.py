@@ -75,6 +75,10 @@ DOCUMENTS = [
             ("post", "/v1/agents/{workflow_id}"),
             ("post", "/v1/agents/{workflow_id}/delete"),
             ("get", "/v1/agents/{workflow_permanent_id}/versions"),
+            ("post", "/v1/run/agents"),
+            ("get", "/v1/agents/runs"),
+            ("get", "/v1/agents/{workflow_id}/runs"),
+            ("post", "/v1/agents/runs/{workflow_run_id}/retry"),
             ("get", "/v1/schedules"),
             ("post", "/v1/agents/{workflow_permanent_id}/schedules"),
             ("get", "/v1/agents/{workflow_permanent_id}/schedules"),
@@ -106,8 +110,8 @@ def served_document(document: Document) -> dict:
 
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
-    """Ids of a finished run, of its artifacts, of a saved plan and of its schedule, for
-    schemathesis to use."""
+    """Ids of a finished run, of its artifacts, of a saved plan, of its finished run and of its
+    schedule, for schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -129,12 +133,17 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
     plan = {"title": "seed", "workflow_definition": {"parameters": [], "blocks": [{"block_type": "wait", "label": "pause"}]}}
     saved = httpx.post(f"{base_url}/v1/agents", headers=headers, json={"json_definition": plan}).json()
     plan_ids = [saved["workflow_permanent_id"]]
+    plan_run = httpx.post(f"{base_url}/v1/run/agents", headers=headers, json={"agent_id": plan_ids[0]}).json()
+    while httpx.get(f"{base_url}/v1/runs/{plan_run['run_id']}", headers=headers).json()["status"] != "completed":
+        assert time.time() < deadline, "the seeded plan run did not complete"
+        time.sleep(0.2)
     schedule = httpx.post(
         f"{base_url}/v1/agents/{plan_ids[0]}/schedules",
         headers=headers,
         json={"cron_expression": "0 9 * * *", "timezone": "Europe/Paris"},
     ).json()
     return {
+        "workflow_run_id": [plan_run["run_id"]],
         "run_id": [run["run_id"]],
         "artifact_id": [a["artifact_id"] for a in artifacts],
         "workflow_permanent_id": plan_ids,

@@ -1,6 +1,10 @@
 """Plans through the official `skyvern` SDK (PyPI, 1.0.56), unchanged: create from JSON and YAML,
-update into a new version, list, read versions, delete."""
+update into a new version, list, read versions, delete; run one, follow it to its end, list runs,
+retry one, and read a run that waits for its reviewer."""
 
+import time
+
+import httpx
 import pytest
 from conftest import appliance
 from skyvern.client import Skyvern as SkyvernClient
@@ -101,3 +105,80 @@ def test_a_plan_built_from_the_sdks_own_models_is_saved(client):
     )
     saved = client.create_workflow(json_definition=request)
     assert [block.label for block in saved.workflow_definition.blocks] == ["open", "act", "each"]
+
+
+FINAL = {"completed", "failed", "terminated", "timed_out", "canceled"}
+
+
+def follow(client, run_id, until=FINAL, seconds=60):
+    """Reads the run through the SDK until its status is one of `until`."""
+    deadline = time.time() + seconds
+    while True:
+        run = client.get_run(run_id)
+        if run.status in until:
+            return run
+        assert time.time() < deadline, f"run {run_id} stayed {run.status}"
+        time.sleep(0.2)
+
+
+def test_run_a_plan_follow_it_to_its_end_list_its_runs_and_retry_it(client, fixtures_url):
+    plan = client.create_workflow(json_definition={
+        "title": "Open and count",
+        "workflow_definition": {
+            "parameters": [
+                {"parameter_type": "workflow", "key": "page", "workflow_parameter_type": "string"},
+                {"parameter_type": "workflow", "key": "count", "workflow_parameter_type": "integer", "default_value": 1},
+            ],
+            "blocks": [
+                {"block_type": "goto_url", "label": "open", "url": "{{ page }}", "next_block_label": "many"},
+                {"block_type": "conditional", "label": "many", "next_block_label": "done", "branch_conditions": [
+                    {"criteria": {"expression": "{{ count > 1 }}"}, "next_block_label": "pause"},
+                    {"is_default": True, "next_block_label": "done"},
+                ]},
+                {"block_type": "wait", "label": "pause", "wait_sec": 0},
+                {"block_type": "wait", "label": "done", "wait_sec": 0},
+            ],
+        },
+    })
+    started = client.run_workflow(agent_id=plan.workflow_permanent_id, parameters={"page": f"{fixtures_url}/small.html", "count": 3})
+    assert started.run_id.startswith("wr_")
+    assert started.run_type == "workflow_run"
+    assert started.run_request.workflow_id == plan.workflow_permanent_id
+
+    run = follow(client, started.run_id)
+    assert run.status == "completed", run
+    assert run.run_type == "workflow_run"
+    assert run.output["many_output"]["next_block_label"] == "pause"
+    assert run.output["pause_output"] == {"success": True}
+    assert run.output["open_output"]["status"] == "completed"
+
+    listed = client.get_workflow_runs()
+    assert started.run_id in [item.workflow_run_id for item in listed]
+    assert all(item.workflow_permanent_id for item in listed)
+
+    retried = client.retry_workflow_run(started.run_id)
+    assert retried.run_id != started.run_id
+    assert follow(client, retried.run_id).output["pause_output"] == {"success": True}
+
+
+def test_a_plan_run_waiting_for_its_reviewer_reads_through_the_sdk_and_goes_on_once_approved(client):
+    plan = client.create_workflow(json_definition={
+        "title": "Needs a reviewer",
+        "workflow_definition": {"parameters": [], "blocks": [
+            {"block_type": "human_interaction", "label": "sign_off", "instructions": "Check it"},
+            {"block_type": "wait", "label": "after", "wait_sec": 0},
+        ]},
+    })
+    started = client.run_workflow(agent_id=plan.workflow_permanent_id)
+    waiting = follow(client, started.run_id, until={"review_required"})
+    assert waiting.status == "review_required"
+
+    approved = httpx.post(
+        f"{client._client_wrapper.get_base_url()}/v1/runs/{started.run_id}/review",
+        headers={"x-api-key": API_KEY},
+        json={"decision": "approve", "comment": "looks right"},
+    )
+    assert approved.status_code == 200, approved.text
+    run = follow(client, started.run_id)
+    assert run.status == "completed"
+    assert run.output["sign_off_output"]["comment"] == "looks right"

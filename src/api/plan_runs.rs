@@ -1,0 +1,204 @@
+//! Plan run endpoints: run a plan (`POST /v1/run/agents`, also `/v1/run/workflows`), list plan
+//! runs (all, or one plan's) as Skyvern's `WorkflowRun`s, retry a run (a new run of the same
+//! version with the same parameters), the step tree of a run (`GET /v1/runs/{id}/steps`), and a
+//! reviewer's decision on a run waiting for approval (`POST /v1/runs/{id}/review`, and Skyvern's
+//! `POST /v1/workflows/runs/{id}/continue`, which approves).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, Code, Location, Problem, from_body};
+use super::query::{moment, number_in, single_query_value, statuses};
+use super::runs::{existing_run_id, run_id};
+use crate::ids::PlanId;
+use crate::plans::{DefinitionError, Review, ReviewDecision};
+use crate::runs::{Run, RunStatus, RunType};
+use crate::scheduler::{PlanRunError, RunOrigin};
+use crate::store::RunFilter;
+use crate::views::{Include, run_response, step_tree, workflow_run_item};
+
+const DEFAULT_PAGE_SIZE: u32 = 10;
+const MAX_PAGE_SIZE: u32 = 100;
+/// The longest reviewer's comment kept.
+const MAX_COMMENT_BYTES: usize = 10_000;
+
+impl From<PlanRunError> for ApiError {
+    fn from(error: PlanRunError) -> ApiError {
+        match error {
+            PlanRunError::Store(store) => store.into(),
+            // Skyvern answers a parameter its plan cannot take with 400 and a sentence.
+            PlanRunError::Invalid(DefinitionError { location, message })
+                if location.first().is_some_and(|l| l == "parameters") =>
+            {
+                ApiError::new(Code::BadRequest, message)
+            }
+            PlanRunError::Invalid(DefinitionError { location, message }) => {
+                let location = location.into_iter().fold(Location::body(), Location::then);
+                ApiError::invalid(location, Problem::Value, message)
+            }
+        }
+    }
+}
+
+async fn respond_with_run(state: &AppState, run: &Run) -> Result<Value, ApiError> {
+    let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
+    Ok(run_response(run, &artifacts, &state.links, Include::default()))
+}
+
+async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if !body.is_object() {
+        return Err(ApiError::invalid(Location::body(), Problem::Value, "expected an object"));
+    }
+    let run = state.scheduler.queue_plan_run(body, None, RunOrigin::Api).await?;
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+}
+
+/// A plan run that exists (404 otherwise, and for a task run).
+async fn existing_plan_run(state: &AppState, text: &str) -> Result<Run, ApiError> {
+    let run = state.store.run(&run_id(text)?).await?;
+    if run.run_type != RunType::WorkflowRun {
+        return Err(ApiError::not_found(format!("plan run {}", run.id)));
+    }
+    Ok(run)
+}
+
+async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let original = existing_plan_run(&state, &path).await?;
+    if !original.status.is_terminal() {
+        return Err(ApiError::new(Code::BadRequest, "Only terminal workflow runs can be retried"));
+    }
+    let version = original.plan.as_ref().map(|plan| plan.version_id.clone());
+    let mut body = original.request.clone();
+    if let Value::Object(fields) = &mut body {
+        fields.remove("trigger_type");
+        fields.remove("workflow_schedule_id");
+    }
+    let run = state.scheduler.queue_plan_run(body, version.as_ref(), RunOrigin::Api).await?;
+    tracing::info!(run_id = %run.id, retried = %original.id, "plan run retried");
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+}
+
+async fn list_plan_runs(
+    state: &AppState,
+    request: &HttpRequest,
+    plan_id: Option<PlanId>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = RunFilter {
+        statuses: statuses(request)?,
+        run_types: vec![RunType::WorkflowRun],
+        plan_id,
+        request_contains: bounded_text(request, "search_key")?,
+        error_code: bounded_text(request, "error_code")?,
+        created_after: moment(request, "created_at_start")?,
+        created_before: moment(request, "created_at_end")?,
+        page: number_in(request, "page", 1, 1..=1_000_000)?,
+        page_size: number_in(request, "page_size", DEFAULT_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?,
+    };
+    let page = state.store.list_runs(filter).await?;
+    let items: Vec<Value> = page.runs.iter().map(workflow_run_item).collect();
+    Ok(HttpResponse::Ok().insert_header(("x-total-count", page.total.to_string())).json(items))
+}
+
+/// A text filter of at most 500 characters, as Skyvern bounds them.
+fn bounded_text(request: &HttpRequest, key: &str) -> Result<Option<String>, ApiError> {
+    match single_query_value(request, key).filter(|text| !text.is_empty()) {
+        Some(text) if text.chars().count() > 500 => {
+            Err(ApiError::invalid(Location::query(key), Problem::Value, "at most 500 characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    list_plan_runs(&state, &request, None).await
+}
+
+async fn runs_of_plan(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let plan_id = PlanId::parse(&path)
+        .map_err(|_| ApiError::not_found(format!("plan {}", path.chars().take(64).collect::<String>())))?;
+    state.store.plan(&plan_id, None).await?;
+    list_plan_runs(&state, &request, Some(plan_id)).await
+}
+
+async fn run_steps(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    let run = state.store.run(&run_id).await?;
+    let steps = state.store.run_steps(&run_id).await?;
+    Ok(HttpResponse::Ok().json(step_tree(&run, &steps)))
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    decision: ReviewDecision,
+    comment: Option<String>,
+}
+
+/// Hands a reviewer's decision to the run's approval step; the run as it is afterwards.
+async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) -> Result<Run, ApiError> {
+    let run = state.store.run(run_id).await?;
+    if run.status != RunStatus::ReviewRequired {
+        let message = format!("run {run_id} is {} and waits for no review", run.status);
+        return Err(ApiError::new(Code::NotWaiting, message));
+    }
+    state
+        .scheduler
+        .review(run_id, review)
+        .map_err(|not_waiting| ApiError::new(Code::NotWaiting, not_waiting.to_string()))?;
+    // The run leaves `review_required` as its step takes the decision.
+    for _ in 0..50 {
+        let run = state.store.run(run_id).await?;
+        if run.status != RunStatus::ReviewRequired {
+            return Ok(run);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(state.store.run(run_id).await?)
+}
+
+async fn review_run(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let run_id = existing_run_id(&state, &path).await?;
+    let ReviewBody { decision, comment } = from_body(body.into_inner())?;
+    if comment.as_ref().is_some_and(|c| c.len() > MAX_COMMENT_BYTES) {
+        return Err(ApiError::invalid(Location::body_field("comment"), Problem::Value, "at most 10000 bytes"));
+    }
+    let run = decide(&state, &run_id, Review { decision, comment }).await?;
+    tracing::info!(%run_id, ?decision, "run reviewed");
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+}
+
+/// Skyvern's hidden approval route: approves a run waiting for it, else 404 as Skyvern answers.
+async fn continue_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let run = existing_plan_run(&state, &path).await?;
+    if run.status != RunStatus::ReviewRequired {
+        return Err(ApiError::not_found(format!("Workflow run {} waiting for approval", run.id)));
+    }
+    decide(&state, &run.id, Review { decision: ReviewDecision::Approve, comment: None }).await?;
+    Ok(HttpResponse::Ok().json(json!(null)))
+}
+
+/// Registered before the plan routes, whose `/{plan_id}` would take `runs` for an id.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/run/agents").post(run_plan))
+        .service(web::resource("/run/workflows").post(run_plan))
+        .service(web::resource("/runs/{run_id}/steps").get(run_steps))
+        .service(web::resource("/runs/{run_id}/review").post(review_run))
+        .service(web::resource("/workflows/runs/{run_id}/continue").post(continue_run));
+    for base in ["/agents", "/workflows"] {
+        config
+            .service(web::resource(format!("{base}/runs")).get(all_plan_runs))
+            .service(web::resource(format!("{base}/runs/{{run_id}}/retry")).post(retry_plan_run))
+            .service(web::resource(format!("{base}/{{plan_id}}/runs")).get(runs_of_plan));
+    }
+}

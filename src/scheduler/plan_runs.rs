@@ -1,0 +1,77 @@
+//! Asking for a plan run: the request is read against the plan's version (parameters typed,
+//! defaults filled, the plan's callback and budget inherited), stored whole with the version it
+//! runs, and queued like any run.
+
+use serde_json::Value;
+
+use super::Scheduler;
+use crate::ids::{PlanVersionId, RunId};
+use crate::plans::{DefinitionError, PlanRequest, PlanRunRequest, StoredPlan};
+use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunType};
+use crate::store::StoreError;
+
+/// Why a plan run could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanRunError {
+    /// A field of the request, or a parameter value, is not acceptable.
+    #[error(transparent)]
+    Invalid(#[from] DefinitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who asked for a plan run (Skyvern's `trigger_type`).
+#[derive(Debug, Clone)]
+pub enum RunOrigin {
+    /// Through the API (or the UI).
+    Api,
+    /// A schedule fired, named by its id.
+    Schedule(String),
+}
+
+impl Scheduler {
+    /// Queues a run of the plan `body` names (Skyvern's `WorkflowRunRequest`), of its newest
+    /// version unless `version` pins one (a retry runs the version of the run it retries).
+    pub async fn queue_plan_run(
+        &self,
+        body: Value,
+        version: Option<&PlanVersionId>,
+        origin: RunOrigin,
+    ) -> Result<Run, PlanRunError> {
+        let request: PlanRunRequest = serde_json::from_value(body.clone())
+            .map_err(|error| DefinitionError { location: Vec::new(), message: error.to_string() })?;
+        let plan_id = request.plan_id()?;
+        let store = &self.shared.store;
+        let stored: StoredPlan = match version {
+            Some(version) => store.plan_version(version).await?,
+            None => store.plan(&plan_id, None).await?,
+        };
+        let plan = PlanRequest::from_request(stored.request.clone())?;
+        let spec = request.into_spec(&plan)?;
+        let mut stored_body = body;
+        if let Value::Object(fields) = &mut stored_body {
+            let (trigger, schedule) = match origin {
+                RunOrigin::Api => ("api", None),
+                RunOrigin::Schedule(id) => ("scheduled", Some(id)),
+            };
+            fields.insert("trigger_type".into(), Value::from(trigger));
+            fields.insert("workflow_schedule_id".into(), schedule.map_or(Value::Null, Value::from));
+        }
+        let new_run = NewRun {
+            id: RunId::generate_plan_run(),
+            run_type: RunType::WorkflowRun,
+            engine: Engine::Agent,
+            title: Some(spec.title),
+            prompt: None,
+            url: None,
+            request: stored_body,
+            browser_session_id: None,
+            webhook_url: spec.webhook_url,
+            plan: Some(PlanVersionRef { plan_id: stored.plan_id, version_id: stored.version_id }),
+        };
+        let run = store.insert_queued_run(new_run, Vec::new()).await?;
+        self.enqueue(run.id.clone());
+        tracing::info!(run_id = %run.id, "plan run queued");
+        Ok(run)
+    }
+}
