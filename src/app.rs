@@ -22,7 +22,7 @@ use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
-use crate::schedules::Schedules;
+use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
 use crate::store::Store;
 use crate::views::Links;
@@ -158,7 +158,9 @@ impl App {
         let links = Links { base };
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         webhooks.start().await?;
+        // Schedules fire once runs can be queued; their runs go through the same queue.
         let schedules = Schedules::new(store.clone(), config.schedules.clone());
+        schedules.start(Arc::new(QueuedPlanRuns::new(scheduler.clone())));
 
         let stopping = CancellationToken::new();
         let state = web::Data::new(AppState {
@@ -218,9 +220,9 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting
-    /// requests, stop firing schedules, stop the scheduler (runs in progress are settled as interrupted), close the
-    /// browsers, stop the webhooks (their final milestones stay in the outbox for the next start),
-    /// commit the search index, checkpoint the database.
+    /// requests, stop firing schedules, stop the scheduler (runs in progress are settled as
+    /// interrupted), close the browsers, stop the webhooks (their final milestones stay in the
+    /// outbox for the next start), commit the search index, checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);

@@ -11,11 +11,13 @@
 //! schedule once, for its latest occurrence (missed ones collapse into it), records the firing in
 //! the store before the run is started, and skips a firing while the run of the schedule's
 //! previous firing goes on, unless the schedule allows overlap. The run itself is started through
-//! `StartPlanRun`, so firing knows nothing of how a plan runs.
+//! `StartPlanRun`, so firing knows nothing of how a plan runs; the appliance's is
+//! `QueuedPlanRuns` (`plan_runs`), the scheduler's queue.
 
 mod error;
 mod model;
 mod parameters;
+mod plan_runs;
 mod request;
 mod service;
 mod ticker;
@@ -23,7 +25,7 @@ mod timing;
 
 pub use error::{InvalidSchedule, ScheduleError};
 pub use model::{ArmedSchedule, FireOutcome, ListedSchedule, Schedule};
-pub use parameters::checked_parameters;
+pub use plan_runs::QueuedPlanRuns;
 pub use request::{ScheduleRequest, ScheduleSpec};
 pub use service::Schedules;
 pub use timing::{Timing, instant_of, shown_instant, stored_instant};

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{InvalidSchedule, Timing, checked_parameters};
+use super::parameters::checked_parameters;
+use super::{InvalidSchedule, Timing};
 use crate::ids::PlanId;
 use crate::plans::Definition;
 

@@ -85,7 +85,8 @@ impl Schedules {
         request: ScheduleRequest,
     ) -> Result<Schedule, ScheduleError> {
         let definition = self.definition(plan_id).await?;
-        self.get(plan_id, schedule_id).await?;
+        let existing = self.shared.store.schedule(plan_id, schedule_id).await;
+        existing.map_err(|error| not_found_as(error, schedule_id))?;
         let timing = request.timing(self.shared.config.min_interval_seconds, Utc::now())?;
         let spec = request.into_spec(timing, plan_id, &definition)?;
         let schedule = self.shared.store.update_schedule(plan_id, schedule_id, spec).await;

@@ -1,21 +1,28 @@
 //! Plan schedules (Skyvern's workflow schedules) are saved, read, listed, replaced, paused and
 //! deleted under both names of plans, with Skyvern's shapes, and refused with Skyvern's 400 and
-//! message when they cannot fire as asked.
+//! message when they cannot fire as asked; a schedule starts runs of its plan, one at a time.
+
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Europe::Paris;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{PATIENCE, TestApp};
 
 /// Saves a plan with a required `city` and a `days` that has a default; returns its id.
 async fn a_plan(app: &TestApp, title: &str) -> String {
+    a_plan_that_waits(app, title, 0).await
+}
+
+/// The same plan, whose one block waits `seconds`.
+async fn a_plan_that_waits(app: &TestApp, title: &str, seconds: u64) -> String {
     let plan = json!({"title": title, "workflow_definition": {
         "parameters": [
             {"parameter_type": "workflow", "key": "city", "workflow_parameter_type": "string"},
             {"parameter_type": "workflow", "key": "days", "workflow_parameter_type": "integer", "default_value": 7}
         ],
-        "blocks": [{"block_type": "wait", "label": "pause", "wait_sec": 0}]
+        "blocks": [{"block_type": "wait", "label": "pause", "wait_sec": seconds}]
     }});
     let response = app.post("/v1/agents").json(&json!({"json_definition": plan})).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -318,4 +325,55 @@ async fn a_seconds_field_is_accepted_when_the_minimum_gap_is_under_a_minute() {
     let body = json!({"cron_expression": "* * * * * *", "timezone": "UTC", "parameters": {"city": "Lyon"}});
     let (status, _) = answer(app.post(&format!("/v1/agents/{plan_id}/schedules")).json(&body)).await;
     assert_eq!(status, 200, "every second is allowed when the minimum is one second");
+}
+
+/// The plan's runs, oldest first, once `done` says they are as awaited.
+async fn plan_runs_once(app: &TestApp, plan_id: &str, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let mut runs: Vec<Value> = app.get_json(&format!("/v1/agents/{plan_id}/runs?page_size=100")).await;
+        runs.reverse();
+        if done(&runs) {
+            return runs;
+        }
+        assert!(Instant::now() < deadline, "waited in vain for {what}: {runs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn ended(run: &Value) -> bool {
+    ["completed", "failed", "terminated", "timed_out", "canceled"].contains(&run["status"].as_str().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_starts_runs_of_its_plan_one_at_a_time_until_it_is_paused() {
+    let app = TestApp::spawn_with(|config| config.schedules.min_interval_seconds = 1).await;
+    let plan_id = a_plan_that_waits(&app, "Weather report", 2).await;
+    let every_second = json!({"cron_expression": "* * * * * *", "timezone": "UTC", "parameters": {"city": "Lyon"}});
+    let created = a_schedule(&app, &plan_id, every_second).await;
+    let schedule_id = created["schedule"]["workflow_schedule_id"].as_str().unwrap();
+
+    plan_runs_once(&app, &plan_id, "a second run", |runs| runs.len() >= 2).await;
+    let disabled = app.post(&format!("/v1/agents/{plan_id}/schedules/{schedule_id}/disable")).send().await.unwrap();
+    assert_eq!(disabled.status(), 200);
+    let runs = plan_runs_once(&app, &plan_id, "every run to end", |runs| runs.iter().all(ended)).await;
+
+    for run in &runs {
+        assert_eq!(
+            (run["trigger_type"].as_str(), run["workflow_schedule_id"].as_str()),
+            (Some("scheduled"), Some(schedule_id))
+        );
+        assert_eq!(run["status"], "completed", "{run}");
+    }
+    for pair in runs.windows(2) {
+        let (previous_end, next_start) =
+            (pair[0]["finished_at"].as_str().unwrap(), pair[1]["created_at"].as_str().unwrap());
+        assert!(next_start >= previous_end, "a run started while the previous one went on: {pair:?}");
+    }
+    let first = app.run(runs[0]["workflow_run_id"].as_str().unwrap()).await;
+    assert_eq!(first["run_request"]["parameters"], json!({"city": "Lyon"}));
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after_the_pause: Vec<Value> = app.get_json(&format!("/v1/agents/{plan_id}/runs?page_size=100")).await;
+    assert_eq!(after_the_pause.len(), runs.len(), "a paused schedule fired");
 }
