@@ -508,3 +508,47 @@ async fn a_file_download_block_lists_the_file_it_downloaded_in_its_output() {
     assert_eq!(files[0]["filename"], "report.csv");
     assert_eq!(run["downloaded_files"][0]["filename"], "report.csv", "the run lists it too");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_prompt_answers_to_its_schema_and_a_prompt_branch_is_judged_by_the_model() {
+    let llm = ScriptedLlm::start();
+    llm.then(|prompt| {
+        assert!(prompt.contains("Name the capital of France") && prompt.contains("\"city\""), "{prompt}");
+        Reply::Answer("Here it is: {\"city\": \"Paris\"}".into())
+    })
+    .then(|prompt| {
+        assert!(prompt.contains("Condition 1: Is Paris in Europe?"), "the branch is rendered first: {prompt}");
+        Reply::Answer(
+            json!({"evaluations": [{"condition_index": 1, "result": true, "reasoning": "it is"}]}).to_string(),
+        )
+    });
+    let app = llm.appliance("openai", |_| {}).await;
+    let plan_id = app
+        .save_plan(
+            "Capitals",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "country", "workflow_parameter_type": "string"}],
+                "blocks": [
+                    {"block_type": "text_prompt", "label": "capital", "prompt": "Name the capital of {{ country }}",
+                     "json_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+                     "next_block_label": "where"},
+                    {"block_type": "conditional", "label": "where", "branch_conditions": [
+                        {"criteria": {"criteria_type": "prompt", "expression": "Is {{ capital.city }} in Europe?"}, "next_block_label": "europe"},
+                        {"is_default": true, "next_block_label": "elsewhere"}
+                    ]},
+                    wait("europe", 0),
+                    wait("elsewhere", 0)
+                ]
+            }),
+        )
+        .await;
+    let run_id = run_plan(&app, &plan_id, json!({"country": "France"})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["capital_output"], json!({"city": "Paris"}));
+    assert_eq!(run["output"]["where_output"]["next_block_label"], "europe");
+    let tree = steps(&app, &run_id).await;
+    assert_eq!(step(&tree, "elsewhere")["status"], "skipped");
+    assert_eq!(step(&tree, "capital")["usage"]["input_tokens"], INPUT_TOKENS, "each call counts on its step");
+    assert_eq!(tree["usage"]["input_tokens"], 2 * INPUT_TOKENS);
+}
