@@ -18,25 +18,9 @@ use crate::percentile;
 
 /// Runs a plan of `blocks` to its end and returns the run's own duration in milliseconds.
 async fn run_once(app: &TestApp, blocks: Value) -> f64 {
-    let plan: Value = app
-        .post("/v1/agents")
-        .json(&json!({"title": "bench", "workflow_definition": {"parameters": [], "blocks": blocks}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let run: Value = app
-        .post("/v1/run/agents")
-        .json(&json!({"agent_id": plan["workflow_permanent_id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let run = app.wait_until_final(run["run_id"].as_str().unwrap()).await;
+    let plan_id = app.save_plan("bench", json!({"parameters": [], "blocks": blocks})).await;
+    let run_id = app.run_plan(&plan_id, json!({})).await;
+    let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
     let at = |field: &str| skyvern::clock::parse(run[field].as_str().unwrap()).unwrap();
     (at("finished_at") - at("started_at")).as_seconds_f64() * 1000.0

@@ -64,3 +64,17 @@ def appliance(api_key: str, **settings: str):
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0, "the appliance shuts down cleanly on SIGTERM"
+
+
+FINAL = {"completed", "failed", "terminated", "timed_out", "canceled"}
+
+
+def wait_for_run(client, run_id, until=FINAL, timeout=60):
+    """Reads the run through the SDK until its status is one of `until` (by default, a final one)."""
+    deadline = time.time() + timeout
+    while True:
+        run = client.get_run(run_id)
+        if run.status in until:
+            return run
+        assert time.time() < deadline, f"run {run_id} stayed {run.status}"
+        time.sleep(0.2)

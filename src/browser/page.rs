@@ -183,12 +183,7 @@ impl RunPage {
 
     /// Opens a new tab at `url`, in the run's context, and acts in it from now on.
     pub async fn new_tab(&self, url: &str) -> Result<usize, BrowserError> {
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(self.context_id.clone())
-            .build()
-            .map_err(BrowserError::Cdp)?;
-        let page = self.guard(self.browser.new_page(target)).await?;
+        let page = self.blank_tab().await?;
         let requests = self.set_up(&page).await?;
         let index = {
             let mut tabs = self.tabs.lock().await;
@@ -205,12 +200,7 @@ impl RunPage {
     /// A page of its own in the run's context (a tab the run's other work does not act in), for a
     /// plan block that runs beside others: it shares the run's cookies and storage.
     pub async fn open_beside(&self) -> Result<RunPage, BrowserError> {
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(self.context_id.clone())
-            .build()
-            .map_err(BrowserError::Cdp)?;
-        let page = self.guard(self.browser.new_page(target)).await?;
+        let page = self.blank_tab().await?;
         let settings = self.settings.clone();
         RunPage::new(
             page,
@@ -221,6 +211,16 @@ impl RunPage {
             self.download_dir.clone(),
         )
         .await
+    }
+
+    /// A new blank tab in the run's context.
+    async fn blank_tab(&self) -> Result<Page, BrowserError> {
+        let target = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(self.context_id.clone())
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        self.guard(self.browser.new_page(target)).await
     }
 
     /// Closes every tab of a page opened beside the run's own.

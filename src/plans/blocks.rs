@@ -369,7 +369,9 @@ impl Block {
                 if let Some(method) = method {
                     value["method"] = Value::String(method);
                 }
-                BlockKind::HttpRequest(place.typed(&value)?)
+                let request: HttpRequestBlock = place.typed(&value)?;
+                request.refuse_what_is_not_built(&place)?;
+                BlockKind::HttpRequest(request)
             }
             "human_interaction" => BlockKind::HumanInteraction(place.typed(value)?),
             "code" => BlockKind::Code(CodeBlock::parse(value, &place)?),
@@ -449,6 +451,22 @@ impl BlockKind {
             BlockKind::HttpRequest(_) => "http_request",
             BlockKind::HumanInteraction(_) => "human_interaction",
             BlockKind::Code(_) => "code",
+        }
+    }
+}
+
+impl HttpRequestBlock {
+    /// Fields of Skyvern's HTTP request block this appliance does not carry out: refused when the
+    /// plan is saved, rather than ignored while it runs.
+    fn refuse_what_is_not_built(&self, place: &Place) -> Result<(), DefinitionError> {
+        let unsupported = [
+            ("files", self.files.as_ref().is_some_and(|files| !files.is_empty())),
+            ("save_response_as_file", self.save_response_as_file),
+            ("secret_response_paths", self.secret_response_paths.as_ref().is_some_and(|paths| !paths.is_empty())),
+        ];
+        match unsupported.into_iter().find(|(_, used)| *used) {
+            Some((field, _)) => place.then(field).refuse(format!("`{field}` {NOT_SUPPORTED} (yet)")),
+            None => Ok(()),
         }
     }
 }
@@ -608,6 +626,16 @@ mod tests {
         assert_eq!((request.method, request.timeout, request.follow_redirects), (HttpMethod::Post, 30, true));
         let BlockKind::HumanInteraction(human) = &plan.definition.blocks[1].kind else { panic!("not human") };
         assert_eq!((human.timeout_seconds, human.positive_descriptor.as_str()), (7200, "Approve"));
+    }
+
+    #[test]
+    fn http_request_fields_this_appliance_does_not_carry_out_are_refused() {
+        let error = refusal(json!({"parameters": [], "blocks": [
+            {"block_type": "http_request", "label": "upload", "method": "POST", "url": "https://example.com",
+             "files": {"report": "https://example.com/report.pdf"}}
+        ]}));
+        assert_eq!(error.location, at("workflow_definition.blocks.0.files"));
+        assert!(error.message.contains("not supported"), "{error}");
     }
 
     #[test]

@@ -156,6 +156,7 @@ impl Scheduler {
             other => other,
         };
         self.shared.interactions.forget(&run.id);
+        self.shared.approvals.forget(&run.id);
         let closing_video = async {
             if let Some(recording) = recording {
                 recording.finish().await;

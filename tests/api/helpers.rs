@@ -229,6 +229,26 @@ impl TestApp {
         body
     }
 
+    /// Saves a plan of `definition`; returns its `wpid_…`.
+    pub async fn save_plan(&self, title: &str, definition: Value) -> String {
+        let body = json!({"title": title, "workflow_definition": definition});
+        let response = self.post("/v1/agents").json(&body).send().await.unwrap();
+        let status = response.status();
+        let plan: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "saving a plan failed: {plan}");
+        plan["workflow_permanent_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Runs a plan with `parameters`; returns the new run's id.
+    pub async fn run_plan(&self, plan_id: &str, parameters: Value) -> String {
+        let body = json!({"agent_id": plan_id, "parameters": parameters});
+        let response = self.post("/v1/run/agents").json(&body).send().await.unwrap();
+        let status = response.status();
+        let run: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "running a plan failed: {run}");
+        run["run_id"].as_str().unwrap().to_owned()
+    }
+
     /// A code run of `script` starting at the fixture page `page`.
     pub async fn create_script_run(&self, page: &str, script: Value) -> String {
         let run = self.create_run(json!({ "prompt": "test", "url": self.fixtures.url(page), "script": script })).await;

@@ -13,24 +13,13 @@ use crate::helpers::{TestApp, serve_locally};
 use crate::process::Process;
 use crate::scripted_llm::{INPUT_TOKENS, Reply, ScriptedLlm, element};
 
-/// Saves a plan and returns its `wpid_…`.
-async fn save_plan(app: &TestApp, title: &str, definition: Value) -> String {
-    let response =
-        app.post("/v1/agents").json(&json!({"title": title, "workflow_definition": definition})).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let plan: Value = response.json().await.unwrap();
-    plan["workflow_permanent_id"].as_str().unwrap().to_owned()
-}
-
-/// Runs a plan and returns the new run's id.
+/// Runs a plan and returns the new run's id, checking the answer is a plan run of it.
 async fn run_plan(app: &TestApp, plan_id: &str, parameters: Value) -> String {
-    let response =
-        app.post("/v1/run/agents").json(&json!({"agent_id": plan_id, "parameters": parameters})).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let run: Value = response.json().await.unwrap();
+    let run_id = app.run_plan(plan_id, parameters).await;
+    let run = app.run(&run_id).await;
     assert_eq!(run["run_type"], "workflow_run");
     assert_eq!(run["run_request"]["workflow_id"], plan_id);
-    run["run_id"].as_str().unwrap().to_owned()
+    run_id
 }
 
 async fn steps(app: &TestApp, run_id: &str) -> Value {
@@ -63,7 +52,7 @@ async fn a_loop_over_three_items_retries_the_failed_second_item_and_renders_each
         .decide(extract)
         .decide(extract);
     let app = llm.appliance("openai", |_| {}).await;
-    let plan_id = save_plan(&app, "Flights", json!({
+    let plan_id = app.save_plan("Flights", json!({
         "parameters": [
             {"parameter_type": "workflow", "key": "cities", "workflow_parameter_type": "json", "default_value": ["Paris", "Rome", "Oslo"]},
             {"parameter_type": "workflow", "key": "site", "workflow_parameter_type": "string"}
@@ -129,23 +118,23 @@ async fn a_loop_over_three_items_retries_the_failed_second_item_and_renders_each
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conditional_takes_its_first_true_branch_and_the_untaken_branch_is_skipped() {
     let app = TestApp::spawn().await;
-    let plan_id = save_plan(
-        &app,
-        "Branches",
-        json!({
-            "parameters": [{"parameter_type": "workflow", "key": "count", "workflow_parameter_type": "integer"}],
-            "blocks": [
-                {"block_type": "conditional", "label": "size", "next_block_label": "report", "branch_conditions": [
-                    {"criteria": {"expression": "{{ count > 5 }}"}, "next_block_label": "big"},
-                    {"is_default": true, "next_block_label": "small"}
-                ]},
-                wait("big", 0),
-                wait("small", 0),
-                wait("report", 0)
-            ]
-        }),
-    )
-    .await;
+    let plan_id = app
+        .save_plan(
+            "Branches",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "count", "workflow_parameter_type": "integer"}],
+                "blocks": [
+                    {"block_type": "conditional", "label": "size", "next_block_label": "report", "branch_conditions": [
+                        {"criteria": {"expression": "{{ count > 5 }}"}, "next_block_label": "big"},
+                        {"is_default": true, "next_block_label": "small"}
+                    ]},
+                    wait("big", 0),
+                    wait("small", 0),
+                    wait("report", 0)
+                ]
+            }),
+        )
+        .await;
     let run_id = run_plan(&app, &plan_id, json!({"count": "2"})).await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
@@ -171,15 +160,15 @@ async fn two_independent_extraction_blocks_run_at_the_same_time() {
             "url": format!("{}?q={city}", app.fixtures.url("results.html")),
             "data_extraction_goal": "Read the heading", "data_schema": {"type": "object", "properties": {"heading": {"type": "string"}}}})
     };
-    let plan_id = save_plan(
-        &app,
-        "Parallel",
-        json!({
-            "parameters": [],
-            "blocks": [wait("start", 0), extraction("left", "Lima"), extraction("right", "Riga")]
-        }),
-    )
-    .await;
+    let plan_id = app
+        .save_plan(
+            "Parallel",
+            json!({
+                "parameters": [],
+                "blocks": [wait("start", 0), extraction("left", "Lima"), extraction("right", "Riga")]
+            }),
+        )
+        .await;
     let run_id = run_plan(&app, &plan_id, json!({})).await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
@@ -199,7 +188,7 @@ async fn two_independent_extraction_blocks_run_at_the_same_time() {
 }
 
 async fn an_approval_plan(app: &TestApp) -> String {
-    save_plan(app, "Approval", json!({
+    app.save_plan("Approval", json!({
         "parameters": [],
         "blocks": [
             {"block_type": "human_interaction", "label": "sign_off", "instructions": "Check the totals", "timeout_seconds": 600},
@@ -268,14 +257,14 @@ async fn skyverns_continue_route_approves_and_an_unanswered_approval_times_the_r
     assert_eq!(response.status(), 200);
     assert_eq!(app.wait_until_final(&run_id).await["status"], "completed");
 
-    let quick = save_plan(
-        &app,
-        "Quick approval",
-        json!({"parameters": [], "blocks": [
-            {"block_type": "human_interaction", "label": "sign_off", "timeout_seconds": 1}
-        ]}),
-    )
-    .await;
+    let quick = app
+        .save_plan(
+            "Quick approval",
+            json!({"parameters": [], "blocks": [
+                {"block_type": "human_interaction", "label": "sign_off", "timeout_seconds": 1}
+            ]}),
+        )
+        .await;
     let run_id = run_plan(&app, &quick, json!({})).await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "timed_out", "{run}");
@@ -290,9 +279,7 @@ async fn a_validation_block_whose_criterion_fails_terminates_the_run() {
         Reply::Answer(json!({"reasoning": "no Paris flight", "actions": [{"action": "terminate", "reason": "no flight to Paris listed"}]}).to_string())
     });
     let app = llm.appliance("openai", |_| {}).await;
-    let plan_id = save_plan(
-        &app,
-        "Validate",
+    let plan_id = app.save_plan("Validate",
         json!({"parameters": [], "blocks": [
             {"block_type": "goto_url", "label": "open", "url": format!("{}?q=Oslo", app.fixtures.url("results.html"))},
             {"block_type": "validation", "label": "check", "terminate_criterion": "the page lists no flight to Paris"},
@@ -329,7 +316,7 @@ async fn an_http_request_block_calls_a_local_server_with_rendered_values_and_a_n
             );
     });
     let app = TestApp::spawn().await;
-    let plan_id = save_plan(&app, "Orders", json!({
+    let plan_id = app.save_plan("Orders", json!({
         "parameters": [{"parameter_type": "workflow", "key": "item", "workflow_parameter_type": "string"}],
         "blocks": [
             {"block_type": "http_request", "label": "order", "method": "POST", "url": format!("{server}/orders"),
@@ -354,12 +341,9 @@ async fn an_http_request_block_calls_a_local_server_with_rendered_values_and_a_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canceling_a_plan_mid_way_cancels_its_running_step_and_marks_the_rest_canceled() {
     let app = TestApp::spawn().await;
-    let plan_id = save_plan(
-        &app,
-        "Long",
-        json!({"parameters": [], "blocks": [wait("first", 0), wait("long", 60), wait("last", 0)]}),
-    )
-    .await;
+    let plan_id = app
+        .save_plan("Long", json!({"parameters": [], "blocks": [wait("first", 0), wait("long", 60), wait("last", 0)]}))
+        .await;
     let run_id = run_plan(&app, &plan_id, json!({})).await;
     app.wait_for(&run_id, "the long wait", |run| run["step_count"].as_i64() >= Some(2)).await;
     assert_eq!(app.cancel(&run_id).await.status(), 200);
@@ -424,7 +408,7 @@ async fn a_plan_killed_mid_way_resumes_after_a_restart_without_running_a_complet
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_runs_are_listed_as_skyverns_workflow_runs_and_a_retry_runs_the_same_version_again() {
     let app = TestApp::spawn().await;
-    let plan_id = save_plan(&app, "Retry me", json!({
+    let plan_id = app.save_plan("Retry me", json!({
         "parameters": [{"parameter_type": "workflow", "key": "seconds", "workflow_parameter_type": "integer", "default_value": 0}],
         "blocks": [{"block_type": "wait", "label": "pause", "wait_sec": 0}]
     })).await;
@@ -474,15 +458,15 @@ async fn plan_runs_are_listed_as_skyverns_workflow_runs_and_a_retry_runs_the_sam
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_run_request_with_a_missing_parameter_or_an_unknown_plan_is_refused() {
     let app = TestApp::spawn().await;
-    let plan_id = save_plan(
-        &app,
-        "Needs a value",
-        json!({
-            "parameters": [{"parameter_type": "workflow", "key": "city", "workflow_parameter_type": "string"}],
-            "blocks": [wait("pause", 0)]
-        }),
-    )
-    .await;
+    let plan_id = app
+        .save_plan(
+            "Needs a value",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "city", "workflow_parameter_type": "string"}],
+                "blocks": [wait("pause", 0)]
+            }),
+        )
+        .await;
     let missing = app.post("/v1/run/agents").json(&json!({"agent_id": plan_id})).send().await.unwrap();
     assert_eq!(missing.status(), 400);
     let body: Value = missing.json().await.unwrap();
@@ -507,15 +491,15 @@ async fn a_file_download_block_lists_the_file_it_downloaded_in_its_output() {
         |page| json!([{"action": "download", "element": element(page, "revenue report")}, {"action": "complete"}]),
     );
     let app = llm.appliance("openai", |_| {}).await;
-    let plan_id = save_plan(
-        &app,
-        "Reports",
-        json!({"parameters": [], "blocks": [
-            {"block_type": "file_download", "label": "get_report", "url": app.fixtures.url("downloads.html"),
-             "navigation_goal": "Download the revenue report"}
-        ]}),
-    )
-    .await;
+    let plan_id = app
+        .save_plan(
+            "Reports",
+            json!({"parameters": [], "blocks": [
+                {"block_type": "file_download", "label": "get_report", "url": app.fixtures.url("downloads.html"),
+                 "navigation_goal": "Download the revenue report"}
+            ]}),
+        )
+        .await;
     let run_id = run_plan(&app, &plan_id, json!({})).await;
     let run = app.wait_until_final(&run_id).await;
     assert_eq!(run["status"], "completed", "{run}");
@@ -523,4 +507,48 @@ async fn a_file_download_block_lists_the_file_it_downloaded_in_its_output() {
     assert_eq!(files.len(), 1);
     assert_eq!(files[0]["filename"], "report.csv");
     assert_eq!(run["downloaded_files"][0]["filename"], "report.csv", "the run lists it too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_prompt_answers_to_its_schema_and_a_prompt_branch_is_judged_by_the_model() {
+    let llm = ScriptedLlm::start();
+    llm.then(|prompt| {
+        assert!(prompt.contains("Name the capital of France") && prompt.contains("\"city\""), "{prompt}");
+        Reply::Answer("Here it is: {\"city\": \"Paris\"}".into())
+    })
+    .then(|prompt| {
+        assert!(prompt.contains("Condition 1: Is Paris in Europe?"), "the branch is rendered first: {prompt}");
+        Reply::Answer(
+            json!({"evaluations": [{"condition_index": 1, "result": true, "reasoning": "it is"}]}).to_string(),
+        )
+    });
+    let app = llm.appliance("openai", |_| {}).await;
+    let plan_id = app
+        .save_plan(
+            "Capitals",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "country", "workflow_parameter_type": "string"}],
+                "blocks": [
+                    {"block_type": "text_prompt", "label": "capital", "prompt": "Name the capital of {{ country }}",
+                     "json_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+                     "next_block_label": "where"},
+                    {"block_type": "conditional", "label": "where", "branch_conditions": [
+                        {"criteria": {"criteria_type": "prompt", "expression": "Is {{ capital.city }} in Europe?"}, "next_block_label": "europe"},
+                        {"is_default": true, "next_block_label": "elsewhere"}
+                    ]},
+                    wait("europe", 0),
+                    wait("elsewhere", 0)
+                ]
+            }),
+        )
+        .await;
+    let run_id = run_plan(&app, &plan_id, json!({"country": "France"})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["capital_output"], json!({"city": "Paris"}));
+    assert_eq!(run["output"]["where_output"]["next_block_label"], "europe");
+    let tree = steps(&app, &run_id).await;
+    assert_eq!(step(&tree, "elsewhere")["status"], "skipped");
+    assert_eq!(step(&tree, "capital")["usage"]["input_tokens"], INPUT_TOKENS, "each call counts on its step");
+    assert_eq!(tree["usage"]["input_tokens"], 2 * INPUT_TOKENS);
 }

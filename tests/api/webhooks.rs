@@ -312,3 +312,23 @@ async fn a_receiver_that_never_answers_holds_only_its_share_and_others_get_their
     );
     assert!(hanging.received().is_empty(), "the hanging receiver never answered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_run_posts_its_approval_and_its_end_to_its_plans_callback_as_workflow_run_events() {
+    let receiver = Receiver::start();
+    let app = TestApp::spawn_with(quick_webhooks).await;
+    let body = json!({"title": "Signed off", "webhook_callback_url": receiver.url, "workflow_definition": {"parameters": [], "blocks": [
+        {"block_type": "human_interaction", "label": "sign_off"}
+    ]}});
+    let plan: Value = app.post("/v1/agents").json(&body).send().await.unwrap().json().await.unwrap();
+    let run_id = app.run_plan(plan["workflow_permanent_id"].as_str().unwrap(), json!({})).await;
+    app.wait_for_status(&run_id, "review_required").await;
+    let waiting = receiver.wait_for_requests(1).await[0].json();
+    assert_eq!(waiting["event_type"], "workflow_run.review_required");
+    assert_eq!(waiting["run_type"], "workflow_run");
+    app.post(&format!("/v1/runs/{run_id}/review")).json(&json!({"decision": "approve"})).send().await.unwrap();
+    app.wait_for_status(&run_id, "completed").await;
+    let ended = receiver.wait_for_requests(2).await[1].json();
+    assert_eq!(ended["event_type"], "workflow_run.completed");
+    assert_eq!(ended["output"]["sign_off_output"]["decision"], "approve", "the body is the plan run's response");
+}

@@ -2,11 +2,9 @@
 update into a new version, list, read versions, delete; run one, follow it to its end, list runs,
 retry one, and read a run that waits for its reviewer."""
 
-import time
-
 import httpx
 import pytest
-from conftest import appliance
+from conftest import appliance, wait_for_run
 from skyvern.client import Skyvern as SkyvernClient
 from skyvern.client.core.api_error import ApiError
 
@@ -107,20 +105,6 @@ def test_a_plan_built_from_the_sdks_own_models_is_saved(client):
     assert [block.label for block in saved.workflow_definition.blocks] == ["open", "act", "each"]
 
 
-FINAL = {"completed", "failed", "terminated", "timed_out", "canceled"}
-
-
-def follow(client, run_id, until=FINAL, seconds=60):
-    """Reads the run through the SDK until its status is one of `until`."""
-    deadline = time.time() + seconds
-    while True:
-        run = client.get_run(run_id)
-        if run.status in until:
-            return run
-        assert time.time() < deadline, f"run {run_id} stayed {run.status}"
-        time.sleep(0.2)
-
-
 def test_run_a_plan_follow_it_to_its_end_list_its_runs_and_retry_it(client, fixtures_url):
     plan = client.create_workflow(json_definition={
         "title": "Open and count",
@@ -145,7 +129,7 @@ def test_run_a_plan_follow_it_to_its_end_list_its_runs_and_retry_it(client, fixt
     assert started.run_type == "workflow_run"
     assert started.run_request.workflow_id == plan.workflow_permanent_id
 
-    run = follow(client, started.run_id)
+    run = wait_for_run(client, started.run_id)
     assert run.status == "completed", run
     assert run.run_type == "workflow_run"
     assert run.output["many_output"]["next_block_label"] == "pause"
@@ -158,7 +142,7 @@ def test_run_a_plan_follow_it_to_its_end_list_its_runs_and_retry_it(client, fixt
 
     retried = client.retry_workflow_run(started.run_id)
     assert retried.run_id != started.run_id
-    assert follow(client, retried.run_id).output["pause_output"] == {"success": True}
+    assert wait_for_run(client, retried.run_id).output["pause_output"] == {"success": True}
 
 
 def test_a_plan_run_waiting_for_its_reviewer_reads_through_the_sdk_and_goes_on_once_approved(client):
@@ -170,7 +154,7 @@ def test_a_plan_run_waiting_for_its_reviewer_reads_through_the_sdk_and_goes_on_o
         ]},
     })
     started = client.run_workflow(agent_id=plan.workflow_permanent_id)
-    waiting = follow(client, started.run_id, until={"review_required"})
+    waiting = wait_for_run(client, started.run_id, until={"review_required"})
     assert waiting.status == "review_required"
 
     approved = httpx.post(
@@ -179,6 +163,6 @@ def test_a_plan_run_waiting_for_its_reviewer_reads_through_the_sdk_and_goes_on_o
         json={"decision": "approve", "comment": "looks right"},
     )
     assert approved.status_code == 200, approved.text
-    run = follow(client, started.run_id)
+    run = wait_for_run(client, started.run_id)
     assert run.status == "completed"
     assert run.output["sign_off_output"]["comment"] == "looks right"

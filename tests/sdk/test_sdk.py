@@ -6,17 +6,15 @@ their action script through the SDK's own `request_options={"additional_body_par
 """
 
 import asyncio
-import time
 
 import httpx
 import pytest
 import skyvern
-from conftest import appliance
+from conftest import appliance, wait_for_run
 from skyvern.client import Skyvern as SkyvernClient
 from skyvern.client.core.api_error import ApiError
 
 API_KEY = "skv_sdk_test_key_0123456789"
-FINAL = {"completed", "failed", "terminated", "timed_out", "canceled"}
 
 
 @pytest.fixture(scope="session")
@@ -47,16 +45,6 @@ SCHEMA = {
 }
 
 
-def wait_final(client, run_id, timeout=60):
-    deadline = time.time() + timeout
-    while True:
-        run = client.get_run(run_id)
-        if run.status in FINAL:
-            return run
-        assert time.time() < deadline, f"run {run_id} did not finish: {run.status}"
-        time.sleep(0.2)
-
-
 def start_code_run(client, url, script, **fields):
     return client.run_task(
         prompt="Place an order",
@@ -70,7 +58,7 @@ def test_run_task_runs_a_script_to_completion_with_its_output(client, fixtures_u
     created = start_code_run(client, f"{fixtures_url}/form.html", order_script(), data_extraction_schema=SCHEMA, title="sdk order")
     assert created.run_id.startswith("tsk_")
     assert created.status == "queued"
-    run = wait_final(client, created.run_id)
+    run = wait_for_run(client, created.run_id)
     assert run.status == "completed", run.failure_reason
     assert run.run_type == "task_v1"
     assert run.output == {"name": "Grace Hopper", "country": "Germany", "total": 1234.5}
@@ -85,7 +73,7 @@ def test_run_task_runs_a_script_to_completion_with_its_output(client, fixtures_u
 
 def test_get_runs_lists_runs_with_the_required_fields(client, fixtures_url):
     created = start_code_run(client, f"{fixtures_url}/small.html", [{"action": "wait", "ms": 1}], title="listed")
-    wait_final(client, created.run_id)
+    wait_for_run(client, created.run_id)
     runs = client.get_runs_v2(page=1, page_size=50)
     assert created.run_id in [r.run_id for r in runs]
     item = next(r for r in runs if r.run_id == created.run_id)
@@ -100,12 +88,12 @@ def test_cancel_run_and_bulk_cancel_runs(client, fixtures_url):
     second = start_code_run(client, f"{fixtures_url}/small.html", long_wait)
     third = start_code_run(client, f"{fixtures_url}/small.html", long_wait)
     client.cancel_run(first.run_id)
-    assert wait_final(client, first.run_id).status == "canceled"
+    assert wait_for_run(client, first.run_id).status == "canceled"
     result = client.bulk_cancel_runs(run_ids=[second.run_id, third.run_id, "tsk_1"])
     assert sorted(result.cancelled) == sorted([second.run_id, third.run_id])
     assert result.failed == ["tsk_1"]
-    assert wait_final(client, second.run_id).status == "canceled"
-    assert wait_final(client, third.run_id).status == "canceled"
+    assert wait_for_run(client, second.run_id).status == "canceled"
+    assert wait_for_run(client, third.run_id).status == "canceled"
     with pytest.raises(ApiError) as finished:
         client.cancel_run(first.run_id)
     assert finished.value.status_code == 409
@@ -114,7 +102,7 @@ def test_cancel_run_and_bulk_cancel_runs(client, fixtures_url):
 def test_artifacts_are_listed_and_their_content_is_served(client, fixtures_url):
     script = [{"action": "extract", "fields": {"title": "#title"}}]
     created = start_code_run(client, f"{fixtures_url}/small.html", script)
-    wait_final(client, created.run_id)
+    wait_for_run(client, created.run_id)
     artifacts = client.get_run_artifacts(created.run_id)
     kinds = sorted(a.artifact_type for a in artifacts)
     assert kinds == ["recording", "screenshot_action", "screenshot_action", "script_file"]
@@ -127,7 +115,7 @@ def test_artifacts_are_listed_and_their_content_is_served(client, fixtures_url):
 
 def test_get_run_timeline_parses(client, fixtures_url):
     created = start_code_run(client, f"{fixtures_url}/small.html", [{"action": "wait", "ms": 1}])
-    wait_final(client, created.run_id)
+    wait_for_run(client, created.run_id)
     timeline = client.get_run_timeline(created.run_id)
     assert [item.type for item in timeline] == ["block", "action", "action"]
 

@@ -65,7 +65,7 @@ impl Execution<'_> {
                 }
             }
             BlockKind::Code(code) => self.replay(&code.code, scope, step_id).await,
-            BlockKind::TextPrompt(prompt) => self.text_prompt(prompt, scope, step_run).await,
+            BlockKind::TextPrompt(prompt) => self.text_prompt(block, prompt, scope, step_run).await,
             BlockKind::HttpRequest(request) => self.http_request(request, scope).await,
             BlockKind::HumanInteraction(approval) => Ok(self.await_review(block, approval, scope, step_run).await),
             BlockKind::ForLoop(for_loop) => Ok(self.run_for_loop(block, for_loop, scope, path, step_id).await),
@@ -223,24 +223,30 @@ impl Execution<'_> {
 
     async fn text_prompt(
         &self,
-        block: &crate::plans::TextPromptBlock,
+        block: &Block,
+        prompt: &crate::plans::TextPromptBlock,
         scope: &Scope<'_>,
         step_run: &StepRunId,
     ) -> Result<BlockResult, RenderError> {
-        let prompt = self.render(&block.prompt, scope)?;
-        let schema = match &block.json_schema {
+        let schema = match &prompt.json_schema {
             Some(schema) => self.render_json(schema, scope)?,
             None => {
                 json!({"type": "object", "properties": {"llm_response": {"type": "string"}}, "required": ["llm_response"]})
             }
         };
+        let prompt = self.render(&prompt.prompt, scope)?;
         let Some(agent) = self.tools.agent else { return Ok(BlockResult::failed("no LLM provider is configured")) };
-        let model = block.llm_key.clone();
-        Ok(match agent.ask_json(self.recorder, step_run, model, &prompt, &schema).await {
+        Ok(match agent.ask_json(self.recorder, step_run, model_of(block), &prompt, &schema).await {
             Ok(answer) => BlockResult::completed(answer),
             Err(error) => BlockResult::failed(error.message),
         })
     }
+}
+
+/// The model a block asks for (`model.model_name`); Skyvern's `llm_key` names its own
+/// deployments and is not a model name, so it is not used.
+fn model_of(block: &Block) -> Option<String> {
+    block.common.model.as_ref().and_then(|m| m.get("model_name")).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// A browser block's result from its engine's outcome, with Skyvern's task output.
