@@ -4,6 +4,7 @@ use rusqlite::Row;
 use serde_json::Value;
 
 use super::StoreError;
+use crate::runs::Usage;
 
 /// Reads a JSON text column.
 pub(super) fn json(row: &Row<'_>, column: &str) -> rusqlite::Result<Value> {
@@ -37,6 +38,17 @@ where
 {
     let text: Option<String> = row.get(column)?;
     text.map(|text| parse(&text).map_err(|error| conversion(column, DisplayError(error.to_string())))).transpose()
+}
+
+/// Reads the model usage columns (`input_tokens`, `cached_tokens`, `output_tokens`, `cost_usd`)
+/// that runs and step runs share.
+pub(super) fn usage(row: &Row<'_>) -> rusqlite::Result<Usage> {
+    Ok(Usage {
+        input_tokens: row.get("input_tokens")?,
+        cached_tokens: row.get("cached_tokens")?,
+        output_tokens: row.get("output_tokens")?,
+        cost_usd: row.get("cost_usd")?,
+    })
 }
 
 /// `text` with `\`, `%` and `_` escaped, for a `LIKE … ESCAPE '\'` pattern.

@@ -9,7 +9,7 @@ use crate::artifacts::Artifact;
 use crate::clock;
 use crate::events::EventKind;
 use crate::ids::{PlanId, PlanVersionId, RunId};
-use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunError, RunStatus, RunType, Usage};
+use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunError, RunStatus, RunType};
 
 /// A status change and what it carries.
 #[derive(Debug, Clone)]
@@ -98,12 +98,7 @@ pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
             (Some(plan_id), Some(version_id)) => Some(PlanVersionRef { plan_id, version_id }),
             _ => None,
         },
-        usage: Usage {
-            input_tokens: row.get("input_tokens")?,
-            cached_tokens: row.get("cached_tokens")?,
-            output_tokens: row.get("output_tokens")?,
-            cost_usd: row.get("cost_usd")?,
-        },
+        usage: rows::usage(row)?,
         created_at: row.get("created_at")?,
         modified_at: row.get("modified_at")?,
         queued_at: row.get("queued_at")?,

@@ -8,7 +8,7 @@ use super::{Store, StoreError, events, rows};
 use crate::clock;
 use crate::events::EventKind;
 use crate::ids::{RunId, StepId, StepRunId};
-use crate::runs::{StepPlace, StepRecord, StepRunRecord, StepStatus, Usage};
+use crate::runs::{StepPlace, StepRecord, StepRunRecord, StepStatus};
 
 fn step_run_from_row(row: &Row<'_>) -> rusqlite::Result<(StepId, StepRunRecord)> {
     let record = StepRunRecord {
@@ -17,12 +17,7 @@ fn step_run_from_row(row: &Row<'_>) -> rusqlite::Result<(StepId, StepRunRecord)>
         status: rows::parsed(row, "status", |t| StepStatus::parse(t).ok_or("unknown step status"))?,
         output: rows::optional_json(row, "output_json")?,
         failure_reason: row.get("failure_reason")?,
-        usage: Usage {
-            input_tokens: row.get("input_tokens")?,
-            cached_tokens: row.get("cached_tokens")?,
-            output_tokens: row.get("output_tokens")?,
-            cost_usd: row.get("cost_usd")?,
-        },
+        usage: rows::usage(row)?,
         started_at: row.get("started_at")?,
         finished_at: row.get("finished_at")?,
     };

@@ -552,3 +552,75 @@ async fn a_text_prompt_answers_to_its_schema_and_a_prompt_branch_is_judged_by_th
     assert_eq!(step(&tree, "capital")["usage"]["input_tokens"], INPUT_TOKENS, "each call counts on its step");
     assert_eq!(tree["usage"]["input_tokens"], 2 * INPUT_TOKENS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_block_replays_its_rendered_script_on_the_page_the_previous_block_left() {
+    let app = TestApp::spawn().await;
+    let plan_id = app
+        .save_plan(
+            "Replay",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "page", "workflow_parameter_type": "string"}],
+                "blocks": [
+                    {"block_type": "code", "label": "visit", "code": [{"action": "goto", "url": "{{ page }}"}]},
+                    {"block_type": "code", "label": "title", "code": [{"action": "extract", "fields": {"title": "#title"}}]}
+                ]
+            }),
+        )
+        .await;
+    let run_id = run_plan(&app, &plan_id, json!({"page": app.fixtures.url("small.html")})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(
+        run["output"]["title_output"]["extracted_information"]["title"], "A small page",
+        "the second script read the page the first one opened, at the URL rendered from the parameter"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_marked_continue_on_failure_goes_on_and_the_finally_block_runs_after_a_failure() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let (server, _handle) = serve_locally(move |config| {
+        let counted = counted.clone();
+        config.route("/broken", web::get().to(|| async { HttpResponse::InternalServerError().body("broken") })).route(
+            "/cleanup",
+            web::post().to(move || {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    HttpResponse::Ok().finish()
+                }
+            }),
+        );
+    });
+    let app = TestApp::spawn().await;
+    let broken = |label: &str, go_on: bool| json!({"block_type": "http_request", "label": label, "url": format!("{server}/broken"), "continue_on_failure": go_on});
+    let plan_id = app
+        .save_plan(
+            "Finally",
+            json!({"parameters": [], "finally_block_label": "cleanup", "blocks": [
+                broken("optional", true),
+                broken("required", false),
+                wait("never", 0),
+                {"block_type": "http_request", "label": "cleanup", "method": "POST", "url": format!("{server}/cleanup")}
+            ]}),
+        )
+        .await;
+    let run_id = run_plan(&app, &plan_id, json!({})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert_eq!(
+        run["failure_reason"], "http_request block failed. failure reason: HTTP 500: broken",
+        "the body's reason stays"
+    );
+    let tree = steps(&app, &run_id).await;
+    let statuses: Vec<(&str, &str)> = tree["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["label"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("optional", "failed"), ("required", "failed"), ("cleanup", "completed")]);
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "the finally block ran once, after the failure");
+}

@@ -215,6 +215,9 @@ impl Execution<'_> {
             Ok(script) => script,
             Err(error) => return Ok(BlockResult::failed(format!("the rendered action script does not read: {error}"))),
         };
+        if let Err(error) = crate::engine::script::validate(&script) {
+            return Ok(BlockResult::failed(format!("the rendered action script is not valid: {error}")));
+        }
         let spec = TaskSpec { engine: Engine::Code, script, ..self.agent_spec(None, "", None, None, scope)? };
         let recorder = self.recorder.within(step_id.clone());
         let outcome = Box::pin(run_script(&recorder, scope.page, &spec)).await;
