@@ -10,6 +10,10 @@
 //!   a small pool of reading connections, used only from tokio's blocking threads;
 //! - the **scheduler** (`scheduler`) owns the queue: one dispatcher task admits queued runs as
 //!   browser slots free up, and hands each to a worker task that owns the run until it ends;
+//! - a **plan run**'s worker runs the plan executor (`plans`) in place of an engine: it owns the
+//!   run's template values and outputs; blocks that run side by side are futures of that one
+//!   task, each browser block on the run's page or a tab of its own in the run's context, and an
+//!   approval waits on a channel that `POST /v1/runs/{id}/review` answers;
 //! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
 //! - **artifacts** are files written once under the data directory and never changed;
