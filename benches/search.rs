@@ -118,6 +118,7 @@ async fn write_run(store: &Store, random: &mut StdRng) -> RunId {
         browser_session_id: None,
         webhook_url: None,
         plan: None,
+        rerun_of: None,
     };
     store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();

@@ -19,6 +19,7 @@ use crate::auth::{self, KeyChecker};
 use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
 use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
+use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
@@ -65,6 +66,8 @@ pub struct DataPaths {
     pub recordings: PathBuf,
     /// The full-text index of runs, rebuilt from the database when needed.
     pub search_index: PathBuf,
+    /// Files kept by `POST /v1/upload_file`.
+    pub uploads: PathBuf,
 }
 
 impl DataPaths {
@@ -77,6 +80,7 @@ impl DataPaths {
             downloads: root.join("downloads"),
             recordings: root.join("recordings"),
             search_index: root.join("search-index"),
+            uploads: root.join("uploads"),
         }
     }
 }
@@ -145,6 +149,8 @@ impl App {
         }
         recorder.finish_leftovers().await;
         let live = LiveRuns::new(config.live.jpeg_quality);
+        let links = Links { base };
+        let files = UploadedFiles::new(paths.uploads, store.clone(), config.server.max_upload_bytes, links.clone());
         let scheduler = Scheduler::new(
             store.clone(),
             pool.clone(),
@@ -153,9 +159,9 @@ impl App {
             agent,
             live.clone(),
             recorder,
+            files.clone(),
         );
         scheduler.start().await?;
-        let links = Links { base };
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         webhooks.start().await?;
         // Schedules fire once runs can be queued; their runs go through the same queue.
@@ -168,6 +174,7 @@ impl App {
             scheduler: scheduler.clone(),
             pool: pool.clone(),
             artifacts,
+            files,
             live,
             search,
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),

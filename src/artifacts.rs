@@ -165,17 +165,8 @@ impl ArtifactFiles {
     ) -> Result<Artifact, ArtifactError> {
         let relative_path = path.strip_prefix(&self.root).unwrap_or(path).to_string_lossy().into_owned();
         let extension = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
-        let read = path.to_owned();
-        let digest = tokio::task::spawn_blocking(move || -> std::io::Result<(String, i64)> {
-            let mut file = std::fs::File::open(&read)?;
-            let mut hasher = Sha256::new();
-            let size = std::io::copy(&mut file, &mut hasher)?;
-            Ok((hex::encode(hasher.finalize()), size as i64))
-        })
-        .await
-        .map_err(|join| std::io::Error::other(join.to_string()));
         let (sha256, size_bytes) =
-            digest.and_then(|read| read).map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
+            digest_of(path).await.map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
         let artifact = Artifact {
             id: ArtifactId::generate(),
             run_id: run_id.clone(),
@@ -222,11 +213,7 @@ impl ArtifactFiles {
         bytes: Vec<u8>,
     ) -> Result<Artifact, ArtifactError> {
         let id = ArtifactId::generate();
-        // A named file keeps its name on disk too, so a browser given it sees that name.
-        let relative_path = match &filename {
-            Some(name) => format!("{run_id}/{id}/{}", safe_file_name(name)),
-            None => format!("{run_id}/{id}.{extension}"),
-        };
+        let relative_path = placed(run_id, &id, filename.as_deref(), extension);
         let path = self.root.join(&relative_path);
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size_bytes = bytes.len() as i64;
@@ -245,6 +232,40 @@ impl ArtifactFiles {
         })
     }
 
+    /// Copies the file at `source` as a new artifact file of the run, under its own name, without
+    /// recording it (as `write`): a file kept elsewhere (an uploaded file, another run's upload)
+    /// becomes the run's own, so the run keeps it whatever becomes of the original.
+    pub async fn copy(
+        &self,
+        run_id: &RunId,
+        artifact_type: ArtifactType,
+        filename: String,
+        source: &Path,
+    ) -> Result<Artifact, ArtifactError> {
+        let id = ArtifactId::generate();
+        let extension = extension_of(&filename);
+        let relative_path = placed(run_id, &id, Some(&filename), extension);
+        let path = self.root.join(&relative_path);
+        let fail = |source| ArtifactError::Write { path: path.clone(), source };
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(fail)?;
+        }
+        tokio::fs::copy(source, &path).await.map_err(fail)?;
+        let (sha256, size_bytes) = digest_of(&path).await.map_err(fail)?;
+        Ok(Artifact {
+            id,
+            run_id: run_id.clone(),
+            step_run_id: None,
+            artifact_type,
+            relative_path,
+            content_type: content_type_of(extension),
+            filename: Some(filename),
+            size_bytes,
+            sha256,
+            created_at: clock::now(),
+        })
+    }
+
     /// Removes whatever was written for a run that is not kept after all.
     pub async fn discard_run_files(&self, run_id: &RunId) {
         let folder = self.run_dir(run_id);
@@ -254,6 +275,28 @@ impl ArtifactFiles {
             tracing::warn!(folder = %folder.display(), %error, "could not remove the files of a run not kept");
         }
     }
+}
+
+/// Where an artifact's file goes, below the artifacts folder. A named file keeps its name on disk
+/// too, so a browser given it sees that name.
+fn placed(run_id: &RunId, id: &ArtifactId, filename: Option<&str>, extension: &str) -> String {
+    match filename {
+        Some(name) => format!("{run_id}/{id}/{}", safe_file_name(name)),
+        None => format!("{run_id}/{id}.{extension}"),
+    }
+}
+
+/// The SHA-256 (hex) and size of a file, read off the async threads.
+async fn digest_of(path: &Path) -> std::io::Result<(String, i64)> {
+    let read = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&read)?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher)?;
+        Ok((hex::encode(hasher.finalize()), size as i64))
+    })
+    .await
+    .map_err(|join| std::io::Error::other(join.to_string()))?
 }
 
 async fn write_file(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
@@ -271,6 +314,12 @@ pub fn safe_file_name(name: &str) -> String {
     if cleaned.is_empty() { "file".into() } else { cleaned }
 }
 
-fn content_type_of(extension: &str) -> String {
+/// The extension of a file name (`bin` when it has none), which gives its content type.
+pub fn extension_of(name: &str) -> &str {
+    name.rsplit_once('.').map_or("bin", |(_, extension)| extension)
+}
+
+/// The content type of files with this extension.
+pub fn content_type_of(extension: &str) -> String {
     mime_guess::from_ext(extension).first_or_octet_stream().essence_str().to_owned()
 }

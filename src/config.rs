@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub listen: String,
     pub public_url: String,
     pub max_body_bytes: usize,
+    /// Largest file `POST /v1/upload_file` keeps; it is written as it arrives, never held whole.
+    pub max_upload_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

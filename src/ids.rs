@@ -125,6 +125,10 @@ prefixed_id!(
     /// A schedule of a plan (Skyvern's `workflow_schedule_id`).
     ScheduleId, "schedule", ["wfs_"]
 );
+prefixed_id!(
+    /// A file kept by `POST /v1/upload_file`, for later runs to use.
+    FileId, "uploaded file", ["file_"]
+);
 
 impl RunId {
     /// A new id of a plan run (`wr_…`).

@@ -16,7 +16,8 @@
 //!   approval waits on a channel that `POST /v1/runs/{id}/review` answers;
 //! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
-//! - **artifacts** are files written once under the data directory and never changed;
+//! - **artifacts** and **uploaded files** (`files`) are files written once under the data
+//!   directory and never changed;
 //! - the **search index** (`search`) is written by one task that follows the event log and owns
 //!   tantivy's writer; searches read its last commit on blocking threads and never wait for it;
 //! - while a run has a browser, its worker also drives the page's **screencast**: each frame goes
@@ -55,11 +56,13 @@ pub mod config;
 pub mod data_dir;
 pub mod engine;
 pub mod events;
+pub mod files;
 pub mod ids;
 pub mod live;
 pub mod plans;
 pub mod processes;
 pub mod recording;
+pub mod reproduce;
 pub mod runs;
 pub mod scheduler;
 pub mod schedules;

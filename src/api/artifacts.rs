@@ -1,8 +1,10 @@
 //! Artifact content, with range requests, ETags and long-lived caching (artifacts never change).
 //! Files that came from a website are served as sandboxed attachments (see `headers`).
 
+use std::path::Path;
+
 use actix_files::NamedFile;
-use actix_web::http::header::{CacheControl, CacheDirective};
+use actix_web::http::header::{CacheControl, CacheDirective, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
@@ -28,16 +30,28 @@ pub(super) async fn file_response(
     artifact: &Artifact,
     request: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let file = NamedFile::open_async(state.artifacts.path_of(artifact))
-        .await
-        .map_err(|_| ApiError::not_found(format!("the file of artifact {}", artifact.id)))?;
     let content_type = artifact.content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    let disposition = headers::artifact_disposition(artifact);
+    let missing = || ApiError::not_found(format!("the file of artifact {}", artifact.id));
+    served_file(&state.artifacts.path_of(artifact), content_type, disposition, request, missing).await
+}
+
+/// A file that never changes, sandboxed, with range requests and long-lived caching; `missing`
+/// when it is not on disk.
+pub(super) async fn served_file(
+    path: &Path,
+    content_type: mime_guess::Mime,
+    disposition: ContentDisposition,
+    request: &HttpRequest,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<HttpResponse, ApiError> {
+    let file = NamedFile::open_async(path).await.map_err(|_| missing())?;
     let mut response = file
         .set_content_type(content_type)
-        .set_content_disposition(headers::artifact_disposition(artifact))
+        .set_content_disposition(disposition)
         .use_last_modified(true)
         .into_response(request);
-    headers::sandbox_artifact(response.headers_mut());
+    headers::sandbox_file(response.headers_mut());
     let cache = CacheControl(vec![
         CacheDirective::Private,
         CacheDirective::MaxAge(31_536_000),

@@ -277,6 +277,20 @@ impl From<crate::runs::InvalidRequest> for ApiError {
     }
 }
 
+/// Reads a body that may be left out: absent, empty or `null` is `None`, else a JSON object read
+/// into `T` as `from_body` reads it.
+pub fn optional_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::malformed_json(format!("the request body is not valid JSON: {error}")))?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    from_body(value).map(Some)
+}
+
 /// Reads a JSON body into `T`, naming the field of a value that does not fit (`["body",
 /// "run_ids", 0]`), as FastAPI does.
 pub fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiError> {

@@ -1,5 +1,5 @@
 //! Security headers: what every response carries, the UI pages' Content-Security-Policy, and
-//! how an artifact's bytes are handed to a browser.
+//! how the bytes of an artifact or an uploaded file are handed to a browser.
 //!
 //! The UI and the API share one origin, and the UI's login cookie authenticates every `/v1`
 //! route. A file that came from a website (a download, an upload, anything a site or a caller
@@ -36,6 +36,11 @@ pub fn artifact_disposition(artifact: &Artifact) -> ContentDisposition {
         .filename
         .clone()
         .unwrap_or_else(|| artifact.relative_path.rsplit('/').next().unwrap_or("artifact").to_owned());
+    attachment(name)
+}
+
+/// A download under `name` (in ASCII for old clients, exact in UTF-8 for the others).
+pub fn attachment(name: String) -> ContentDisposition {
     let ascii: String = name.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' }).collect();
     let exact = ExtendedValue { charset: Charset::Ext("UTF-8".into()), language_tag: None, value: name.into_bytes() };
     ContentDisposition {
@@ -44,9 +49,9 @@ pub fn artifact_disposition(artifact: &Artifact) -> ContentDisposition {
     }
 }
 
-/// Whatever an artifact holds, no browser runs it as a page of this origin (`sandbox` gives it
+/// Whatever a served file holds, no browser runs it as a page of this origin (`sandbox` gives it
 /// an opaque origin without scripts) or reads it as another type.
-pub fn sandbox_artifact(headers: &mut header::HeaderMap) {
+pub fn sandbox_file(headers: &mut header::HeaderMap) {
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
 }

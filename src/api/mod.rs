@@ -11,11 +11,14 @@ mod artifacts;
 mod auth;
 mod error;
 mod events;
+mod files;
 mod headers;
 mod live;
 mod plan_runs;
 mod query;
 mod recordings;
+mod reruns;
+mod run_files;
 mod runs;
 mod schedules;
 mod system;
@@ -37,6 +40,7 @@ pub use headers::security_headers;
 use crate::artifacts::ArtifactFiles;
 use crate::auth::KeyChecker;
 use crate::browser::BrowserPool;
+use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
 use crate::scheduler::Scheduler;
 use crate::schedules::Schedules;
@@ -51,6 +55,7 @@ pub struct AppState {
     pub scheduler: Scheduler,
     pub pool: BrowserPool,
     pub artifacts: ArtifactFiles,
+    pub files: UploadedFiles,
     pub live: LiveRuns,
     pub search: SearchIndex,
     pub keys: KeyChecker,
@@ -91,6 +96,8 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
                     .configure(runs::routes)
+                    .configure(reruns::routes)
+                    .configure(files::routes)
                     .configure(plan_runs::routes)
                     .configure(agents::routes)
                     .configure(schedules::routes)

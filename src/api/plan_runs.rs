@@ -1,7 +1,7 @@
 //! Plan run endpoints: run a plan (`POST /v1/run/agents`, also `/v1/run/workflows`), list plan
 //! runs (all, or one plan's) as Skyvern's `WorkflowRun`s, retry a run (a new run of the same
-//! version with the same parameters), the step tree of a run (`GET /v1/runs/{id}/steps`), and a
-//! reviewer's decision on a run waiting for approval (`POST /v1/runs/{id}/review`, and Skyvern's
+//! version with the same parameters, linked to it by `rerun_of`), the step tree of a run
+//! (`GET /v1/runs/{id}/steps`), and a reviewer's decision on a run waiting for approval (`POST /v1/runs/{id}/review`, and Skyvern's
 //! `POST /v1/workflows/runs/{id}/continue`, which approves).
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,6 +14,7 @@ use super::query::{moment, number_in, single_query_value, statuses};
 use super::runs::{existing_run_id, run_id};
 use crate::ids::PlanId;
 use crate::plans::{DefinitionError, Review, ReviewDecision};
+use crate::reproduce;
 use crate::runs::{Run, RunStatus, RunType};
 use crate::scheduler::{PlanRunError, RunOrigin};
 use crate::store::RunFilter;
@@ -70,15 +71,16 @@ async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> 
     if !original.status.is_terminal() {
         return Err(ApiError::new(Code::BadRequest, "Only terminal workflow runs can be retried"));
     }
-    let version = original.plan.as_ref().map(|plan| plan.version_id.clone());
-    let mut body = original.request.clone();
-    if let Value::Object(fields) = &mut body {
-        fields.remove("trigger_type");
-        fields.remove("workflow_schedule_id");
-    }
-    let run = state.scheduler.queue_plan_run(body, version.as_ref(), RunOrigin::Api).await?;
+    let run = repeat_plan_run(&state, &original).await?;
     tracing::info!(run_id = %run.id, retried = %original.id, "plan run retried");
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+}
+
+/// A new run of the plan version `original` ran, asked for as it was, linked to it.
+pub(super) async fn repeat_plan_run(state: &AppState, original: &Run) -> Result<Run, ApiError> {
+    let version = original.plan.as_ref().map(|plan| plan.version_id.clone());
+    let body = reproduce::asked_for(original);
+    Ok(state.scheduler.queue_plan_run(body, version.as_ref(), RunOrigin::Rerun(original.id.clone())).await?)
 }
 
 async fn list_plan_runs(

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, Location, Problem, from_body};
 use super::query::{filter_values, moment, number_in, single_query_value, statuses};
-use crate::artifacts::{Artifact, ArtifactType};
+use super::run_files;
+use crate::artifacts::ArtifactType;
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunType, TaskRequest};
@@ -30,30 +31,23 @@ pub(super) async fn existing_run_id(state: &AppState, text: &str) -> Result<RunI
     Ok(run_id)
 }
 
-async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Result<Value, ApiError> {
+pub(super) async fn respond_with_run(state: &AppState, run: &Run, include: Include) -> Result<Value, ApiError> {
     let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
     Ok(run_response(run, &artifacts, &state.links, include))
 }
 
-/// The request's upload files, decoded; bad base64 names the file.
-fn decode_files(request: &TaskRequest) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
-    use base64::Engine as _;
-    request
-        .files
-        .iter()
-        .flatten()
-        .map(|(name, content)| {
-            let content = content.as_deref().unwrap_or_default();
-            base64::engine::general_purpose::STANDARD.decode(content).map(|bytes| (name.clone(), bytes)).map_err(|e| {
-                let location = Location::body_field("files").then(name.clone());
-                ApiError::invalid(location, Problem::Value, format!("not base64: {e}"))
-            })
-        })
-        .collect()
+async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let run = queue_task_run(&state, body.into_inner(), None).await?;
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
-async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let mut body = body.into_inner();
+/// Checks a task run request, keeps its files as the run's uploads (for a rerun, copies of the
+/// uploads of the run it repeats), stores the run and queues it with its secret values.
+pub(super) async fn queue_task_run(
+    state: &AppState,
+    mut body: Value,
+    repeating: Option<&Run>,
+) -> Result<Run, ApiError> {
     let request: TaskRequest = from_body(body.clone())?;
     let secrets = Secrets::new(
         request
@@ -63,15 +57,15 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
             .map(|(name, value)| (name.clone(), value.clone().unwrap_or_default()))
             .collect(),
     );
-    let uploads = decode_files(&request)?;
+    let files = match repeating {
+        None => run_files::requested(state, &request).await?,
+        Some(original) => run_files::uploads_of(state, &original.id).await?,
+    };
     let spec = request.into_spec(state.scheduler.agent_available())?;
-    // Only the names of secrets and files are stored with the request: secret values stay in
-    // memory with the queued run, files become the run's upload artifacts.
-    for field in ["secrets", "files"] {
-        if let Some(Value::Object(names)) = body.get_mut(field) {
-            names.values_mut().for_each(|value| *value = Value::Null);
-        }
-    }
+    // Secret values stay in memory with the queued run, file contents become the run's uploads:
+    // the stored request keeps their names, and the uploaded files it names.
+    blank_values(&mut body, "secrets", |_| true);
+    blank_values(&mut body, "files", |value| value.as_str().and_then(|text| state.files.referenced(text)).is_none());
     let new_run = NewRun {
         id: RunId::generate(),
         run_type: RunType::TaskV1,
@@ -83,33 +77,19 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         browser_session_id: None,
         webhook_url: spec.webhook_url,
         plan: None,
+        rerun_of: repeating.map(|original| original.id.clone()),
     };
-    let run = store_with_files(&state, new_run, uploads).await?;
+    let run = run_files::store_with_files(state, new_run, files).await?;
     state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
-    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
+    Ok(run)
 }
 
-/// Writes the run's files, then stores the run with them in one transaction: a run exists with
-/// all its files or not at all (what was written is removed again).
-async fn store_with_files(state: &AppState, new_run: NewRun, uploads: Vec<(String, Vec<u8>)>) -> Result<Run, ApiError> {
-    let run_id = new_run.id.clone();
-    let mut files: Vec<Artifact> = Vec::new();
-    for (name, bytes) in uploads {
-        let extension = name.rsplit_once('.').map_or("bin", |(_, ext)| ext).to_owned();
-        match state.artifacts.write(&run_id, None, ArtifactType::Upload, &extension, Some(name), bytes).await {
-            Ok(file) => files.push(file),
-            Err(error) => {
-                state.artifacts.discard_run_files(&run_id).await;
-                return Err(ApiError::storage(&error));
-            }
-        }
+/// Sets to `null` the values of the object `body[field]` that `blank` picks.
+fn blank_values(body: &mut Value, field: &str, blank: impl Fn(&Value) -> bool) {
+    if let Some(Value::Object(entries)) = body.get_mut(field) {
+        entries.values_mut().filter(|value| blank(value)).for_each(|value| *value = Value::Null);
     }
-    let stored = state.store.insert_queued_run(new_run, files).await;
-    if stored.is_err() {
-        state.artifacts.discard_run_files(&run_id).await;
-    }
-    Ok(stored?)
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem, from_body};
+use super::error::{ApiError, Location, Problem, optional_body};
 use super::runs::{existing_run_id, run_id};
 use crate::webhooks::ReplayError;
 
@@ -35,15 +35,7 @@ async fn run_webhooks(state: web::Data<AppState>, path: web::Path<String>) -> Re
 
 /// The optional body: absent, empty, `null`, or `{"webhook_url": …}`.
 fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| ApiError::malformed_json(format!("the request body is not valid JSON: {error}")))?;
-    if value.is_null() {
-        return Ok(None);
-    }
-    let request: RetryRunWebhookRequest = from_body(value)?;
+    let Some(request) = optional_body::<RetryRunWebhookRequest>(body)? else { return Ok(None) };
     if let Some(url) = &request.webhook_url {
         crate::runs::webhook_url(url)
             .map_err(|reason| ApiError::invalid(Location::body_field("webhook_url"), Problem::Value, reason))?;

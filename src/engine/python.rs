@@ -67,7 +67,7 @@ if __name__ == "__main__":
 "#;
 
 /// A Python string literal of `text`.
-fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     format!("\"{}\"", escaped(text))
 }
 

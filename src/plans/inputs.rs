@@ -98,4 +98,14 @@ mod tests {
             run_parameters(&plan(), Some(&given(json!({"count": 1, "report": "file:///etc/passwd"})))).unwrap_err();
         assert_eq!(not_a_url.location, ["parameters", "report"]);
     }
+
+    #[test]
+    fn a_file_url_may_name_an_uploaded_file_by_its_uri_or_its_id() {
+        for name in ["skyvern-file://file_12", "file_12"] {
+            let values = run_parameters(&plan(), Some(&given(json!({"count": 1, "report": name})))).unwrap();
+            assert_eq!(values["report"], name);
+        }
+        let damaged = run_parameters(&plan(), Some(&given(json!({"count": 1, "report": "skyvern-file://x"}))));
+        assert_eq!(damaged.unwrap_err().location, ["parameters", "report"]);
+    }
 }

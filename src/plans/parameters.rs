@@ -143,9 +143,10 @@ impl WorkflowParameterType {
             WorkflowParameterType::String | WorkflowParameterType::CredentialId => {
                 value.is_string().then(|| value.clone())
             }
-            WorkflowParameterType::FileUrl => {
-                text.filter(|t| crate::runs::web_url(t).is_ok()).map(|t| Value::String(t.to_owned()))
-            }
+            // A URL of the web, or an uploaded file's `s3_uri` or id (its link is a URL too).
+            WorkflowParameterType::FileUrl => text
+                .filter(|t| crate::runs::web_url(t).is_ok() || crate::files::id_in_uri_or_id(t).is_some())
+                .map(|t| Value::String(t.to_owned())),
             WorkflowParameterType::Integer => match text {
                 Some(t) => t.parse::<i64>().ok().map(Value::from),
                 None => (value.is_i64() || value.is_u64()).then(|| value.clone()),

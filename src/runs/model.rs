@@ -104,6 +104,8 @@ pub struct Run {
     pub webhook_url: Option<String>,
     /// The plan a plan run runs, and its version.
     pub plan: Option<PlanVersionRef>,
+    /// The run this one repeats (`POST /v1/runs/{id}/rerun`).
+    pub rerun_of: Option<RunId>,
     pub usage: Usage,
     pub created_at: String,
     pub modified_at: String,
@@ -125,6 +127,8 @@ pub struct NewRun {
     pub browser_session_id: Option<String>,
     pub webhook_url: Option<String>,
     pub plan: Option<PlanVersionRef>,
+    /// The run this one repeats.
+    pub rerun_of: Option<RunId>,
 }
 
 /// The plan (`wpid_…`) and version (`w_…`) a plan run was started with.

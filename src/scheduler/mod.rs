@@ -30,6 +30,7 @@ use crate::artifacts::ArtifactFiles;
 use crate::browser::BrowserPool;
 use crate::config::RunsConfig;
 use crate::engine::{Interactions, NotWaiting, Secrets};
+use crate::files::UploadedFiles;
 use crate::ids::RunId;
 use crate::live::LiveRuns;
 use crate::plans::Review;
@@ -58,6 +59,8 @@ struct Shared {
     live: LiveRuns,
     /// Records every run that opens a browser.
     recorder: Recorder,
+    /// Uploaded files, which plan runs' `file_url` parameters may name.
+    files: UploadedFiles,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -78,6 +81,7 @@ impl Scheduler {
         agent: Option<Agent>,
         live: LiveRuns,
         recorder: Recorder,
+        files: UploadedFiles,
     ) -> Scheduler {
         Scheduler {
             shared: Arc::new(Shared {
@@ -88,6 +92,7 @@ impl Scheduler {
                 agent,
                 live,
                 recorder,
+                files,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),

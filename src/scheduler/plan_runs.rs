@@ -1,12 +1,14 @@
 //! Asking for a plan run: the request is read against the plan's version (parameters typed,
-//! defaults filled, the plan's callback and budget inherited), stored whole with the version it
-//! runs, and queued like any run.
+//! defaults filled, the plan's callback and budget inherited, uploaded files that `file_url`
+//! parameters name found), stored whole with the version it runs, and queued like any run.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Scheduler;
 use crate::ids::{PlanVersionId, RunId};
-use crate::plans::{DefinitionError, PlanRequest, PlanRunRequest, StoredPlan};
+use crate::plans::{
+    Definition, DefinitionError, ParameterKind, PlanRequest, PlanRunRequest, StoredPlan, WorkflowParameterType,
+};
 use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunType};
 use crate::store::StoreError;
 
@@ -27,6 +29,8 @@ pub enum RunOrigin {
     Api,
     /// A schedule fired, named by its id.
     Schedule(String),
+    /// Through the API, repeating the run named (rerun, retry).
+    Rerun(RunId),
 }
 
 impl Scheduler {
@@ -48,12 +52,14 @@ impl Scheduler {
         };
         let plan = PlanRequest::from_request(stored.request.clone())?;
         let spec = request.into_spec(&plan)?;
+        self.check_named_files(&plan.definition, &spec.parameters).await?;
+        let (trigger, schedule, rerun_of) = match origin {
+            RunOrigin::Api => ("api", None, None),
+            RunOrigin::Schedule(id) => ("scheduled", Some(id), None),
+            RunOrigin::Rerun(run_id) => ("api", None, Some(run_id)),
+        };
         let mut stored_body = body;
         if let Value::Object(fields) = &mut stored_body {
-            let (trigger, schedule) = match origin {
-                RunOrigin::Api => ("api", None),
-                RunOrigin::Schedule(id) => ("scheduled", Some(id)),
-            };
             fields.insert("trigger_type".into(), Value::from(trigger));
             fields.insert("workflow_schedule_id".into(), schedule.map_or(Value::Null, Value::from));
         }
@@ -68,10 +74,38 @@ impl Scheduler {
             browser_session_id: None,
             webhook_url: spec.webhook_url,
             plan: Some(PlanVersionRef { plan_id: stored.plan_id, version_id: stored.version_id }),
+            rerun_of,
         };
         let run = store.insert_queued_run(new_run, Vec::new()).await?;
         self.enqueue(run.id.clone());
         tracing::info!(run_id = %run.id, "plan run queued");
         Ok(run)
+    }
+
+    /// Refuses a `file_url` parameter value that names an uploaded file which is not kept (a
+    /// value naming none of them is a URL of the web, used as it is).
+    async fn check_named_files(
+        &self,
+        definition: &Definition,
+        values: &Map<String, Value>,
+    ) -> Result<(), PlanRunError> {
+        for parameter in &definition.parameters {
+            let ParameterKind::Workflow(workflow) = &parameter.kind else { continue };
+            if workflow.workflow_parameter_type != WorkflowParameterType::FileUrl {
+                continue;
+            }
+            let Some(text) = values.get(&parameter.key).and_then(Value::as_str) else { continue };
+            match self.shared.files.named_by(text).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound(what)) => {
+                    let key = &parameter.key;
+                    let message =
+                        format!("parameter \"{key}\": {what} not found (upload it with POST /v1/upload_file)");
+                    return Err(DefinitionError { location: vec!["parameters".into(), key.clone()], message }.into());
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
     }
 }

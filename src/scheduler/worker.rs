@@ -305,7 +305,9 @@ mod tests {
         let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
         let pool = BrowserPool::new(launcher, 1, page_settings);
         let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
-        Scheduler::new(store, pool, artifacts, config.runs, None, LiveRuns::new(70), recorder)
+        let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
+        let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
+        Scheduler::new(store, pool, artifacts, config.runs, None, LiveRuns::new(70), recorder, files)
     }
 
     /// A run that a worker has moved to `running`.
@@ -324,6 +326,7 @@ mod tests {
             browser_session_id: None,
             webhook_url: None,
             plan: None,
+            rerun_of: None,
         };
         store.insert_queued_run(new_run, Vec::new()).await.unwrap();
         store.transition(&run_id, StatusChange::to(RunStatus::Running)).await.unwrap();

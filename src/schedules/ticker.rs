@@ -267,6 +267,7 @@ mod tests {
                     browser_session_id: None,
                     webhook_url: None,
                     plan: None,
+                    rerun_of: None,
                 };
                 let run = store.insert_queued_run(run, Vec::new()).await.map_err(|e| e.to_string())?;
                 Ok(run.id)

@@ -10,6 +10,7 @@
 mod api_keys;
 mod artifacts;
 mod events;
+mod files;
 mod migrate;
 mod plans;
 mod rows;

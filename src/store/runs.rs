@@ -70,7 +70,7 @@ pub struct RunPage {
 pub(super) const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
     failure_reason, errors_json, step_count, action_count, browser_opened, browser_session_id, webhook_url,
     input_tokens, cached_tokens, output_tokens, cost_usd, created_at, modified_at, queued_at, started_at,
-    finished_at, plan_id, plan_version_id";
+    finished_at, plan_id, plan_version_id, rerun_of";
 
 pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
     let errors = rows::json(row, "errors_json")?;
@@ -98,6 +98,7 @@ pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
             (Some(plan_id), Some(version_id)) => Some(PlanVersionRef { plan_id, version_id }),
             _ => None,
         },
+        rerun_of: rows::optional_parsed(row, "rerun_of", RunId::parse)?,
         usage: rows::usage(row)?,
         created_at: row.get("created_at")?,
         modified_at: row.get("modified_at")?,
@@ -180,8 +181,8 @@ impl Store {
             let now = clock::now();
             tx.execute(
                 "INSERT INTO runs (id, run_type, engine, status, title, prompt, url, request_json,
-                    browser_session_id, webhook_url, created_at, modified_at, plan_id, plan_version_id)
-                 VALUES (?1, ?2, ?3, 'created', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+                    browser_session_id, webhook_url, created_at, modified_at, plan_id, plan_version_id, rerun_of)
+                 VALUES (?1, ?2, ?3, 'created', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
                 params![
                     run.id.as_str(),
                     run.run_type.as_str(),
@@ -195,6 +196,7 @@ impl Store {
                     now,
                     run.plan.as_ref().map(|plan| plan.plan_id.as_str()),
                     run.plan.as_ref().map(|plan| plan.version_id.as_str()),
+                    run.rerun_of.as_ref().map(RunId::as_str),
                 ],
             )?;
             let created = json!({ "run_id": run.id, "from": null, "status": RunStatus::Created });

@@ -1,11 +1,13 @@
-//! How runs, list items, artifacts, plans (`plans`) and schedules (`schedules`) look to the
-//! outside, in API responses, events and webhook bodies: Skyvern's field names, so the SDK's
-//! models parse them, plus this appliance's extensions.
+//! How runs, list items, artifacts, uploaded files (`files`), plans (`plans`) and schedules
+//! (`schedules`) look to the outside, in API responses, events and webhook bodies: Skyvern's field
+//! names, so the SDK's models parse them, plus this appliance's extensions.
 
+mod files;
 mod plan_runs;
 mod plans;
 mod schedules;
 
+pub use files::uploaded_file_response;
 pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
@@ -13,6 +15,7 @@ pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
 use serde_json::{Value, json};
 
 use crate::artifacts::{Artifact, ArtifactType};
+use crate::ids::FileId;
 use crate::runs::{Run, RunType, TimelineItem};
 
 /// The single organisation of a self-hosted appliance, for fields the SDK requires.
@@ -33,6 +36,25 @@ impl Links {
 
     pub fn run_page(&self, run: &Run) -> String {
         format!("{}/runs/{}", self.base, run.id)
+    }
+
+    /// An uploaded file's content (Skyvern's `presigned_url`; the API key opens it).
+    pub fn file_content(&self, id: &FileId) -> String {
+        format!("{}/v1/files/{id}/content", self.base)
+    }
+
+    /// The id in a link that `file_content` made; `None` for any other text.
+    pub fn file_id_in<'a>(&self, link: &'a str) -> Option<&'a str> {
+        link.strip_prefix(self.base.as_str())?.strip_prefix("/v1/files/")?.strip_suffix("/content")
+    }
+
+    /// Where a run of this type is asked for.
+    pub fn run_endpoint(&self, run_type: RunType) -> String {
+        let path = match run_type {
+            RunType::TaskV1 => "/v1/run/tasks",
+            RunType::WorkflowRun => "/v1/run/agents",
+        };
+        format!("{}{path}", self.base)
     }
 }
 
@@ -85,6 +107,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "finished_at": run.finished_at,
         "app_url": links.run_page(run),
         "browser_session_id": run.browser_session_id,
+        "rerun_of": run.rerun_of,
         "step_count": run.step_count,
         "action_count": run.action_count,
         "usage": run.usage,

@@ -129,6 +129,7 @@ pub async fn store_a_queued_run(store: &skyvern::store::Store, prompt: &str) -> 
         browser_session_id: None,
         webhook_url: None,
         plan: None,
+        rerun_of: None,
     };
     store.insert_queued_run(run, Vec::new()).await.unwrap().id
 }

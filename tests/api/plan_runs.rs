@@ -431,6 +431,7 @@ async fn plan_runs_are_listed_as_skyverns_workflow_runs_and_a_retry_runs_the_sam
     let run = app.wait_until_final(&retry_id).await;
     assert_eq!(run["status"], "completed");
     assert!(run["output"].get("pause_output").is_some(), "the retry ran the version of the run it retried: {run}");
+    assert_eq!(run["rerun_of"], run_id.as_str(), "a retry is linked to the run it retried");
 
     for path in
         ["/v1/agents/runs".to_owned(), format!("/v1/agents/{plan_id}/runs"), format!("/v1/workflows/{plan_id}/runs")]

@@ -133,6 +133,7 @@ async fn insert_running_run(store: &Store, run_id: &RunId, request: Value) -> St
         browser_session_id: None,
         webhook_url: None,
         plan: None,
+        rerun_of: None,
     };
     store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     match store.transition(run_id, StatusChange::to(RunStatus::Running)).await.unwrap() {

@@ -238,6 +238,7 @@ async fn runs_changed_while_the_appliance_was_stopped_are_found_as_soon_as_it_st
         browser_session_id: None,
         webhook_url: None,
         plan: None,
+        rerun_of: None,
     };
     store.insert_queued_run(new_run, Vec::new()).await.unwrap();
     store.transition(&run_id, StatusChange::to(RunStatus::Canceled)).await.unwrap();
