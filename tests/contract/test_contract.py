@@ -68,6 +68,7 @@ DOCUMENTS = [
             ("get", "/v1/artifacts/{artifact_id}/content"),
             ("get", "/v1/runs/{run_id}/timeline"),
             ("post", "/v1/runs/{run_id}/retry_webhook"),
+            ("post", "/v1/upload_file"),
             ("get", "/v1/version"),
             ("post", "/v1/agents"),
             ("get", "/v1/agents"),
