@@ -268,12 +268,16 @@ impl ArtifactFiles {
 
     /// Removes whatever was written for a run that is not kept after all.
     pub async fn discard_run_files(&self, run_id: &RunId) {
-        let folder = self.run_dir(run_id);
-        if let Err(error) = tokio::fs::remove_dir_all(&folder).await
-            && error.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(folder = %folder.display(), %error, "could not remove the files of a run not kept");
-        }
+        remove_folder(&self.run_dir(run_id)).await;
+    }
+}
+
+/// Removes a folder of files that are not kept after all (a warning if it cannot be).
+pub async fn remove_folder(folder: &Path) {
+    if let Err(error) = tokio::fs::remove_dir_all(folder).await
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(folder = %folder.display(), %error, "could not remove files that are not kept");
     }
 }
 

@@ -9,7 +9,7 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::artifacts::{content_type_of, extension_of, safe_file_name};
+use crate::artifacts::{content_type_of, extension_of, remove_folder, safe_file_name};
 use crate::clock;
 use crate::ids::FileId;
 use crate::store::{Store, StoreError};
@@ -53,15 +53,6 @@ pub fn id_in_uri_or_id(text: &str) -> Option<FileId> {
 pub struct Received {
     file: UploadedFile,
     folder: PathBuf,
-}
-
-/// Removes the folder of a file that is not kept.
-async fn remove(folder: &std::path::Path) {
-    if let Err(error) = tokio::fs::remove_dir_all(folder).await
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(folder = %folder.display(), %error, "could not remove a file not kept");
-    }
 }
 
 /// What went wrong keeping a file.
@@ -116,7 +107,7 @@ impl UploadedFiles {
                 Ok(Received { file, folder })
             }
             Err(error) => {
-                remove(&folder).await;
+                remove_folder(&folder).await;
                 Err(error)
             }
         }
@@ -126,14 +117,14 @@ impl UploadedFiles {
     pub async fn keep(&self, received: Received) -> Result<UploadedFile, FileError> {
         let kept = self.store.insert_uploaded_file(received.file).await;
         if kept.is_err() {
-            remove(&received.folder).await;
+            remove_folder(&received.folder).await;
         }
         Ok(kept?)
     }
 
     /// Removes a received file that is not kept after all.
     pub async fn discard(&self, received: Received) {
-        remove(&received.folder).await;
+        remove_folder(&received.folder).await;
     }
 
     /// Writes the file, hashing it as it goes; its SHA-256 (hex) and size.
