@@ -24,6 +24,7 @@ use crate::recording::Recorder;
 use crate::scheduler::Scheduler;
 use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
+use crate::sessions::Sessions;
 use crate::store::Store;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
@@ -44,6 +45,8 @@ pub struct App {
     /// Ends the responses that never end on their own (event streams) when the appliance stops.
     stopping: CancellationToken,
     scheduler: Scheduler,
+    /// Open browser sessions, closed at shutdown before the browsers.
+    sessions: Sessions,
     pool: BrowserPool,
     webhooks: Webhooks,
     schedules: Schedules,
@@ -145,6 +148,11 @@ impl App {
         }
         recorder.finish_leftovers().await;
         let live = LiveRuns::new(config.live.jpeg_quality);
+        let sessions = Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let interrupted = sessions.end_leftovers().await?;
+        if interrupted > 0 {
+            tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
+        }
         let scheduler = Scheduler::new(
             store.clone(),
             pool.clone(),
@@ -153,6 +161,7 @@ impl App {
             agent,
             live.clone(),
             recorder,
+            sessions.clone(),
         );
         scheduler.start().await?;
         let links = Links { base };
@@ -173,6 +182,7 @@ impl App {
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             webhooks: webhooks.clone(),
             schedules: schedules.clone(),
+            sessions: sessions.clone(),
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),
@@ -198,6 +208,7 @@ impl App {
             pool,
             webhooks,
             schedules,
+            sessions,
             indexer,
             store,
             initial_api_key,
@@ -233,6 +244,7 @@ impl App {
         let _ = server.await;
         self.schedules.shut_down(SCHEDULES_GRACE).await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
+        self.sessions.shut_down().await;
         self.pool.shut_down().await;
         self.webhooks.shut_down(WEBHOOKS_GRACE).await;
         self.indexer.stop().await;

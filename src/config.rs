@@ -41,6 +41,7 @@ pub struct Config {
     pub llm: LlmConfig,
     pub agent: AgentConfig,
     pub schedules: SchedulesConfig,
+    pub sessions: SessionsConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
@@ -146,6 +147,13 @@ pub struct SchedulesConfig {
     /// The shortest gap allowed between two firings of one schedule; below 60, a cron
     /// expression may have a seconds field.
     pub min_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionsConfig {
+    /// How long one minute of a session's `timeout` lasts, in seconds: 60, except in tests that
+    /// watch a session time out.
+    pub timeout_unit_seconds: u64,
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -283,6 +291,9 @@ impl Config {
         }
         if self.search.commit_interval_ms == 0 {
             return invalid("search.commit_interval_ms must be positive".into());
+        }
+        if self.sessions.timeout_unit_seconds == 0 {
+            return invalid("sessions.timeout_unit_seconds must be positive".into());
         }
         if self.schedules.min_interval_seconds == 0 {
             return invalid("schedules.min_interval_seconds must be positive".into());

@@ -118,6 +118,10 @@ prefixed_id!(
     DeliveryId, "webhook delivery", ["msg_"]
 );
 prefixed_id!(
+    /// A browser session: a browser context kept open for the runs that name it.
+    SessionId, "browser session", ["pbs_"]
+);
+prefixed_id!(
     /// An API key (the id, never the key itself).
     ApiKeyId, "API key", ["key_"]
 );

@@ -64,6 +64,7 @@ pub mod runs;
 pub mod scheduler;
 pub mod schedules;
 pub mod search;
+pub mod sessions;
 pub mod store;
 pub mod telemetry;
 pub mod views;

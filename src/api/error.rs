@@ -32,6 +32,10 @@ pub enum Code {
     NotWebSocket,
     OtherSite,
     StorageUnavailable,
+    /// Every browser slot is taken (by runs and open sessions).
+    NoBrowserSlot,
+    /// The browser session has ended.
+    SessionClosed,
     Internal,
 }
 
@@ -46,7 +50,8 @@ impl Code {
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::StorageUnavailable | Code::NoBrowserSlot => StatusCode::SERVICE_UNAVAILABLE,
+            Code::SessionClosed => StatusCode::CONFLICT,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +62,8 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
+            Code::NoBrowserSlot => "no_browser_slot",
+            Code::SessionClosed => "session_closed",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",

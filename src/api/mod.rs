@@ -18,6 +18,7 @@ mod query;
 mod recordings;
 mod runs;
 mod schedules;
+mod sessions;
 mod system;
 mod ui;
 mod webhooks;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub keys: KeyChecker,
     pub links: Links,
     pub webhooks: Webhooks,
+    pub sessions: crate::sessions::Sessions,
     pub schedules: Schedules,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
@@ -100,6 +102,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(artifacts::routes)
                     .configure(system::routes)
                     .configure(webhooks::routes)
+                    .configure(sessions::routes)
                     .default_service(web::to(unknown_api_route)),
             )
             .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));

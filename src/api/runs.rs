@@ -65,6 +65,10 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
     );
     let uploads = decode_files(&request)?;
     let spec = request.into_spec(state.scheduler.agent_available())?;
+    if let Some(session) = spec.browser_session_id.as_ref().filter(|id| !state.sessions.is_open(id)) {
+        let message = format!("browser session {session} is not open");
+        return Err(ApiError::invalid(Location::body_field("browser_session_id"), Problem::Value, message));
+    }
     // Only the names of secrets and files are stored with the request: secret values stay in
     // memory with the queued run, files become the run's upload artifacts.
     for field in ["secrets", "files"] {
@@ -80,12 +84,12 @@ async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> 
         prompt: spec.prompt,
         url: spec.url,
         request: body,
-        browser_session_id: None,
+        browser_session_id: spec.browser_session_id.as_ref().map(|id| id.to_string()),
         webhook_url: spec.webhook_url,
         plan: None,
     };
     let run = store_with_files(&state, new_run, uploads).await?;
-    state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
+    state.scheduler.enqueue_with_secrets(&run, secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }

@@ -9,6 +9,7 @@
 
 mod cancel;
 mod contained;
+mod held;
 mod job;
 mod plan_runs;
 mod recovery;
@@ -34,6 +35,8 @@ use crate::ids::RunId;
 use crate::live::LiveRuns;
 use crate::plans::Review;
 use crate::recording::Recorder;
+use crate::runs::Run;
+use crate::sessions::Sessions;
 use crate::store::Store;
 
 /// Everything a worker needs, shared.
@@ -56,6 +59,8 @@ struct Shared {
     secrets: Mutex<HashMap<RunId, Secrets>>,
     /// The live view of the runs with a browser.
     live: LiveRuns,
+    /// The browser sessions runs may drive instead of a context of their own.
+    sessions: Sessions,
     /// Records every run that opens a browser.
     recorder: Recorder,
     /// Cancel tokens of the runs that workers hold.
@@ -78,6 +83,7 @@ impl Scheduler {
         agent: Option<Agent>,
         live: LiveRuns,
         recorder: Recorder,
+        sessions: Sessions,
     ) -> Scheduler {
         Scheduler {
             shared: Arc::new(Shared {
@@ -88,6 +94,7 @@ impl Scheduler {
                 agent,
                 live,
                 recorder,
+                sessions,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
@@ -127,12 +134,20 @@ impl Scheduler {
         self.shared.interactions.answer(run_id, answer)
     }
 
-    /// Queues a run with the secret values it may type.
-    pub fn enqueue_with_secrets(&self, run_id: RunId, secrets: Secrets) {
+    /// Queues a run with the secret values it may type. A run on a browser session does not
+    /// wait for a slot (the session holds one): it waits for its turn on the session.
+    pub fn enqueue_with_secrets(&self, run: &Run, secrets: Secrets) {
         if !secrets.is_empty() {
-            self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), secrets);
+            self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).insert(run.id.clone(), secrets);
         }
-        self.enqueue(run_id);
+        match run.browser_session_id {
+            Some(_) => {
+                let worker = self.clone();
+                let run_id = run.id.clone();
+                self.shared.workers.spawn(async move { worker.run(run_id, None).await });
+            }
+            None => self.enqueue(run.id.clone()),
+        }
     }
 
     /// Takes a run's secret values (they leave memory with the run).
@@ -174,7 +189,7 @@ impl Scheduler {
                 continue;
             };
             let worker = self.clone();
-            shared.workers.spawn(async move { worker.run(run_id, slot).await });
+            shared.workers.spawn(async move { worker.run(run_id, Some(slot)).await });
         }
     }
 

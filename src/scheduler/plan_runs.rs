@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Scheduler;
+use crate::engine::Secrets;
 use crate::ids::{PlanVersionId, RunId};
 use crate::plans::{DefinitionError, PlanRequest, PlanRunRequest, StoredPlan};
 use crate::runs::{Engine, NewRun, PlanVersionRef, Run, RunType};
@@ -48,6 +49,10 @@ impl Scheduler {
         };
         let plan = PlanRequest::from_request(stored.request.clone())?;
         let spec = request.into_spec(&plan)?;
+        if let Some(session) = spec.browser_session_id.as_ref().filter(|id| !self.shared.sessions.is_open(id)) {
+            let message = format!("browser session {session} is not open");
+            return Err(DefinitionError { location: vec!["browser_session_id".into()], message }.into());
+        }
         let mut stored_body = body;
         if let Value::Object(fields) = &mut stored_body {
             let (trigger, schedule) = match origin {
@@ -65,12 +70,12 @@ impl Scheduler {
             prompt: None,
             url: None,
             request: stored_body,
-            browser_session_id: None,
+            browser_session_id: spec.browser_session_id.as_ref().map(|id| id.to_string()),
             webhook_url: spec.webhook_url,
             plan: Some(PlanVersionRef { plan_id: stored.plan_id, version_id: stored.version_id }),
         };
         let run = store.insert_queued_run(new_run, Vec::new()).await?;
-        self.enqueue(run.id.clone());
+        self.enqueue_with_secrets(&run, Secrets::default());
         tracing::info!(run_id = %run.id, "plan run queued");
         Ok(run)
     }

@@ -16,6 +16,7 @@ mod rows;
 mod runs;
 mod schedules;
 mod search_documents;
+mod sessions;
 mod steps;
 mod timeline;
 mod traces;

@@ -5,10 +5,12 @@
 mod plan_runs;
 mod plans;
 mod schedules;
+mod sessions;
 
 pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
+pub use sessions::session_response;
 
 use serde_json::{Value, json};
 

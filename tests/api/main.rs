@@ -24,6 +24,7 @@ mod scripted_llm;
 mod search;
 mod secrets;
 mod served_safely;
+mod sessions;
 mod sse;
 mod storage_failures;
 mod timeouts;
