@@ -41,6 +41,7 @@ pub struct Config {
     pub llm: LlmConfig,
     pub agent: AgentConfig,
     pub schedules: SchedulesConfig,
+    pub vault: VaultConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
@@ -146,6 +147,12 @@ pub struct SchedulesConfig {
     /// The shortest gap allowed between two firings of one schedule; below 60, a cron
     /// expression may have a seconds field.
     pub min_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VaultConfig {
+    /// The file of the key that seals credentials; empty: `vault.key` in the data directory.
+    pub key_file: PathBuf,
 }
 
 /// What a model's tokens cost, in US dollars per million.
