@@ -380,6 +380,14 @@ mod tests {
     }
 
     #[test]
+    fn the_vault_key_file_is_empty_by_default_and_set_from_the_environment() {
+        assert_eq!(Config::defaults().unwrap().vault.key_file, PathBuf::new());
+        let loaded = Config::load(None, env(&[("SKYVERN__VAULT__KEY_FILE", "/etc/skyvern/vault.key")])).unwrap();
+        assert_eq!(loaded.config.vault.key_file, PathBuf::from("/etc/skyvern/vault.key"));
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    }
+
+    #[test]
     fn secrets_never_show_in_debug_output() {
         let secret = Secret::new("sk-very-secret");
         assert!(!format!("{secret:?}").contains("very"));

@@ -79,7 +79,10 @@ fn create(path: &Path) -> Result<LoadedKey, KeyFileError> {
     if let Some(directory) = path.parent().and_then(|parent| File::open(parent).ok()) {
         directory.sync_all().map_err(not_created)?;
     }
-    tracing::info!(path = %path.display(), "a new vault key was made; keep a copy of this file apart from the database's backups");
+    tracing::info!(
+        path = %path.display(),
+        "a new vault key was made; keep a copy of this file apart from the database's backups"
+    );
     Ok(LoadedKey { key: VaultKey::from_bytes(&bytes), created: true })
 }
 
