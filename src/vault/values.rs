@@ -21,7 +21,7 @@ pub enum CredentialType {
 }
 
 impl CredentialType {
-    pub const ALL: [CredentialType; 3] = [CredentialType::Password, CredentialType::CreditCard, CredentialType::Secret];
+    const ALL: [CredentialType; 3] = [CredentialType::Password, CredentialType::CreditCard, CredentialType::Secret];
 
     pub fn as_str(self) -> &'static str {
         match self {
