@@ -61,7 +61,7 @@ def test_credentials_are_created_listed_read_overwritten_and_deleted_without_the
     listed = client.get_credentials(page=1, page_size=10)
     assert [c.credential_id for c in listed] == [secret.credential_id, card.credential_id, login.credential_id]
     shown = " ".join(c.json() for c in listed)
-    for value in [PASSWORD, SEED, "4242424242", "987", "Lovelace", "sk_live"]:
+    for value in [PASSWORD, SEED, "4242424242", "Lovelace", "Analytical", "sk_live"]:
         assert value not in shown
     assert [c.name for c in client.get_credentials(credential_type="credit_card")] == ["Company card"]
     assert client.get_credential(login.credential_id) == login
