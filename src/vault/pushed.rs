@@ -139,7 +139,7 @@ fn moment(text: &str) -> Option<OffsetDateTime> {
 /// The code in a pushed message: the message itself when it is only digits, else the number of
 /// 4 to 8 digits nearest to a word like "code" (the first of equals), else the only such number
 /// that is not a year. `None` when the message holds no code that can be told apart.
-pub fn find_code(content: &str) -> Option<String> {
+fn find_code(content: &str) -> Option<String> {
     let text = visible_text(content);
     let trimmed = text.trim();
     if CODE_DIGITS.contains(&trimmed.len()) && trimmed.bytes().all(|b| b.is_ascii_digit()) {
