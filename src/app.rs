@@ -26,6 +26,7 @@ use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
 use crate::sessions::Sessions;
 use crate::store::Store;
+use crate::vault::Vault;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
 
@@ -68,6 +69,9 @@ pub struct DataPaths {
     pub recordings: PathBuf,
     /// The full-text index of runs, rebuilt from the database when needed.
     pub search_index: PathBuf,
+    /// The key that seals credentials: `vault.key_file`, or a file of the data directory. Never
+    /// in the database, so never in its backups.
+    pub vault_key: PathBuf,
 }
 
 impl DataPaths {
@@ -80,6 +84,11 @@ impl DataPaths {
             downloads: root.join("downloads"),
             recordings: root.join("recordings"),
             search_index: root.join("search-index"),
+            vault_key: if config.vault.key_file.as_os_str().is_empty() {
+                root.join("vault.key")
+            } else {
+                config.vault.key_file.clone()
+            },
         }
     }
 }
@@ -104,6 +113,7 @@ impl App {
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
+        let vault = Vault::open(&paths.vault_key, store.clone()).await.context("cannot open the credential vault")?;
         let commit_interval = Duration::from_millis(config.search.commit_interval_ms);
         let (search, indexer) = SearchIndex::start(&paths.search_index, store.clone(), commit_interval)
             .await
@@ -183,6 +193,7 @@ impl App {
             webhooks: webhooks.clone(),
             schedules: schedules.clone(),
             sessions: sessions.clone(),
+            vault,
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),

@@ -42,6 +42,7 @@ pub struct Config {
     pub agent: AgentConfig,
     pub schedules: SchedulesConfig,
     pub sessions: SessionsConfig,
+    pub vault: VaultConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
@@ -154,6 +155,12 @@ pub struct SessionsConfig {
     /// How long one minute of a session's `timeout` lasts, in seconds: 60, except in tests that
     /// watch a session time out.
     pub timeout_unit_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VaultConfig {
+    /// The file of the key that seals credentials; empty: `vault.key` in the data directory.
+    pub key_file: PathBuf,
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -381,6 +388,14 @@ mod tests {
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
         let price = loaded.config.prices["gpt-4o-mini"];
         assert_eq!((price.input, price.cached_input, price.output), (0.15, 0.0, 0.6));
+    }
+
+    #[test]
+    fn the_vault_key_file_is_empty_by_default_and_set_from_the_environment() {
+        assert_eq!(Config::defaults().unwrap().vault.key_file, PathBuf::new());
+        let loaded = Config::load(None, env(&[("SKYVERN__VAULT__KEY_FILE", "/etc/skyvern/vault.key")])).unwrap();
+        assert_eq!(loaded.config.vault.key_file, PathBuf::from("/etc/skyvern/vault.key"));
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
     }
 
     #[test]

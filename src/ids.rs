@@ -130,6 +130,15 @@ prefixed_id!(
     ScheduleId, "schedule", ["wfs_"]
 );
 
+prefixed_id!(
+    /// A credential of the vault (its id, never its values).
+    CredentialId, "credential", ["cred_"]
+);
+prefixed_id!(
+    /// A one-time code pushed by a person or a mail relay (Skyvern's `totp_code_id`).
+    TotpCodeId, "TOTP code", ["totp_"]
+);
+
 impl RunId {
     /// A new id of a plan run (`wr_…`).
     pub fn generate_plan_run() -> RunId {

@@ -9,6 +9,7 @@
 mod agents;
 mod artifacts;
 mod auth;
+mod credentials;
 mod error;
 mod events;
 mod headers;
@@ -43,6 +44,7 @@ use crate::scheduler::Scheduler;
 use crate::schedules::Schedules;
 use crate::search::SearchIndex;
 use crate::store::Store;
+use crate::vault::Vault;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
 
@@ -59,6 +61,7 @@ pub struct AppState {
     pub webhooks: Webhooks,
     pub sessions: crate::sessions::Sessions,
     pub schedules: Schedules,
+    pub vault: Vault,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -96,6 +99,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(plan_runs::routes)
                     .configure(agents::routes)
                     .configure(schedules::routes)
+                    .configure(credentials::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)

@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod artifacts;
+mod credentials;
 mod events;
 mod migrate;
 mod plans;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
+pub use credentials::CredentialFilter;
 pub use plans::PlanFilter;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};

@@ -7,6 +7,7 @@ mod browser_failures;
 mod browser_isolation;
 mod cancel;
 mod code_runs;
+mod credentials;
 mod data_dir;
 mod events;
 mod helpers;
