@@ -22,10 +22,12 @@ use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
+use crate::sessions::Sessions;
 use crate::store::Store;
+use crate::vault::Vault;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
 
@@ -45,6 +47,8 @@ pub struct App {
     /// Ends the responses that never end on their own (event streams) when the appliance stops.
     stopping: CancellationToken,
     scheduler: Scheduler,
+    /// Open browser sessions, closed at shutdown before the browsers.
+    sessions: Sessions,
     pool: BrowserPool,
     webhooks: Webhooks,
     schedules: Schedules,
@@ -68,6 +72,9 @@ pub struct DataPaths {
     pub search_index: PathBuf,
     /// Files kept by `POST /v1/upload_file`.
     pub uploads: PathBuf,
+    /// The key that seals credentials: `vault.key_file`, or a file of the data directory. Never
+    /// in the database, so never in its backups.
+    pub vault_key: PathBuf,
 }
 
 impl DataPaths {
@@ -81,6 +88,11 @@ impl DataPaths {
             recordings: root.join("recordings"),
             search_index: root.join("search-index"),
             uploads: root.join("uploads"),
+            vault_key: if config.vault.key_file.as_os_str().is_empty() {
+                root.join("vault.key")
+            } else {
+                config.vault.key_file.clone()
+            },
         }
     }
 }
@@ -105,6 +117,7 @@ impl App {
         let paths = DataPaths::of(&config);
         let store = open_store(&config).await?;
         let initial_api_key = auth::ensure_a_key_exists(&store, &config.auth.api_key).await?;
+        let vault = Vault::open(&paths.vault_key, store.clone()).await.context("cannot open the credential vault")?;
         let commit_interval = Duration::from_millis(config.search.commit_interval_ms);
         let (search, indexer) = SearchIndex::start(&paths.search_index, store.clone(), commit_interval)
             .await
@@ -151,16 +164,22 @@ impl App {
         let live = LiveRuns::new(config.live.jpeg_quality);
         let links = Links { base };
         let files = UploadedFiles::new(paths.uploads, store.clone(), config.server.max_upload_bytes, links.clone());
-        let scheduler = Scheduler::new(
-            store.clone(),
-            pool.clone(),
-            artifacts.clone(),
-            config.runs.clone(),
+        let sessions = Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let interrupted = sessions.end_leftovers().await?;
+        if interrupted > 0 {
+            tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
+        }
+        let scheduler = Scheduler::new(SchedulerParts {
+            store: store.clone(),
+            pool: pool.clone(),
+            artifacts: artifacts.clone(),
+            limits: config.runs.clone(),
             agent,
-            live.clone(),
+            live: live.clone(),
             recorder,
-            files.clone(),
-        );
+            sessions: sessions.clone(),
+            files: files.clone(),
+        });
         scheduler.start().await?;
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         webhooks.start().await?;
@@ -180,6 +199,8 @@ impl App {
             keys: KeyChecker::new(store.clone(), &config.auth.api_key),
             webhooks: webhooks.clone(),
             schedules: schedules.clone(),
+            sessions: sessions.clone(),
+            vault,
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),
@@ -205,6 +226,7 @@ impl App {
             pool,
             webhooks,
             schedules,
+            sessions,
             indexer,
             store,
             initial_api_key,
@@ -240,6 +262,7 @@ impl App {
         let _ = server.await;
         self.schedules.shut_down(SCHEDULES_GRACE).await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
+        self.sessions.shut_down().await;
         self.pool.shut_down().await;
         self.webhooks.shut_down(WEBHOOKS_GRACE).await;
         self.indexer.stop().await;

@@ -41,6 +41,8 @@ pub struct Config {
     pub llm: LlmConfig,
     pub agent: AgentConfig,
     pub schedules: SchedulesConfig,
+    pub sessions: SessionsConfig,
+    pub vault: VaultConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub log: LogConfig,
@@ -148,6 +150,19 @@ pub struct SchedulesConfig {
     /// The shortest gap allowed between two firings of one schedule; below 60, a cron
     /// expression may have a seconds field.
     pub min_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionsConfig {
+    /// How long one minute of a session's `timeout` lasts, in seconds: 60, except in tests that
+    /// watch a session time out.
+    pub timeout_unit_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VaultConfig {
+    /// The file of the key that seals credentials; empty: `vault.key` in the data directory.
+    pub key_file: PathBuf,
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -286,6 +301,9 @@ impl Config {
         if self.search.commit_interval_ms == 0 {
             return invalid("search.commit_interval_ms must be positive".into());
         }
+        if self.sessions.timeout_unit_seconds == 0 {
+            return invalid("sessions.timeout_unit_seconds must be positive".into());
+        }
         if self.schedules.min_interval_seconds == 0 {
             return invalid("schedules.min_interval_seconds must be positive".into());
         }
@@ -372,6 +390,14 @@ mod tests {
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
         let price = loaded.config.prices["gpt-4o-mini"];
         assert_eq!((price.input, price.cached_input, price.output), (0.15, 0.0, 0.6));
+    }
+
+    #[test]
+    fn the_vault_key_file_is_empty_by_default_and_set_from_the_environment() {
+        assert_eq!(Config::defaults().unwrap().vault.key_file, PathBuf::new());
+        let loaded = Config::load(None, env(&[("SKYVERN__VAULT__KEY_FILE", "/etc/skyvern/vault.key")])).unwrap();
+        assert_eq!(loaded.config.vault.key_file, PathBuf::from("/etc/skyvern/vault.key"));
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
     }
 
     #[test]

@@ -118,6 +118,10 @@ prefixed_id!(
     DeliveryId, "webhook delivery", ["msg_"]
 );
 prefixed_id!(
+    /// A browser session: a browser context kept open for the runs that name it.
+    SessionId, "browser session", ["pbs_"]
+);
+prefixed_id!(
     /// An API key (the id, never the key itself).
     ApiKeyId, "API key", ["key_"]
 );
@@ -128,6 +132,15 @@ prefixed_id!(
 prefixed_id!(
     /// A file kept by `POST /v1/upload_file`, for later runs to use.
     FileId, "uploaded file", ["file_"]
+);
+
+prefixed_id!(
+    /// A credential of the vault (its id, never its values).
+    CredentialId, "credential", ["cred_"]
+);
+prefixed_id!(
+    /// A one-time code pushed by a person or a mail relay (Skyvern's `totp_code_id`).
+    TotpCodeId, "TOTP code", ["totp_"]
 );
 
 impl RunId {

@@ -30,7 +30,9 @@
 //!   log, and drained by one sender task that owns the attempts in flight (one task each).
 //! - **schedules** (`schedules`) are fired by one ticker task, which sleeps until the next
 //!   occurrence of any enabled schedule (or until a schedule changes), records each firing in the
-//!   store, and asks for the plan run as a client of the scheduler would.
+//!   store, and asks for the plan run as a client of the scheduler would;
+//! - the **vault** (`vault`) holds its key in memory from start to stop and nothing else: sealed
+//!   credentials live in the store, and each use opens them afresh.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel
@@ -67,8 +69,10 @@ pub mod runs;
 pub mod scheduler;
 pub mod schedules;
 pub mod search;
+pub mod sessions;
 pub mod store;
 pub mod telemetry;
+pub mod vault;
 pub mod views;
 pub mod webhooks;
 

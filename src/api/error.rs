@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::scheduler::CancelError;
 use crate::schedules::ScheduleError;
 use crate::store::StoreError;
+use crate::vault::VaultError;
 
 /// Every error code the API returns, with its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,12 @@ pub enum Code {
     NotWebSocket,
     OtherSite,
     StorageUnavailable,
+    /// Every browser slot is taken (by runs and open sessions).
+    NoBrowserSlot,
+    /// The browser session has ended.
+    SessionClosed,
+    /// A stored credential that the vault key does not open (sealed under another key).
+    CredentialUnreadable,
     Internal,
 }
 
@@ -46,8 +53,9 @@ impl Code {
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::StorageUnavailable | Code::NoBrowserSlot => StatusCode::SERVICE_UNAVAILABLE,
+            Code::SessionClosed => StatusCode::CONFLICT,
+            Code::CredentialUnreadable | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -57,6 +65,8 @@ impl Code {
             Code::InvalidApiKey => "invalid_api_key",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
+            Code::NoBrowserSlot => "no_browser_slot",
+            Code::SessionClosed => "session_closed",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
@@ -68,6 +78,7 @@ impl Code {
             Code::NotWebSocket => "not_a_websocket_request",
             Code::OtherSite => "other_site_refused",
             Code::StorageUnavailable => "storage_unavailable",
+            Code::CredentialUnreadable => "credential_unreadable",
             Code::Internal => "internal_error",
         }
     }
@@ -271,6 +282,19 @@ impl From<ScheduleError> for ApiError {
     }
 }
 
+impl From<VaultError> for ApiError {
+    fn from(error: VaultError) -> ApiError {
+        match error {
+            VaultError::DoesNotOpen(ref credential_id) => {
+                tracing::error!(%credential_id, "a stored credential does not open with the vault key");
+                ApiError::new(Code::CredentialUnreadable, error.to_string())
+            }
+            VaultError::Store(store) => store.into(),
+            VaultError::KeyFile(_) => ApiError::internal(&error),
+        }
+    }
+}
+
 impl From<crate::runs::InvalidRequest> for ApiError {
     fn from(error: crate::runs::InvalidRequest) -> ApiError {
         ApiError::invalid(Location::body_field(error.field), Problem::Value, error.message)
@@ -301,8 +325,30 @@ pub fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiEr
             "the request body must be a JSON object",
         ));
     }
-    serde_path_to_error::deserialize(body).map_err(|error| {
-        let mut location = Location::body();
+    deserialize_at(body, Location::body(), str::to_owned)
+}
+
+/// Reads an object at `location` of a body that holds secret values into `T`. A refusal names
+/// the field and what was expected, never the value that was sent (serde's messages quote it).
+pub fn secret_from_json<T: serde::de::DeserializeOwned>(value: Value, location: Location) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::invalid(location, Problem::ObjectExpected, "must be a JSON object"));
+    }
+    deserialize_at(value, location, |reason| match reason.split_once(", expected ") {
+        Some((_, expected)) => format!("expected {expected}"),
+        None => reason.to_owned(),
+    })
+}
+
+/// Reads `value`, found at `location`, into `T`; a refusal's location goes down to the field,
+/// and its reason is serde's as `reason` words it.
+fn deserialize_at<T: serde::de::DeserializeOwned>(
+    value: Value,
+    location: Location,
+    reason: impl Fn(&str) -> String,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut location = location;
         for segment in error.path().iter() {
             location = match segment {
                 serde_path_to_error::Segment::Seq { index } => location.then(index.to_string()),
@@ -312,11 +358,11 @@ pub fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiEr
                 serde_path_to_error::Segment::Unknown => location,
             };
         }
-        let reason = error.inner().to_string();
+        let serde_reason = error.inner().to_string();
         // serde names a missing field only in its message: "missing field `run_ids`".
-        match reason.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        match serde_reason.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
             Some(field) => ApiError::invalid(location.then(field), Problem::Missing, "field required"),
-            None => ApiError::invalid(location, Problem::WrongType, reason),
+            None => ApiError::invalid(location, Problem::WrongType, reason(&serde_reason)),
         }
     })
 }

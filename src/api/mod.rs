@@ -9,6 +9,7 @@
 mod agents;
 mod artifacts;
 mod auth;
+mod credentials;
 mod error;
 mod events;
 mod files;
@@ -21,6 +22,7 @@ mod reruns;
 mod run_files;
 mod runs;
 mod schedules;
+mod sessions;
 mod system;
 mod ui;
 mod webhooks;
@@ -46,6 +48,7 @@ use crate::scheduler::Scheduler;
 use crate::schedules::Schedules;
 use crate::search::SearchIndex;
 use crate::store::Store;
+use crate::vault::Vault;
 use crate::views::Links;
 use crate::webhooks::Webhooks;
 
@@ -61,7 +64,9 @@ pub struct AppState {
     pub keys: KeyChecker,
     pub links: Links,
     pub webhooks: Webhooks,
+    pub sessions: crate::sessions::Sessions,
     pub schedules: Schedules,
+    pub vault: Vault,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -101,12 +106,14 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(plan_runs::routes)
                     .configure(agents::routes)
                     .configure(schedules::routes)
+                    .configure(credentials::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)
                     .configure(artifacts::routes)
                     .configure(system::routes)
                     .configure(webhooks::routes)
+                    .configure(sessions::routes)
                     .default_service(web::to(unknown_api_route)),
             )
             .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));

@@ -62,6 +62,10 @@ pub(super) async fn queue_task_run(
         Some(original) => run_files::uploads_of(state, &original.id).await?,
     };
     let spec = request.into_spec(state.scheduler.agent_available())?;
+    if let Some(session) = spec.browser_session_id.as_ref().filter(|id| !state.sessions.is_open(id)) {
+        let message = format!("browser session {session} is not open");
+        return Err(ApiError::invalid(Location::body_field("browser_session_id"), Problem::Value, message));
+    }
     // Secret values stay in memory with the queued run, file contents become the run's uploads:
     // the stored request keeps their names, and the uploaded files it names.
     blank_values(&mut body, "secrets", |_| true);
@@ -74,13 +78,13 @@ pub(super) async fn queue_task_run(
         prompt: spec.prompt,
         url: spec.url,
         request: body,
-        browser_session_id: None,
+        browser_session_id: spec.browser_session_id.as_ref().map(|id| id.to_string()),
         webhook_url: spec.webhook_url,
         plan: None,
         rerun_of: repeating.map(|original| original.id.clone()),
     };
     let run = run_files::store_with_files(state, new_run, files).await?;
-    state.scheduler.enqueue_with_secrets(run.id.clone(), secrets);
+    state.scheduler.enqueue_with_secrets(&run, secrets);
     tracing::info!(run_id = %run.id, engine = run.engine.as_str(), "run queued");
     Ok(run)
 }

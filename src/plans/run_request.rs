@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{DefinitionError, PlanRequest, run_parameters};
-use crate::ids::PlanId;
+use crate::ids::{PlanId, SessionId};
 
 /// The body as Skyvern's SDK sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +52,8 @@ pub struct PlanRunSpec {
     /// The plan's headers, with the run's over them.
     pub extra_http_headers: BTreeMap<String, String>,
     pub browser_address: Option<String>,
+    /// The browser session the run drives, instead of a context of its own.
+    pub browser_session_id: Option<SessionId>,
     pub run_metadata: Map<String, Value>,
 }
 
@@ -75,9 +77,10 @@ impl PlanRunRequest {
 
     /// Checks the request against `plan`: parameter values, bounds, URLs.
     pub fn into_spec(self, plan: &PlanRequest) -> Result<PlanRunSpec, DefinitionError> {
-        if self.browser_session_id.is_some() {
-            return Err(refused("browser_session_id", "browser sessions are not available in this appliance yet"));
-        }
+        let browser_session_id = match &self.browser_session_id {
+            Some(id) => Some(SessionId::parse(id).map_err(|error| refused("browser_session_id", error.to_string()))?),
+            None => None,
+        };
         let parameters = run_parameters(&plan.definition, self.parameters.as_ref())?;
         let webhook_url = self.webhook_url.or_else(|| plan.webhook_callback_url.clone());
         if let Some(url) = &webhook_url {
@@ -101,6 +104,7 @@ impl PlanRunRequest {
             time_budget: minutes.map(|m| Duration::from_secs(m.unsigned_abs() * 60)),
             extra_http_headers,
             browser_address: self.browser_address,
+            browser_session_id,
             run_metadata: self.run_metadata.unwrap_or_default(),
         })
     }
@@ -168,7 +172,7 @@ mod tests {
             (json!({"agent_id": "tsk_1"}), "agent_id"),
             (json!({"agent_id": "wpid_1", "max_elapsed_time_minutes": 481}), "max_elapsed_time_minutes"),
             (json!({"agent_id": "wpid_1", "webhook_url": "https://user:pw@example.org/"}), "webhook_url"),
-            (json!({"agent_id": "wpid_1", "browser_session_id": "pbs_1"}), "browser_session_id"),
+            (json!({"agent_id": "wpid_1", "browser_session_id": "tsk_1"}), "browser_session_id"),
             (json!({"agent_id": "wpid_1", "browser_address": "localhost:9222"}), "browser_address"),
             (json!({"agent_id": "wpid_1", "parameters": {"count": "many"}}), "parameters"),
         ];

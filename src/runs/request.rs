@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::Engine;
 use crate::engine::{ScriptStep, script};
+use crate::ids::SessionId;
 
 /// The body as the SDK sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,6 +62,8 @@ pub struct TaskSpec {
     pub time_budget: Option<Duration>,
     pub extra_http_headers: BTreeMap<String, String>,
     pub browser_address: Option<String>,
+    /// The browser session the run drives, instead of a context of its own.
+    pub browser_session_id: Option<SessionId>,
     pub webhook_url: Option<String>,
     /// The agent's step limit for this run (else `agent.max_steps`).
     pub max_steps: Option<u32>,
@@ -140,9 +143,10 @@ impl TaskRequest {
         if let Some(address) = &self.browser_address {
             cdp_address(address).or_else(|message| invalid("browser_address", message))?;
         }
-        if let Some(id) = &self.browser_session_id {
-            return invalid("browser_session_id", format!("browser session `{id}` does not exist"));
-        }
+        let browser_session_id = match &self.browser_session_id {
+            Some(id) => Some(SessionId::parse(id).or_else(|error| invalid("browser_session_id", error.to_string()))?),
+            None => None,
+        };
         if let Some(location) = &self.proxy_location
             && !(location.is_null() || location == "NONE")
         {
@@ -228,6 +232,7 @@ impl TaskRequest {
             time_budget,
             extra_http_headers,
             browser_address: self.browser_address,
+            browser_session_id,
             webhook_url: self.webhook_url,
             max_steps: self.max_steps.map(|steps| steps as u32),
             model,

@@ -9,6 +9,7 @@
 
 mod cancel;
 mod contained;
+mod held;
 mod job;
 mod plan_runs;
 mod recovery;
@@ -35,6 +36,8 @@ use crate::ids::RunId;
 use crate::live::LiveRuns;
 use crate::plans::Review;
 use crate::recording::Recorder;
+use crate::runs::Run;
+use crate::sessions::Sessions;
 use crate::store::Store;
 
 /// Everything a worker needs, shared.
@@ -57,6 +60,8 @@ struct Shared {
     secrets: Mutex<HashMap<RunId, Secrets>>,
     /// The live view of the runs with a browser.
     live: LiveRuns,
+    /// The browser sessions runs may drive instead of a context of their own.
+    sessions: Sessions,
     /// Records every run that opens a browser.
     recorder: Recorder,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
@@ -72,17 +77,23 @@ pub struct Scheduler {
     shared: Arc<Shared>,
 }
 
+/// What the scheduler works with, each owned elsewhere.
+pub struct SchedulerParts {
+    pub store: Store,
+    pub pool: BrowserPool,
+    pub artifacts: ArtifactFiles,
+    pub limits: RunsConfig,
+    /// The agent engine, when a model provider is configured.
+    pub agent: Option<Agent>,
+    pub live: LiveRuns,
+    pub recorder: Recorder,
+    pub sessions: Sessions,
+    pub files: UploadedFiles,
+}
+
 impl Scheduler {
-    pub fn new(
-        store: Store,
-        pool: BrowserPool,
-        artifacts: ArtifactFiles,
-        limits: RunsConfig,
-        agent: Option<Agent>,
-        live: LiveRuns,
-        recorder: Recorder,
-        files: UploadedFiles,
-    ) -> Scheduler {
+    pub fn new(parts: SchedulerParts) -> Scheduler {
+        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, files } = parts;
         Scheduler {
             shared: Arc::new(Shared {
                 store,
@@ -92,6 +103,7 @@ impl Scheduler {
                 agent,
                 live,
                 recorder,
+                sessions,
                 files,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
@@ -132,12 +144,20 @@ impl Scheduler {
         self.shared.interactions.answer(run_id, answer)
     }
 
-    /// Queues a run with the secret values it may type.
-    pub fn enqueue_with_secrets(&self, run_id: RunId, secrets: Secrets) {
+    /// Queues a run with the secret values it may type. A run on a browser session does not
+    /// wait for a slot (the session holds one): it waits for its turn on the session.
+    pub fn enqueue_with_secrets(&self, run: &Run, secrets: Secrets) {
         if !secrets.is_empty() {
-            self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), secrets);
+            self.shared.secrets.lock().unwrap_or_else(|p| p.into_inner()).insert(run.id.clone(), secrets);
         }
-        self.enqueue(run_id);
+        match run.browser_session_id {
+            Some(_) => {
+                let worker = self.clone();
+                let run_id = run.id.clone();
+                self.shared.workers.spawn(async move { worker.run(run_id, None).await });
+            }
+            None => self.enqueue(run.id.clone()),
+        }
     }
 
     /// Takes a run's secret values (they leave memory with the run).
@@ -179,7 +199,7 @@ impl Scheduler {
                 continue;
             };
             let worker = self.clone();
-            shared.workers.spawn(async move { worker.run(run_id, slot).await });
+            shared.workers.spawn(async move { worker.run(run_id, Some(slot)).await });
         }
     }
 

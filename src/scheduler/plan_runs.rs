@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::Scheduler;
+use crate::engine::Secrets;
 use crate::ids::{PlanVersionId, RunId};
 use crate::plans::{
     Definition, DefinitionError, ParameterKind, PlanRequest, PlanRunRequest, StoredPlan, WorkflowParameterType,
@@ -52,6 +53,10 @@ impl Scheduler {
         };
         let plan = PlanRequest::from_request(stored.request.clone())?;
         let spec = request.into_spec(&plan)?;
+        if let Some(session) = spec.browser_session_id.as_ref().filter(|id| !self.shared.sessions.is_open(id)) {
+            let message = format!("browser session {session} is not open");
+            return Err(DefinitionError { location: vec!["browser_session_id".into()], message }.into());
+        }
         self.check_named_files(&plan.definition, &spec.parameters).await?;
         let (trigger, schedule, rerun_of) = match origin {
             RunOrigin::Api => ("api", None, None),
@@ -71,13 +76,13 @@ impl Scheduler {
             prompt: None,
             url: None,
             request: stored_body,
-            browser_session_id: None,
+            browser_session_id: spec.browser_session_id.as_ref().map(|id| id.to_string()),
             webhook_url: spec.webhook_url,
             plan: Some(PlanVersionRef { plan_id: stored.plan_id, version_id: stored.version_id }),
             rerun_of,
         };
         let run = store.insert_queued_run(new_run, Vec::new()).await?;
-        self.enqueue(run.id.clone());
+        self.enqueue_with_secrets(&run, Secrets::default());
         tracing::info!(run_id = %run.id, "plan run queued");
         Ok(run)
     }

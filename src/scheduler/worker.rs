@@ -19,13 +19,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::Scheduler;
 use super::contained::{Panicked, contained, internal_error};
+use super::held::HeldBrowser;
 use super::job::Job;
 use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
-use crate::ids::RunId;
+use crate::ids::{RunId, SessionId};
 use crate::live::LiveRun;
 use crate::recording::RecordingError;
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
+use crate::sessions::SessionTurn;
 use crate::store::{StatusChange, StoreError, Transition};
 
 /// Why the engine stopped, seen from the worker.
@@ -34,12 +36,16 @@ enum Ending {
     Canceled,
     TimedOut(RunError),
     Shutdown,
+    /// The browser session the run drove was closed or timed out.
+    SessionEnded,
     /// The run's work panicked (logged where it was caught).
     Panicked,
 }
 
 impl Scheduler {
-    pub(super) async fn run(&self, run_id: RunId, slot: Slot) {
+    /// Drives a run; `slot` is the browser slot it was admitted with (none for a run on a
+    /// browser session, which holds its own).
+    pub(super) async fn run(&self, run_id: RunId, slot: Option<Slot>) {
         let token = CancellationToken::new();
         self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), token.clone());
         self.drive_to_end(&run_id, self.run_registered(&run_id, slot, &token)).await;
@@ -58,8 +64,22 @@ impl Scheduler {
         }
     }
 
-    async fn run_registered(&self, run_id: &RunId, slot: Slot, token: &CancellationToken) -> Result<(), StoreError> {
+    async fn run_registered(
+        &self,
+        run_id: &RunId,
+        slot: Option<Slot>,
+        token: &CancellationToken,
+    ) -> Result<(), StoreError> {
         let store = &self.shared.store;
+        // A run on a browser session stays queued until its turn on the session comes.
+        let turn = match store.run(run_id).await?.browser_session_id {
+            Some(session) => match self.wait_for_turn(run_id, &session, token).await {
+                Ok(Some(turn)) => Some(turn),
+                Ok(None) => return Ok(()),
+                Err(ending) => return self.finish(run_id, ending).await,
+            },
+            None => None,
+        };
         let run = match store.transition(run_id, StatusChange::to(RunStatus::Running)).await? {
             Transition::Applied(run) => *run,
             // Canceled (or otherwise ended) while it waited: it never gets a browser.
@@ -67,22 +87,49 @@ impl Scheduler {
         };
         let started = Instant::now();
         tracing::info!(%run_id, "run started");
-        let ending = Box::pin(self.drive(run, slot, token, started)).await;
-        self.finish(run_id, ending).await
+        let (ending, turn) = Box::pin(self.drive(run, slot, turn, token, started)).await;
+        let finished = self.finish(run_id, ending).await;
+        // The next run on the session starts once this one's end is recorded.
+        drop(turn);
+        finished
     }
 
-    async fn drive(&self, run: Run, slot: Slot, token: &CancellationToken, started: Instant) -> Ending {
+    /// Waits for the run's turn on its session; `None` if the run was canceled or the appliance
+    /// stops meanwhile (the run stays as it is), the run's failure if the session is not open.
+    async fn wait_for_turn(
+        &self,
+        run_id: &RunId,
+        session: &str,
+        token: &CancellationToken,
+    ) -> Result<Option<SessionTurn>, Ending> {
+        let session = SessionId::parse(session).map_err(|error| failed("browser_session_closed", error.to_string()))?;
+        tokio::select! {
+            turn = self.shared.sessions.take_turn(&session, run_id) => match turn {
+                Ok(turn) => Ok(Some(turn)),
+                Err(error) => Err(failed("browser_session_closed", error.to_string())),
+            },
+            _ = token.cancelled() => Ok(None),
+            _ = self.shared.shutdown.cancelled() => Ok(None),
+        }
+    }
+
+    async fn drive(
+        &self,
+        run: Run,
+        slot: Option<Slot>,
+        turn: Option<SessionTurn>,
+        token: &CancellationToken,
+        started: Instant,
+    ) -> (Ending, Option<SessionTurn>) {
+        // Until the browser is held, the session's turn (if any) goes back with the ending.
         let job = match self.job_of(&run).await {
             Ok(job) => job,
-            Err(reason) => return failed("invalid_request", reason),
+            Err(reason) => return (failed("invalid_request", reason), turn),
         };
         let secrets = self.take_secrets(&run.id).unwrap_or_default();
         if !job.secret_names().is_empty() && secrets.is_empty() {
-            return failed(
-                "secrets_unavailable",
-                "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets"
-                    .into(),
-            );
+            let reason = "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets";
+            return (failed("secrets_unavailable", reason.into()), turn);
         }
         let limits = &self.shared.limits;
         let budget = job.time_budget(limits);
@@ -91,17 +138,18 @@ impl Scheduler {
         let activity = Activity::new();
         let location = job.browser_address().map_or(BrowserLocation::Local, BrowserLocation::Remote);
 
-        let opening = self.shared.pool.open(slot, location);
-        let browser = tokio::select! {
-            browser = opening => browser,
-            _ = token.cancelled() => return Ending::Canceled,
-            _ = tokio::time::sleep_until(deadline) => return over_budget(budget),
-            _ = self.shared.shutdown.cancelled() => return Ending::Shutdown,
+        let opening = self.hold_browser(turn, slot, location);
+        let held = tokio::select! {
+            held = opening => held,
+            _ = token.cancelled() => return (Ending::Canceled, None),
+            _ = tokio::time::sleep_until(deadline) => return (over_budget(budget), None),
+            _ = self.shared.shutdown.cancelled() => return (Ending::Shutdown, None),
         };
-        let browser = match browser {
-            Ok(browser) => browser,
-            Err(error) => return browser_failure(&error),
+        let held = match held {
+            Ok(held) => held,
+            Err(ending) => return (ending, None),
         };
+        let browser = held.browser();
         if let Err(error) = self.shared.store.mark_browser_opened(&run.id).await {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
@@ -137,11 +185,12 @@ impl Scheduler {
         };
         let driving = async {
             tokio::select! {
-                outcome = self.execute(&recorder, &browser, &job) => Ending::Engine(outcome),
+                outcome = self.execute(&recorder, browser, &job) => Ending::Engine(outcome),
                 never = casting => match never {},
                 never = live.serve_input(&browser.page) => match never {},
                 _ = browser.gone() => browser_failure(&BrowserError::Crashed),
                 _ = token.cancelled() => Ending::Canceled,
+                _ = held.session_ended() => Ending::SessionEnded,
                 _ = tokio::time::sleep_until(deadline) => over_budget(budget),
                 _ = activity.idle_for(inactivity) => Ending::TimedOut(inactive(&live, inactivity)),
                 _ = self.shared.shutdown.cancelled() => Ending::Shutdown,
@@ -162,16 +211,38 @@ impl Scheduler {
                 recording.finish().await;
             }
         };
-        tokio::join!(closing_video, browser.close());
+        let ((), turn) = tokio::join!(closing_video, held.release());
         // An engine stopped from outside leaves its current items open; close them.
-        let status = if matches!(ending, Ending::Canceled) { ItemStatus::Canceled } else { ItemStatus::Failed };
+        let status = if matches!(ending, Ending::Canceled | Ending::SessionEnded) {
+            ItemStatus::Canceled
+        } else {
+            ItemStatus::Failed
+        };
         if let Err(error) = self.shared.store.close_open_timeline_items(&run.id, status).await {
             tracing::warn!(run_id = %run.id, %error, "could not close the run's open timeline items");
         }
         if let Job::Plan(plan) = &job {
             self.close_plan_steps(&run.id, plan, &ending).await;
         }
-        ending
+        (ending, turn)
+    }
+
+    /// The browser the run drives: its turn on the session it names, or a context of its own
+    /// on its slot; why not, as the run's ending.
+    async fn hold_browser(
+        &self,
+        turn: Option<SessionTurn>,
+        slot: Option<Slot>,
+        location: BrowserLocation,
+    ) -> Result<HeldBrowser, Ending> {
+        match (turn, slot) {
+            (Some(turn), _) => Ok(HeldBrowser::Session(turn)),
+            (None, Some(slot)) => match self.shared.pool.open(slot, location).await {
+                Ok(browser) => Ok(HeldBrowser::Own(Box::new(browser))),
+                Err(error) => Err(browser_failure(&error)),
+            },
+            (None, None) => Err(failed("no_browser_slot", "the run was started without a browser slot".into())),
+        }
     }
 
     /// A plan stopped from outside leaves its current steps open: a cancel ends them (and lists
@@ -181,7 +252,7 @@ impl Scheduler {
         let store = &self.shared.store;
         let closed = match ending {
             Ending::Shutdown | Ending::Engine(Outcome::Completed { .. }) => Ok(()),
-            Ending::Canceled => crate::plans::mark_canceled(store, run_id, plan).await,
+            Ending::Canceled | Ending::SessionEnded => crate::plans::mark_canceled(store, run_id, plan).await,
             Ending::TimedOut(error) => {
                 store.close_open_step_runs(run_id, StepStatus::TimedOut, &error.message).await.map(drop)
             }
@@ -230,6 +301,13 @@ impl Scheduler {
             Ending::TimedOut(error) => StatusChange::with_error(RunStatus::TimedOut, error),
             Ending::Panicked => StatusChange::with_error(RunStatus::Failed, internal_error()),
             Ending::Canceled => StatusChange::to(RunStatus::Canceled),
+            Ending::SessionEnded => {
+                // Canceled as a person's cancel is: through `canceling`, with the reason.
+                let reason = "the browser session the run drove was closed or timed out".to_owned();
+                let canceling = StatusChange { failure_reason: Some(reason), ..StatusChange::to(RunStatus::Canceling) };
+                store.transition(run_id, canceling).await?;
+                StatusChange::to(RunStatus::Canceled)
+            }
             // Left to the shutdown's settling, which applies the recovery rule.
             Ending::Shutdown => return Ok(()),
         };
@@ -288,6 +366,7 @@ mod tests {
     use crate::live::LiveRuns;
     use crate::recording::Recorder;
     use crate::runs::{NewRun, RunType};
+    use crate::scheduler::SchedulerParts;
     use crate::store::Store;
 
     /// A scheduler on a real store in `dir`, not dispatching (its browsers are never needed).
@@ -305,9 +384,20 @@ mod tests {
         let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
         let pool = BrowserPool::new(launcher, 1, page_settings);
         let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
+        let sessions = crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions);
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
         let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
-        Scheduler::new(store, pool, artifacts, config.runs, None, LiveRuns::new(70), recorder, files)
+        Scheduler::new(SchedulerParts {
+            store,
+            pool,
+            artifacts,
+            limits: config.runs,
+            agent: None,
+            live: LiveRuns::new(70),
+            recorder,
+            sessions,
+            files,
+        })
     }
 
     /// A run that a worker has moved to `running`.

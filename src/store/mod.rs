@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod artifacts;
+mod credentials;
 mod events;
 mod files;
 mod migrate;
@@ -17,6 +18,7 @@ mod rows;
 mod runs;
 mod schedules;
 mod search_documents;
+mod sessions;
 mod steps;
 mod timeline;
 mod traces;
@@ -31,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
+pub use credentials::CredentialFilter;
 pub use plans::PlanFilter;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};

@@ -1,16 +1,21 @@
-//! How runs, list items, artifacts, uploaded files (`files`), plans (`plans`) and schedules
-//! (`schedules`) look to the outside, in API responses, events and webhook bodies: Skyvern's field
-//! names, so the SDK's models parse them, plus this appliance's extensions.
+//! How runs, list items, artifacts, uploaded files (`files`), plans (`plans`), schedules
+//! (`schedules`) and credentials (`credentials`) look to the outside, in API responses, events and
+//! webhook bodies: Skyvern's field names, so the SDK's models parse them, plus this appliance's
+//! extensions.
 
+mod credentials;
 mod files;
 mod plan_runs;
 mod plans;
 mod schedules;
+mod sessions;
 
+pub use credentials::{VAULT_TYPE, credential_json, pushed_code_json};
 pub use files::uploaded_file_response;
 pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
+pub use sessions::session_response;
 
 use serde_json::{Value, json};
 

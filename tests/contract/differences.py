@@ -19,7 +19,8 @@ def cancel_of_an_ended_run(paths):
 
 
 def unknown_ids(paths):
-    """404 for an unknown run or plan on the operations whose document lists no 404."""
+    """404 for an unknown run, plan, schedule or credential on the operations whose document
+    lists no 404."""
     for path, method in [
         ("/v1/runs/{run_id}/cancel", "post"),
         ("/v1/runs/{run_id}/artifacts", "get"),
@@ -32,6 +33,12 @@ def unknown_ids(paths):
         ("/v1/run/agents", "post"),
     ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such run or plan"})
+    for path, method in [
+        ("/v1/credentials/{credential_id}", "get"),
+        ("/v1/credentials/{credential_id}/update", "post"),
+        ("/v1/credentials/{credential_id}/delete", "post"),
+    ]:
+        paths[path][method]["responses"].setdefault("404", {"description": "No such credential"})
     for path, item in paths.items():
         if path.startswith("/v1/agents/{workflow_permanent_id}/schedules"):
             for method in METHODS & item.keys():

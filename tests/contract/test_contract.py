@@ -88,6 +88,12 @@ DOCUMENTS = [
             ("delete", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}"),
             ("post", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/enable"),
             ("post", "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/disable"),
+            ("post", "/v1/credentials"),
+            ("get", "/v1/credentials"),
+            ("get", "/v1/credentials/{credential_id}"),
+            ("post", "/v1/credentials/{credential_id}/update"),
+            ("post", "/v1/credentials/{credential_id}/delete"),
+            ("post", "/v1/credentials/totp"),
         ],
         differences=differences.skyvern,
     ),
@@ -111,8 +117,8 @@ def served_document(document: Document) -> dict:
 
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
-    """Ids of a finished run, of its artifacts, of a saved plan, of its finished run and of its
-    schedule, for schemathesis to use."""
+    """Ids of a finished run, of its artifacts, of a saved plan, of its finished run, of its
+    schedule and of a credential, for schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -143,7 +149,13 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
         headers=headers,
         json={"cron_expression": "0 9 * * *", "timezone": "Europe/Paris"},
     ).json()
+    credential = httpx.post(
+        f"{base_url}/v1/credentials",
+        headers=headers,
+        json={"name": "seed", "credential_type": "secret", "credential": {"secret_value": "seed"}},
+    ).json()
     return {
+        "credential_id": [credential["credential_id"]],
         "workflow_run_id": [plan_run["run_id"]],
         "run_id": [run["run_id"]],
         "artifact_id": [a["artifact_id"] for a in artifacts],

@@ -172,6 +172,7 @@ impl Execution<'_> {
             time_budget: None,
             extra_http_headers: BTreeMap::new(),
             browser_address: None,
+            browser_session_id: None,
             webhook_url: None,
             max_steps,
             model: None,

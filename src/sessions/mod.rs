@@ -1,0 +1,280 @@
+//! Browser sessions (Skyvern's persistent browser sessions, `pbs_…`): a browser context opened on
+//! its own, holding a browser slot, whose cookies, storage and tabs outlive the runs that use it.
+//!
+//! Runs that name a session take turns: each holds the session's **turn** (a fair lock, so they
+//! go in the order they asked) for as long as it runs, and drives the session's page. One
+//! **keeper** task per session owns its end: it waits for the session's timeout (which `extend`
+//! moves), a close, the loss of its browser or the appliance's shutdown; then it tells the run
+//! holding the turn to stop (that run ends `canceled`), waits for the turn, closes the browser
+//! context (freeing the slot) and records how the session ended. A run that asks for a session's
+//! turn after it ended is refused. At start-up, sessions a previous process left open are
+//! recorded `interrupted`: their browser went with that process.
+
+mod model;
+
+pub use model::{
+    DEFAULT_TIMEOUT_MINUTES, InvalidSession, MAX_TIMEOUT_MINUTES, MIN_TIMEOUT_MINUTES, Session, SessionRequest,
+    SessionSpec, SessionStatus,
+};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedMutexGuard, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::browser::{BrowserError, BrowserLocation, BrowserPool, RunBrowser, RunPage};
+use crate::config::SessionsConfig;
+use crate::ids::{RunId, SessionId};
+use crate::store::{Store, StoreError};
+
+/// How long opening a session waits for a free browser slot.
+const SLOT_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Why a session could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no browser slot became free within {} s; close a session or wait for runs to end", SLOT_PATIENCE.as_secs())]
+    NoSlot,
+    #[error("the session's browser could not be opened: {0}")]
+    Browser(#[from] BrowserError),
+    #[error("browser session {0} is not open")]
+    NotOpen(SessionId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The open sessions and their keepers.
+#[derive(Clone)]
+pub struct Sessions {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    pool: BrowserPool,
+    /// How long one minute of a `timeout` lasts.
+    minute: Duration,
+    open: Mutex<HashMap<SessionId, Arc<OpenSession>>>,
+    keepers: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+/// A session while it is open.
+struct OpenSession {
+    /// Taken out by the keeper, holding the last turn, to close it.
+    browser: Mutex<Option<Arc<RunBrowser>>>,
+    /// Runs take turns; the keeper takes the last one to close the browser.
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// When it times out; `extend` moves it.
+    expires_at: watch::Sender<Instant>,
+    /// Cancelled when the session ends: the run holding the turn stops.
+    ending: CancellationToken,
+    /// The run holding the turn, if any.
+    current_run: Mutex<Option<RunId>>,
+}
+
+/// A run's turn on a session: its page, until the run ends or the session does.
+pub struct SessionTurn {
+    browser: Arc<RunBrowser>,
+    ending: CancellationToken,
+    session: Arc<OpenSession>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl SessionTurn {
+    pub fn page(&self) -> &RunPage {
+        &self.browser.page
+    }
+
+    pub fn browser(&self) -> &RunBrowser {
+        &self.browser
+    }
+
+    /// Resolves once the session ends (closed, timed out, its browser lost).
+    pub async fn session_ended(&self) {
+        self.ending.cancelled().await
+    }
+}
+
+impl Drop for SessionTurn {
+    fn drop(&mut self) {
+        *self.session.current_run.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+impl Sessions {
+    pub fn new(store: Store, pool: BrowserPool, config: &SessionsConfig) -> Sessions {
+        Sessions {
+            inner: Arc::new(Inner {
+                store,
+                pool,
+                minute: Duration::from_secs(config.timeout_unit_seconds),
+                open: Mutex::new(HashMap::new()),
+                keepers: TaskTracker::new(),
+                shutdown: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// Records the sessions a previous process left open as `interrupted`.
+    pub async fn end_leftovers(&self) -> Result<usize, StoreError> {
+        self.inner.store.interrupt_open_sessions("the appliance stopped while the session was open").await
+    }
+
+    /// Opens a session: takes a browser slot, opens a context (at `url` if given), and starts
+    /// its keeper.
+    pub async fn open(&self, spec: &SessionSpec) -> Result<Session, SessionError> {
+        let inner = &self.inner;
+        let slot =
+            tokio::time::timeout(SLOT_PATIENCE, inner.pool.acquire_slot()).await.map_err(|_| SessionError::NoSlot)?;
+        let browser = inner.pool.open(slot, BrowserLocation::Local).await?;
+        if let Some(url) = &spec.url
+            && let Err(error) = browser.page.goto(url).await
+        {
+            browser.close().await;
+            return Err(error.into());
+        }
+        let id = SessionId::generate();
+        let lifetime = self.minutes(spec.timeout_minutes);
+        let expires_at = crate::clock::format(time::OffsetDateTime::now_utc() + lifetime);
+        let stored = match inner.store.insert_session(&id, spec.timeout_minutes, spec.url.clone(), expires_at).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                browser.close().await;
+                return Err(error.into());
+            }
+        };
+        let session = Arc::new(OpenSession {
+            browser: Mutex::new(Some(Arc::new(browser))),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
+            expires_at: watch::Sender::new(Instant::now() + lifetime),
+            ending: CancellationToken::new(),
+            current_run: Mutex::new(None),
+        });
+        inner.open.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), session.clone());
+        let keeper = self.clone();
+        let keeper_id = id.clone();
+        inner.keepers.spawn(async move { keeper.keep(keeper_id, session).await });
+        tracing::info!(session_id = %id, "browser session opened");
+        Ok(stored)
+    }
+
+    fn open_session(&self, id: &SessionId) -> Result<Arc<OpenSession>, SessionError> {
+        let open = self.inner.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.get(id).cloned().ok_or_else(|| SessionError::NotOpen(id.clone()))
+    }
+
+    fn minutes(&self, minutes: i64) -> Duration {
+        self.inner.minute.saturating_mul(u32::try_from(minutes.max(0)).unwrap_or(u32::MAX))
+    }
+
+    /// Whether the session is open now.
+    pub fn is_open(&self, id: &SessionId) -> bool {
+        self.open_session(id).is_ok()
+    }
+
+    /// The run holding the session's turn, if any.
+    pub fn current_run(&self, id: &SessionId) -> Option<RunId> {
+        let session = self.open_session(id).ok()?;
+        session.current_run.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Waits for the run's turn on the session, in the order runs asked.
+    pub async fn take_turn(&self, id: &SessionId, run_id: &RunId) -> Result<SessionTurn, SessionError> {
+        let session = self.open_session(id)?;
+        let turn = session.turn.clone().lock_owned().await;
+        let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(browser) = browser.filter(|_| !session.ending.is_cancelled()) else {
+            return Err(SessionError::NotOpen(id.clone()));
+        };
+        *session.current_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(run_id.clone());
+        Ok(SessionTurn { browser, ending: session.ending.clone(), session: session.clone(), _turn: turn })
+    }
+
+    /// Closes a session at a person's request; a run using it stops.
+    pub async fn close(&self, id: &SessionId) -> Result<Session, SessionError> {
+        match self.open_session(id) {
+            Ok(session) => {
+                session.ending.cancel();
+                self.wait_until_ended(id).await
+            }
+            // Already ended: it answers as it is.
+            Err(_) => Ok(self.inner.store.session(id).await?),
+        }
+    }
+
+    /// Gives an open session `minutes` more, up to the longest lifetime from now.
+    pub async fn extend(&self, id: &SessionId, minutes: i64) -> Result<Session, SessionError> {
+        let session = self.open_session(id)?;
+        let stored = self.inner.store.session(id).await?;
+        let now = Instant::now();
+        let left = session.expires_at.borrow().saturating_duration_since(now);
+        let left = (left + self.minutes(minutes.max(0))).min(self.minutes(MAX_TIMEOUT_MINUTES));
+        session.expires_at.send_replace(now + left);
+        let expires_at = crate::clock::format(time::OffsetDateTime::now_utc() + left);
+        let timeout = stored.timeout_minutes + minutes.max(0);
+        Ok(self.inner.store.extend_session(id, timeout, expires_at).await?)
+    }
+
+    /// Waits (briefly) for the keeper to record the end of a session asked to end.
+    async fn wait_until_ended(&self, id: &SessionId) -> Result<Session, SessionError> {
+        for _ in 0..600 {
+            if !self.is_open(id) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(self.inner.store.session(id).await?)
+    }
+
+    /// Owns a session's end: see the module's description.
+    async fn keep(&self, id: SessionId, session: Arc<OpenSession>) {
+        let mut expiry = session.expires_at.subscribe();
+        let watched = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(watched) = watched else { return };
+        let (status, reason) = loop {
+            let deadline = *expiry.borrow_and_update();
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => {
+                    break (SessionStatus::TimedOut, "the session reached its timeout".to_owned());
+                }
+                _ = expiry.changed() => continue,
+                _ = session.ending.cancelled() => {
+                    break (SessionStatus::Closed, "closed by a person".to_owned());
+                }
+                _ = watched.gone() => {
+                    break (SessionStatus::Failed, "the session's browser exited".to_owned());
+                }
+                _ = self.inner.shutdown.cancelled() => {
+                    break (SessionStatus::Interrupted, "the appliance stopped while the session was open".to_owned());
+                }
+            }
+        };
+        session.ending.cancel();
+        drop(watched);
+        // Holding the last turn, no run has the browser: it is taken out and closed.
+        let last_turn = session.turn.clone().lock_owned().await;
+        let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(last_turn);
+        match browser.map(Arc::try_unwrap) {
+            Some(Ok(browser)) => browser.close().await,
+            _ => tracing::warn!(session_id = %id, "a session's browser was still in use when it ended"),
+        }
+        if let Err(error) = self.inner.store.end_session(&id, status, reason).await {
+            tracing::error!(session_id = %id, %error, "the end of a browser session could not be recorded");
+        }
+        self.inner.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        tracing::info!(session_id = %id, status = status.as_str(), "browser session ended");
+    }
+
+    /// Ends every open session (the appliance stops) and waits for their keepers.
+    pub async fn shut_down(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.keepers.close();
+        self.inner.keepers.wait().await;
+    }
+}
