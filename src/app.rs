@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
 use crate::sessions::Sessions;
@@ -163,16 +163,17 @@ impl App {
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
         }
-        let scheduler = Scheduler::new(
-            store.clone(),
-            pool.clone(),
-            artifacts.clone(),
-            config.runs.clone(),
+        let scheduler = Scheduler::new(SchedulerParts {
+            store: store.clone(),
+            pool: pool.clone(),
+            artifacts: artifacts.clone(),
+            limits: config.runs.clone(),
             agent,
-            live.clone(),
+            live: live.clone(),
             recorder,
-            sessions.clone(),
-        );
+            sessions: sessions.clone(),
+            vault: vault.clone(),
+        });
         scheduler.start().await?;
         let links = Links { base };
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;

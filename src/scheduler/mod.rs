@@ -9,6 +9,7 @@
 
 mod cancel;
 mod contained;
+mod credentials;
 mod held;
 mod job;
 mod plan_runs;
@@ -38,6 +39,7 @@ use crate::recording::Recorder;
 use crate::runs::Run;
 use crate::sessions::Sessions;
 use crate::store::Store;
+use crate::vault::Vault;
 
 /// Everything a worker needs, shared.
 struct Shared {
@@ -61,6 +63,8 @@ struct Shared {
     live: LiveRuns,
     /// The browser sessions runs may drive instead of a context of their own.
     sessions: Sessions,
+    /// The stored credentials runs may type.
+    vault: Vault,
     /// Records every run that opens a browser.
     recorder: Recorder,
     /// Cancel tokens of the runs that workers hold.
@@ -69,22 +73,28 @@ struct Shared {
     workers: TaskTracker,
 }
 
+/// What the scheduler drives runs with.
+pub struct SchedulerParts {
+    pub store: Store,
+    pub pool: BrowserPool,
+    pub artifacts: ArtifactFiles,
+    pub limits: RunsConfig,
+    /// The agent engine, when a model provider is configured.
+    pub agent: Option<Agent>,
+    pub live: LiveRuns,
+    pub recorder: Recorder,
+    pub sessions: Sessions,
+    pub vault: Vault,
+}
+
 #[derive(Clone)]
 pub struct Scheduler {
     shared: Arc<Shared>,
 }
 
 impl Scheduler {
-    pub fn new(
-        store: Store,
-        pool: BrowserPool,
-        artifacts: ArtifactFiles,
-        limits: RunsConfig,
-        agent: Option<Agent>,
-        live: LiveRuns,
-        recorder: Recorder,
-        sessions: Sessions,
-    ) -> Scheduler {
+    pub fn new(parts: SchedulerParts) -> Scheduler {
+        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, vault } = parts;
         Scheduler {
             shared: Arc::new(Shared {
                 store,
@@ -95,6 +105,7 @@ impl Scheduler {
                 live,
                 recorder,
                 sessions,
+                vault,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
