@@ -178,6 +178,7 @@ impl App {
             live: live.clone(),
             recorder,
             sessions: sessions.clone(),
+            vault: vault.clone(),
             files: files.clone(),
         });
         scheduler.start().await?;

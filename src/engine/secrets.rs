@@ -1,43 +1,63 @@
 //! Secret values of a run (passwords, codes): the model and the stored records only ever see
-//! placeholders like `{{secret.password}}`; the value is put in at the moment an action types it,
-//! and taken out again wherever page text could carry it back.
+//! placeholders like `{{secret.password}}` (a secret given with the run) or
+//! `{{credential.cred_1.password}}` (a value of a stored credential); the value is put in at the
+//! moment an action types it, and taken out again wherever page text could carry it back.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A run's secrets by name. `Debug` shows the names only.
+/// A run's secrets by the name inside their placeholder (`secret.password`,
+/// `credential.cred_1.password`), and the values typed the same way that are not secret (a
+/// credential's user name: it is shown in responses, and redacting a short common word
+/// everywhere would garble page text). `Debug` shows the names only.
 #[derive(Clone, Default)]
-pub struct Secrets(BTreeMap<String, String>);
+pub struct Secrets(BTreeMap<String, String>, BTreeMap<String, String>);
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.0.keys()).finish()
+        f.debug_set().entries(self.0.keys().chain(self.1.keys())).finish()
     }
 }
 
-/// The placeholder that stands for a secret.
+/// The placeholder that stands for a secret given with the run.
 pub fn placeholder(name: &str) -> String {
-    format!("{{{{secret.{name}}}}}")
+    in_braces(&format!("secret.{name}"))
+}
+
+fn in_braces(key: &str) -> String {
+    format!("{{{{{key}}}}}")
 }
 
 impl Secrets {
+    /// The secrets given with a run, by name.
     pub fn new(values: BTreeMap<String, String>) -> Secrets {
-        Secrets(values)
+        Secrets(values.into_iter().map(|(name, value)| (format!("secret.{name}"), value)).collect(), BTreeMap::new())
+    }
+
+    /// Adds a value of a stored credential, typed where `{{credential.<id>.<field>}}` stands;
+    /// a secret one is also redacted wherever it comes back.
+    pub fn add_credential_value(&mut self, credential: &str, field: &str, value: String, secret: bool) {
+        let key = format!("credential.{credential}.{field}");
+        if secret {
+            self.0.insert(key, value);
+        } else {
+            self.1.insert(key, value);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_empty() && self.1.is_empty()
     }
 
     /// Puts the values in place of their placeholders, at the moment of typing.
     pub fn fill_in(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, (name, value)| text.replace(&placeholder(name), value))
+        self.0.iter().chain(&self.1).fold(text.to_owned(), |text, (key, value)| text.replace(&in_braces(key), value))
     }
 
     /// `text` as the model wrote it when it holds a placeholder of one of these secrets: the
     /// field it goes into is then one that holds a secret.
     pub fn shown<'a>(&self, text: &'a str) -> Option<&'a str> {
-        self.0.keys().any(|name| text.contains(&placeholder(name))).then_some(text)
+        self.0.keys().any(|key| text.contains(&in_braces(key))).then_some(text)
     }
 
     /// Replaces every secret value in `text` by its placeholder (longest values first), however
@@ -46,9 +66,7 @@ impl Secrets {
         let mut secrets: Vec<(&String, &String)> =
             self.0.iter().filter(|(_, value)| !value.trim().is_empty()).collect();
         secrets.sort_by_key(|(_, value)| std::cmp::Reverse(value.len()));
-        secrets
-            .into_iter()
-            .fold(text.to_owned(), |text, (name, value)| replace_spaced(&text, value, &placeholder(name)))
+        secrets.into_iter().fold(text.to_owned(), |text, (key, value)| replace_spaced(&text, value, &in_braces(key)))
     }
 }
 
@@ -104,6 +122,20 @@ mod tests {
         assert_eq!(secrets.fill_in("{{secret.password}}!"), "hunter2!");
         assert_eq!(secrets.redact("value=\"hunter2\" and hunter"), "value=\"{{secret.password}}\" and {{secret.pin}}");
         assert!(!format!("{secrets:?}").contains("hunter"));
+    }
+
+    #[test]
+    fn a_credential_value_is_filled_in_and_redacted_under_its_own_placeholder() {
+        let mut secrets = secrets();
+        secrets.add_credential_value("cred_7", "password", "correct horse".into(), true);
+        secrets.add_credential_value("cred_7", "username", "ada".into(), false);
+        assert_eq!(
+            secrets.fill_in("{{credential.cred_7.username}}: {{credential.cred_7.password}}"),
+            "ada: correct horse"
+        );
+        assert_eq!(secrets.redact("ada typed correct horse"), "ada typed {{credential.cred_7.password}}");
+        assert!(secrets.shown("{{credential.cred_7.password}}").is_some());
+        assert!(secrets.shown("{{credential.cred_7.username}}").is_none(), "a user name is no secret");
     }
 
     #[test]

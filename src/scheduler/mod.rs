@@ -9,6 +9,7 @@
 
 mod cancel;
 mod contained;
+mod credentials;
 mod held;
 mod job;
 mod plan_runs;
@@ -39,6 +40,7 @@ use crate::recording::Recorder;
 use crate::runs::Run;
 use crate::sessions::Sessions;
 use crate::store::Store;
+use crate::vault::Vault;
 
 /// Everything a worker needs, shared.
 struct Shared {
@@ -62,6 +64,8 @@ struct Shared {
     live: LiveRuns,
     /// The browser sessions runs may drive instead of a context of their own.
     sessions: Sessions,
+    /// The stored credentials runs may type.
+    vault: Vault,
     /// Records every run that opens a browser.
     recorder: Recorder,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
@@ -72,12 +76,7 @@ struct Shared {
     workers: TaskTracker,
 }
 
-#[derive(Clone)]
-pub struct Scheduler {
-    shared: Arc<Shared>,
-}
-
-/// What the scheduler works with, each owned elsewhere.
+/// What the scheduler drives runs with.
 pub struct SchedulerParts {
     pub store: Store,
     pub pool: BrowserPool,
@@ -88,12 +87,19 @@ pub struct SchedulerParts {
     pub live: LiveRuns,
     pub recorder: Recorder,
     pub sessions: Sessions,
+    pub vault: Vault,
+    /// Uploaded files, which plan runs' `file_url` parameters may name.
     pub files: UploadedFiles,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    shared: Arc<Shared>,
 }
 
 impl Scheduler {
     pub fn new(parts: SchedulerParts) -> Scheduler {
-        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, files } = parts;
+        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, vault, files } = parts;
         Scheduler {
             shared: Arc::new(Shared {
                 store,
@@ -104,6 +110,7 @@ impl Scheduler {
                 live,
                 recorder,
                 sessions,
+                vault,
                 files,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),

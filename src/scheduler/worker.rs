@@ -126,8 +126,12 @@ impl Scheduler {
             Ok(job) => job,
             Err(reason) => return (failed("invalid_request", reason), turn),
         };
-        let secrets = self.take_secrets(&run.id).unwrap_or_default();
-        if !job.secret_names().is_empty() && secrets.is_empty() {
+        let mut secrets = self.take_secrets(&run.id).unwrap_or_default();
+        let lost_secrets = !job.secret_names().is_empty() && secrets.is_empty();
+        if let Err(reason) = self.add_credentials(&run.request, &mut secrets).await {
+            return (failed("credential_unavailable", reason), turn);
+        }
+        if lost_secrets {
             let reason = "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets";
             return (failed("secrets_unavailable", reason.into()), turn);
         }
@@ -370,7 +374,7 @@ mod tests {
     use crate::store::Store;
 
     /// A scheduler on a real store in `dir`, not dispatching (its browsers are never needed).
-    fn a_scheduler(dir: &Path) -> Scheduler {
+    async fn a_scheduler(dir: &Path) -> Scheduler {
         let config = Config::defaults().unwrap();
         let store = Store::open(&dir.join("skyvern.db")).unwrap();
         let artifacts = ArtifactFiles::new(dir.join("artifacts"), store.clone());
@@ -385,6 +389,7 @@ mod tests {
         let pool = BrowserPool::new(launcher, 1, page_settings);
         let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
         let sessions = crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let vault = crate::vault::Vault::open(&dir.join("vault.key"), store.clone()).await.unwrap();
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
         let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
         Scheduler::new(SchedulerParts {
@@ -396,6 +401,7 @@ mod tests {
             live: LiveRuns::new(70),
             recorder,
             sessions,
+            vault,
             files,
         })
     }
@@ -426,7 +432,7 @@ mod tests {
     #[tokio::test]
     async fn a_run_whose_worker_panics_ends_failed_with_internal_error_and_says_nothing_internal() {
         let dir = tempfile::tempdir().unwrap();
-        let scheduler = a_scheduler(dir.path());
+        let scheduler = a_scheduler(dir.path()).await;
         let run_id = a_running_run(&scheduler).await;
 
         let work = async {
@@ -445,7 +451,7 @@ mod tests {
     #[tokio::test]
     async fn a_run_canceled_while_it_times_out_fails_or_panics_ends_canceled() {
         let dir = tempfile::tempdir().unwrap();
-        let scheduler = a_scheduler(dir.path());
+        let scheduler = a_scheduler(dir.path()).await;
         let endings = [
             Ending::TimedOut(RunError::new("timeout", "time_budget_exceeded", "over budget")),
             Ending::Engine(Outcome::Failed(RunError::new("action", "not_found", "no #submit"))),

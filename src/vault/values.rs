@@ -204,6 +204,24 @@ impl Shown {
 }
 
 impl CredentialValues {
+    /// The value a run types where `{{credential.<id>.<field>}}` stands: `username` and
+    /// `password` of a login; `card_number`, `card_cvv`, `card_exp_month`, `card_exp_year` and
+    /// `card_holder_name` of a card; `secret_value` of a secret. `None` for any other field.
+    pub fn typed_field(&self, field: &str) -> Option<String> {
+        let value = match (self, field) {
+            (CredentialValues::Password(login), "username") => return Some(login.username.clone()),
+            (CredentialValues::Password(login), "password") => &login.password,
+            (CredentialValues::CreditCard(card), "card_number") => &card.card_number,
+            (CredentialValues::CreditCard(card), "card_cvv") => &card.card_cvv,
+            (CredentialValues::CreditCard(card), "card_exp_month") => &card.card_exp_month,
+            (CredentialValues::CreditCard(card), "card_exp_year") => &card.card_exp_year,
+            (CredentialValues::CreditCard(card), "card_holder_name") => &card.card_holder_name,
+            (CredentialValues::Secret(secret), "secret_value") => &secret.secret_value,
+            _ => return None,
+        };
+        Some(value.expose().to_owned())
+    }
+
     pub fn credential_type(&self) -> CredentialType {
         match self {
             CredentialValues::Password(_) => CredentialType::Password,

@@ -366,3 +366,60 @@ async fn the_key_file_is_made_where_configured_and_refused_when_open_to_others_o
     let refused = format!("{:#}", skyvern::App::build(config).await.err().expect("a key of another size"));
     assert!(refused.contains("5 bytes, not 32"), "{refused}");
 }
+
+/// Every file below `dir`, with its bytes.
+fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_below(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, bytes));
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_types_a_stored_password_where_its_placeholder_stands_and_no_record_holds_it() {
+    let app = TestApp::spawn().await;
+    let typed = "Quillon-7730-obsidian-lantern";
+    let login =
+        json!({"name": "Bank", "credential_type": "password", "credential": {"username": "ada", "password": typed}});
+    let id = create(&app, login).await["credential_id"].as_str().unwrap().to_owned();
+    let script = json!([
+        {"action": "fill", "selector": "#user", "value": format!("{{{{credential.{id}.username}}}}")},
+        {"action": "fill", "selector": "#password", "value": format!("{{{{credential.{id}.password}}}}")},
+        {"action": "click", "selector": "#login"},
+        {"action": "extract", "fields": {"result": "#result"}}
+    ]);
+    let run_id = app.create_script_run("login.html", script).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["result"], "Wrong password for ada", "the username was typed: {run}");
+    let timeline = serde_json::to_string(&app.timeline(&run_id).await).unwrap();
+    assert!(timeline.contains(&format!("credential.{id}.password")) && !timeline.contains(typed));
+
+    let data_dir = app.data_dir.path().to_owned();
+    let mut stored = files_below(&data_dir.join("artifacts"));
+    stored.extend(
+        files_below(&data_dir)
+            .into_iter()
+            .filter(|(path, _)| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("skyvern.db"))),
+    );
+    assert!(stored.len() > 3, "the database and the run's screenshots were read: {}", stored.len());
+    for (path, bytes) in stored {
+        assert!(!contains(&bytes, typed.as_bytes()), "{} holds the password", path.display());
+    }
+
+    let unknown = app
+        .create_script_run(
+            "login.html",
+            json!([{"action": "fill", "selector": "#user", "value": "{{credential.cred_1.password}}"}]),
+        )
+        .await;
+    let unknown = app.wait_until_final(&unknown).await;
+    assert_eq!(unknown["status"], "failed");
+    assert_eq!(unknown["errors"][0]["code"], "credential_unavailable", "{unknown}");
+}

@@ -169,3 +169,31 @@ async fn sessions_open_when_the_appliance_stopped_are_ended_interrupted_at_its_r
     let listed: Vec<Value> = app.get_json("/v1/browser_sessions").await;
     assert!(listed.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_run_on_a_session_continues_where_a_task_run_signed_in() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, json!({"url": app.fixtures.url("account.html")})).await["browser_session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signed_in = run_on(&app, &id, "account.html", sign_in_as("grace")).await;
+    assert_eq!(app.wait_until_final(&signed_in).await["status"], "completed");
+    let plan_id = app
+        .save_plan(
+            "Read the account",
+            json!({"parameters": [], "blocks": [
+                {"block_type": "goto_url", "label": "open", "url": app.fixtures.url("account.html")},
+                {"block_type": "code", "label": "read", "code": [{"action": "extract", "fields": {"status": "#status"}}]}
+            ]}),
+        )
+        .await;
+    let run =
+        app.post("/v1/run/agents").json(&json!({"agent_id": plan_id, "browser_session_id": id})).send().await.unwrap();
+    assert_eq!(run.status(), 200);
+    let run_id = run.json::<Value>().await.unwrap()["run_id"].as_str().unwrap().to_owned();
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["read_output"]["extracted_information"]["status"], "Signed in as grace");
+    assert_eq!(run["browser_session_id"], id.as_str());
+}
