@@ -3,7 +3,8 @@
 //! person to send themselves (see `reproduce`).
 //!
 //! Secret values were never stored, so a rerun of a task run that used secrets is given them again
-//! (`{"secrets": {"name": "value"}}`, every one); its files are copies of the first run's uploads.
+//! (`{"secrets": {"name": "value"}}`, every one); stored credentials are opened again when it
+//! starts, as any run's are; its files are copies of the first run's uploads.
 //! A plan run is run again on the same plan version with the same parameters.
 
 use std::collections::BTreeMap;

@@ -120,6 +120,29 @@ async fn a_rerun_of_a_plan_run_runs_the_same_version_with_the_same_parameters() 
     assert_eq!(stored_request(&app, again_id).await, stored_request(&app, &first).await);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_opens_its_credentials_from_the_vault_again_as_they_are_now() {
+    let app = TestApp::spawn().await;
+    let login = |password: &str| json!({"name": "Bank", "credential_type": "password", "credential": {"username": "ada", "password": password}});
+    let created: Value =
+        app.post("/v1/credentials").json(&login("an old one")).send().await.unwrap().json().await.unwrap();
+    let id = created["credential_id"].as_str().unwrap().to_owned();
+    let script = json!([
+        {"action": "fill", "selector": "#user", "value": format!("{{{{credential.{id}.username}}}}")},
+        {"action": "fill", "selector": "#password", "value": format!("{{{{credential.{id}.password}}}}")},
+        {"action": "click", "selector": "#login"},
+        {"action": "extract", "fields": {"result": "#result"}}
+    ]);
+    let first = app.create_script_run("login.html", script).await;
+    assert_eq!(app.wait_until_final(&first).await["output"]["result"], "Wrong password for ada");
+    let changed = app.post(&format!("/v1/credentials/{id}/update")).json(&login("correct horse battery"));
+    assert_eq!(changed.send().await.unwrap().status(), 200);
+
+    let again: Value = app.post(&format!("/v1/runs/{first}/rerun")).send().await.unwrap().json().await.unwrap();
+    let finished = app.wait_until_final(again["run_id"].as_str().unwrap()).await;
+    assert_eq!(finished["output"]["result"], "Welcome back, account ada", "the credential as it is now: {finished}");
+}
+
 /// Runs a command text with bash, the API key in `SKYVERN_API_KEY`; its output as JSON.
 fn run_with_bash(command: &str) -> Value {
     let output =
