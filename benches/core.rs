@@ -25,9 +25,12 @@
 //!
 //! 9. the plan executor's cost per block, and the speed-up of independent blocks (`plans.rs`).
 //!
+//! 10. the first action of a run on an open browser session, and the memory an idle session holds
+//!     (`sessions.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
 //! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`,
-//! `events`, `webhooks`, `search`, `plans`) to run only those.
+//! `events`, `webhooks`, `search`, `plans`, `sessions`) to run only those.
 
 #[path = "events.rs"]
 mod events;
@@ -47,6 +50,7 @@ mod webhooks;
 
 mod plans;
 mod search;
+mod sessions;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -458,8 +462,19 @@ async fn against_playwright(runs: usize) {
 }
 
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 10] =
-    ["latency", "throughput", "agent", "playwright", "live", "recording", "events", "webhooks", "search", "plans"];
+const PARTS: [&str; 11] = [
+    "latency",
+    "throughput",
+    "agent",
+    "playwright",
+    "live",
+    "recording",
+    "events",
+    "webhooks",
+    "search",
+    "plans",
+    "sessions",
+];
 
 async fn code_run_throughput(runs: usize) {
     println!("code-run throughput, {runs} runs of 4 actions (goto, fill, click, extract) on a small page:");
@@ -506,6 +521,9 @@ fn main() {
         }
         if runs_part("plans") {
             plans::plan_executor(runs / 6).await;
+        }
+        if runs_part("sessions") {
+            sessions::sessions(runs / 2).await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));
