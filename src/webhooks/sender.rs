@@ -74,7 +74,10 @@ pub(super) async fn run(webhooks: Webhooks) {
                 in_flight.remove(&task);
             }
             _ = shared.shutdown.cancelled() => {
-                attempts.shutdown().await;
+                // Attempts already sent finish and are recorded (each is bounded by its timeout,
+                // and the whole by the shutdown's grace): a receiver never gets an attempt that
+                // the delivery's record lacks. No new attempt starts.
+                while attempts.join_next().await.is_some() {}
                 return;
             }
         }
