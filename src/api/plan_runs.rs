@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, Code, Location, Problem, from_body};
 use super::query::{moment, number_in, single_query_value, statuses};
-use super::runs::{existing_run_id, run_id};
+use super::runs::{existing_run_id, respond_with_run, run_id};
 use crate::ids::PlanId;
 use crate::plans::{DefinitionError, Review, ReviewDecision};
 use crate::reproduce;
 use crate::runs::{Run, RunStatus, RunType};
 use crate::scheduler::{PlanRunError, RunOrigin};
 use crate::store::RunFilter;
-use crate::views::{Include, run_response, step_tree, workflow_run_item};
+use crate::views::{Include, step_tree, workflow_run_item};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -43,18 +43,13 @@ impl From<PlanRunError> for ApiError {
     }
 }
 
-async fn respond_with_run(state: &AppState, run: &Run) -> Result<Value, ApiError> {
-    let artifacts = state.store.run_artifacts(&run.id, Vec::new()).await?;
-    Ok(run_response(run, &artifacts, &state.links, Include::default()))
-}
-
 async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if !body.is_object() {
         return Err(ApiError::invalid(Location::body(), Problem::Value, "expected an object"));
     }
     let run = state.scheduler.queue_plan_run(body, None, RunOrigin::Api).await?;
-    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
 /// A plan run that exists (404 otherwise, and for a task run).
@@ -73,7 +68,7 @@ async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> 
     }
     let run = repeat_plan_run(&state, &original).await?;
     tracing::info!(run_id = %run.id, retried = %original.id, "plan run retried");
-    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
 /// A new run of the plan version `original` ran, asked for as it was, linked to it.
@@ -176,7 +171,7 @@ async fn review_run(
     }
     let run = decide(&state, &run_id, Review { decision, comment }).await?;
     tracing::info!(%run_id, ?decision, "run reviewed");
-    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run).await?))
+    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
 /// Skyvern's hidden approval route: approves a run waiting for it, else 404 as Skyvern answers.

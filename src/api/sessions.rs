@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppState;
-use super::error::{ApiError, Code, Location, Problem, from_body};
+use super::error::{ApiError, Code, Location, Problem, from_body, optional_body};
 use crate::ids::SessionId;
 use crate::sessions::{Session, SessionError, SessionRequest};
 use crate::views::session_response;
@@ -34,16 +34,9 @@ fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> Value 
     session_response(session, current.as_ref(), &state.links, warning)
 }
 
-/// A JSON body that may be left out (an empty body reads as `{}`).
-fn optional_body(body: &web::Bytes) -> Result<Value, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_slice(body).map_err(|error| ApiError::malformed_json(error.to_string()))
-}
-
 async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let request: SessionRequest = from_body(optional_body(&body)?)?;
+    // Every field may be left out, and so may the body.
+    let request: SessionRequest = optional_body(&body)?.unwrap_or_default();
     let spec = request
         .into_spec()
         .map_err(|invalid| ApiError::invalid(Location::body_field(invalid.field), Problem::Value, invalid.message))?;

@@ -71,8 +71,10 @@ struct OpenSession {
     turn: Arc<tokio::sync::Mutex<()>>,
     /// When it times out; `extend` moves it.
     expires_at: watch::Sender<Instant>,
-    /// Cancelled when the session ends: the run holding the turn stops.
+    /// Cancelled when the session is to end: the run holding the turn stops.
     ending: CancellationToken,
+    /// Cancelled once its end is recorded and its browser closed.
+    ended: CancellationToken,
     /// The run holding the turn, if any.
     current_run: Mutex<Option<RunId>>,
 }
@@ -153,6 +155,7 @@ impl Sessions {
             turn: Arc::new(tokio::sync::Mutex::new(())),
             expires_at: watch::Sender::new(Instant::now() + lifetime),
             ending: CancellationToken::new(),
+            ended: CancellationToken::new(),
             current_run: Mutex::new(None),
         });
         inner.open.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), session.clone());
@@ -200,7 +203,8 @@ impl Sessions {
         match self.open_session(id) {
             Ok(session) => {
                 session.ending.cancel();
-                self.wait_until_ended(id).await
+                session.ended.cancelled().await;
+                Ok(self.inner.store.session(id).await?)
             }
             // Already ended: it answers as it is.
             Err(_) => Ok(self.inner.store.session(id).await?),
@@ -218,17 +222,6 @@ impl Sessions {
         let expires_at = crate::clock::format(time::OffsetDateTime::now_utc() + left);
         let timeout = stored.timeout_minutes + minutes.max(0);
         Ok(self.inner.store.extend_session(id, timeout, expires_at).await?)
-    }
-
-    /// Waits (briefly) for the keeper to record the end of a session asked to end.
-    async fn wait_until_ended(&self, id: &SessionId) -> Result<Session, SessionError> {
-        for _ in 0..600 {
-            if !self.is_open(id) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Ok(self.inner.store.session(id).await?)
     }
 
     /// Owns a session's end: see the module's description.
@@ -268,6 +261,7 @@ impl Sessions {
             tracing::error!(session_id = %id, %error, "the end of a browser session could not be recorded");
         }
         self.inner.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        session.ended.cancel();
         tracing::info!(session_id = %id, status = status.as_str(), "browser session ended");
     }
 

@@ -12,7 +12,7 @@ use skyvern::ids::RunId;
 use skyvern::vault::CodeWanted;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::helpers::{TestApp, test_config};
+use crate::helpers::{TestApp, files_below, test_config};
 use crate::process::{Process, cli};
 
 const PASSWORD: &str = "Quillon-harbour-7730-amber";
@@ -365,20 +365,6 @@ async fn the_key_file_is_made_where_configured_and_refused_when_open_to_others_o
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let refused = format!("{:#}", skyvern::App::build(config).await.err().expect("a key of another size"));
     assert!(refused.contains("5 bytes, not 32"), "{refused}");
-}
-
-/// Every file below `dir`, with its bytes.
-fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_below(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            found.push((path, bytes));
-        }
-    }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -326,6 +326,21 @@ impl Drop for TestApp {
     }
 }
 
+/// Every file below `dir` (none if it does not exist), with its bytes: for tests that look for a
+/// value in everything the appliance wrote.
+pub fn files_below(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_below(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, bytes));
+        }
+    }
+    found
+}
+
 /// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`.
 pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
     let marker = data_dir.join("browser-profiles").to_string_lossy().into_owned();

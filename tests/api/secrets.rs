@@ -6,26 +6,12 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, Fixtures};
+use crate::helpers::{API_KEY, Fixtures, files_below};
 use crate::process::Process;
 use crate::scripted_llm::{ScriptedLlm, element};
 
 /// 200 characters over four lines, with runs of spaces and a tab.
 const PHRASE: &str = "zebra-41 Quillon harbour amber\n  Nightjar 7730 obsidian  lantern foxglove\n\tmarrow Velcro-88 tundra sapphire keel parsnip umbra\nhollow Brindle 2291 cassava wren ochre mistral pylon-6 juniper quartz xyz";
-
-/// Every file below `dir`, with its bytes.
-fn files_below(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_below(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            found.push((path, bytes));
-        }
-    }
-    found
-}
 
 /// The pieces of the phrase that must not appear anywhere: itself, folded onto one line, and
 /// each of its lines.
