@@ -149,11 +149,9 @@ async fn a_conditional_takes_its_first_true_branch_and_the_untaken_branch_is_ski
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_independent_extraction_blocks_run_at_the_same_time() {
     let llm = ScriptedLlm::start();
-    for _ in 0..2 {
-        llm.decide(|page| {
-            json!([{"action": "extract", "fields": {"heading": element(page, "Flights to")}}, {"action": "complete"}])
-        });
-    }
+    llm.decide_together(2, |page| {
+        json!([{"action": "extract", "fields": {"heading": element(page, "Flights to")}}, {"action": "complete"}])
+    });
     let app = llm.appliance("openai", |_| {}).await;
     let extraction = |label: &str, city: &str| {
         json!({"block_type": "extraction", "label": label, "depends_on": ["start"],

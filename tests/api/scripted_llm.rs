@@ -20,6 +20,9 @@ pub enum Reply {
     Status(u16, Option<&'static str>),
     /// Never answer.
     Hang,
+    /// The answer text, given only once every request holding the same barrier has arrived:
+    /// proof that those requests were in flight at the same time.
+    Together(Arc<tokio::sync::Barrier>, String),
 }
 
 type Script = Box<dyn Fn(&str) -> Reply + Send + Sync>;
@@ -51,6 +54,23 @@ fn last_prompt(body: &Value) -> String {
     }
 }
 
+/// A successful answer carrying `text`, in the wire format the request used.
+fn answer(anthropic: bool, text: String) -> HttpResponse {
+    if anthropic {
+        HttpResponse::Ok().json(json!({
+            "id": "msg_1", "type": "message", "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+            "usage": {"input_tokens": INPUT_TOKENS - CACHED_TOKENS, "cache_read_input_tokens": CACHED_TOKENS, "output_tokens": OUTPUT_TOKENS}
+        }))
+    } else {
+        HttpResponse::Ok().json(json!({
+            "id": "chatcmpl-1", "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": INPUT_TOKENS, "completion_tokens": OUTPUT_TOKENS, "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS}}
+        }))
+    }
+}
+
 async fn respond(state: web::Data<Arc<State>>, request: HttpRequest, body: web::Json<Value>) -> HttpResponse {
     let anthropic = request.path().ends_with("/messages");
     let prompt = last_prompt(&body);
@@ -60,16 +80,11 @@ async fn respond(state: web::Data<Arc<State>>, request: HttpRequest, body: web::
         return HttpResponse::InternalServerError().json(json!({"error": "the test script has no more answers"}));
     };
     match script(&prompt) {
-        Reply::Answer(text) if anthropic => HttpResponse::Ok().json(json!({
-            "id": "msg_1", "type": "message", "role": "assistant",
-            "content": [{"type": "text", "text": text}],
-            "usage": {"input_tokens": INPUT_TOKENS - CACHED_TOKENS, "cache_read_input_tokens": CACHED_TOKENS, "output_tokens": OUTPUT_TOKENS}
-        })),
-        Reply::Answer(text) => HttpResponse::Ok().json(json!({
-            "id": "chatcmpl-1", "object": "chat.completion",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": INPUT_TOKENS, "completion_tokens": OUTPUT_TOKENS, "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS}}
-        })),
+        Reply::Answer(text) => answer(anthropic, text),
+        Reply::Together(barrier, text) => {
+            barrier.wait().await;
+            answer(anthropic, text)
+        }
         Reply::Status(status, retry_after) => {
             let mut response = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
             if let Some(seconds) = retry_after {
@@ -109,6 +124,23 @@ impl ScriptedLlm {
         self.then(move |prompt| {
             Reply::Answer(json!({"reasoning": "scripted reasoning", "actions": actions(prompt)}).to_string())
         })
+    }
+
+    /// Queues `count` decisions answered only when all `count` requests are in flight at once.
+    pub fn decide_together(
+        &self,
+        count: usize,
+        actions: impl Fn(&str) -> Value + Send + Sync + Clone + 'static,
+    ) -> &ScriptedLlm {
+        let barrier = Arc::new(tokio::sync::Barrier::new(count));
+        for _ in 0..count {
+            let (barrier, actions) = (barrier.clone(), actions.clone());
+            self.then(move |prompt| {
+                let text = json!({"reasoning": "scripted reasoning", "actions": actions(prompt)}).to_string();
+                Reply::Together(barrier.clone(), text)
+            });
+        }
+        self
     }
 
     /// The appliance with this provider (`openai` or `anthropic`) as its model, `test-model`.
