@@ -22,7 +22,7 @@ use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
 use crate::recording::Recorder;
-use crate::scheduler::{Scheduler, SchedulerParts};
+use crate::scheduler::{CodeTiming, Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
 use crate::sessions::Sessions;
@@ -169,6 +169,7 @@ impl App {
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
         }
+        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         let scheduler = Scheduler::new(SchedulerParts {
             store: store.clone(),
             pool: pool.clone(),
@@ -179,10 +180,14 @@ impl App {
             recorder,
             sessions: sessions.clone(),
             vault: vault.clone(),
+            webhooks: webhooks.clone(),
+            code_timing: CodeTiming {
+                poll_every: Duration::from_secs(config.vault.totp_poll_seconds),
+                wait_at_most: Duration::from_secs(config.vault.totp_wait_minutes * 60),
+            },
             files: files.clone(),
         });
         scheduler.start().await?;
-        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
         webhooks.start().await?;
         // Schedules fire once runs can be queued; their runs go through the same queue.
         let schedules = Schedules::new(store.clone(), config.schedules.clone());

@@ -163,6 +163,10 @@ pub struct SessionsConfig {
 pub struct VaultConfig {
     /// The file of the key that seals credentials; empty: `vault.key` in the data directory.
     pub key_file: PathBuf,
+    /// How often a run waiting for a verification code asks its `totp_url`.
+    pub totp_poll_seconds: u64,
+    /// How long a run waits for a code pushed for it or given by its `totp_url`.
+    pub totp_wait_minutes: u64,
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -282,6 +286,9 @@ impl Config {
         }
         if self.agent.max_steps == 0 || self.agent.max_steps > 1000 {
             return invalid("agent.max_steps must be between 1 and 1000".into());
+        }
+        if self.vault.totp_poll_seconds == 0 || self.vault.totp_wait_minutes == 0 {
+            return invalid("vault.totp_poll_seconds and vault.totp_wait_minutes must be positive".into());
         }
         if self.events.heartbeat_seconds == 0 {
             return invalid("events.heartbeat_seconds must be positive".into());

@@ -153,7 +153,7 @@ async fn push_totp_code(state: web::Data<AppState>, body: web::Json<Value>) -> R
     let code = request
         .into_pushed_code()
         .map_err(|invalid| ApiError::invalid(Location::body_field(invalid.field), Problem::Value, invalid.reason))?;
-    state.store.insert_pushed_code(&code).await?;
+    state.vault.push_code(&code).await?;
     tracing::info!(totp_code_id = %code.id, totp_identifier = code.totp_identifier, "one-time code pushed");
     Ok(HttpResponse::Ok().insert_header(no_store()).json(pushed_code_json(&code, &content)))
 }

@@ -9,6 +9,7 @@
 mod agents;
 mod artifacts;
 mod auth;
+mod block_runs;
 mod credentials;
 mod error;
 mod events;
@@ -103,6 +104,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(runs::routes)
                     .configure(reruns::routes)
                     .configure(files::routes)
+                    .configure(block_runs::routes)
                     .configure(plan_runs::routes)
                     .configure(agents::routes)
                     .configure(schedules::routes)

@@ -5,6 +5,7 @@
 //! the status changes, the time limits and cancellation.
 
 mod code;
+mod codes;
 mod extract;
 mod interactions;
 mod perform;
@@ -15,12 +16,13 @@ pub mod script;
 mod secrets;
 
 pub use code::run_script;
+pub use codes::{CodeFuture, CodeSource, VERIFICATION_CODE};
 pub use extract::{check_schema, conform};
 pub use interactions::{Interactions, NotWaiting};
 pub use perform::{action_error, run_step, system_error};
 pub use recorder::{Activity, ActivityHold, RunRecorder};
 pub use script::{Action, Field, FieldSpec, ScriptStep};
-pub use secrets::{Secrets, placeholder};
+pub use secrets::{Secrets, credential_references, placeholder};
 
 use serde_json::Value;
 

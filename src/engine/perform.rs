@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Action, RunRecorder, ScriptStep, Secrets};
+use super::{Action, RunRecorder, ScriptStep, Secrets, codes};
 use crate::artifacts::ArtifactType;
 use crate::browser::{BrowserError, OptionChoice, RunPage};
 use crate::ids::{ArtifactId, StepRunId};
@@ -32,7 +32,14 @@ pub async fn run_step(
         .map_err(system_error)?;
     recorder.action_begins();
     let acting = Instant::now();
+    let code = match step.action.typed_text().filter(|(_, text)| codes::wants_code(text)) {
+        Some((selector, _)) => recorder.verification_code(step_run).await.map_err(system_error)?.map_err(|reason| {
+            BrowserError::Refused { target: selector.to_owned(), reason: format!("no verification code: {reason}") }
+        }),
+        None => Ok(()),
+    };
     let result = match &step.action {
+        _ if code.is_err() => code.map(|()| None),
         Action::Download { selector, timeout_ms } => download(recorder, page, step_run, selector, *timeout_ms).await?,
         Action::Upload { selector, file } => match recorder.upload_file(file).await.map_err(system_error)? {
             Some(path) => page.upload(selector, &[path]).await.map(|()| None),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::screenshots::ActionScreenshots;
-use super::{Interactions, Secrets};
+use super::{CodeSource, Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
 use crate::ids::{RunId, StepId, StepRunId};
 use crate::live::LiveRun;
@@ -88,6 +88,8 @@ pub struct RunRecorder {
     pub(super) screenshots: ActionScreenshots,
     /// The step that new steps open under, if any.
     parent: Option<StepId>,
+    /// Where verification codes come from; without one, a person is asked.
+    codes: Option<Arc<dyn CodeSource>>,
 }
 
 impl RunRecorder {
@@ -111,7 +113,13 @@ impl RunRecorder {
             hand_overs: Arc::default(),
             screenshots: ActionScreenshots::default(),
             parent: None,
+            codes: None,
         }
+    }
+
+    /// This recorder, obtaining verification codes from `codes`.
+    pub fn with_codes(self, codes: Arc<dyn CodeSource>) -> RunRecorder {
+        RunRecorder { codes: Some(codes), ..self }
     }
 
     /// A safe point, between two actions: if a person asked for control, the run is `paused`
@@ -156,6 +164,44 @@ impl RunRecorder {
     /// Asks a person: the run waits in `interaction_required` (its question on the timeline)
     /// until the answer is posted, then goes on `running`. The inactivity timeout still applies.
     pub async fn ask_person(&self, step_run_id: &StepRunId, question: &str) -> Result<String, StoreError> {
+        self.ask(step_run_id, question, false).await
+    }
+
+    /// Obtains a verification code for `{{verification_code}}`: from the run's source (the run
+    /// waits, not idle, as long as the source allows; the wait is on the timeline) or else from
+    /// a person. The code joins the run's secrets; the error says why none came.
+    pub async fn verification_code(&self, step_run_id: &StepRunId) -> Result<Result<(), String>, StoreError> {
+        let Some((codes, from)) = self.codes.as_ref().and_then(|codes| Some((codes, codes.describe()?))) else {
+            let question = "The site asks for a verification code (a one-time code sent to you or made by your authenticator app). Please enter it.";
+            self.ask(step_run_id, question, true).await?;
+            return Ok(Ok(()));
+        };
+        let detail = serde_json::json!({ "from": from });
+        let item = self
+            .start_item(step_run_id, TimelineKind::Thought, "Waiting for a verification code".into(), detail.clone())
+            .await?;
+        let code = {
+            let _waiting = self.hold_activity();
+            codes.next_code().await
+        };
+        let (status, result) = match code {
+            Ok(code) => {
+                self.secrets.add_code(code);
+                (ItemStatus::Completed, Ok(()))
+            }
+            Err(reason) => (ItemStatus::Failed, Err(reason)),
+        };
+        let mut detail = detail;
+        if let Err(reason) = &result {
+            detail["error"] = reason.clone().into();
+        }
+        self.finish_item(item, ItemOutcome { status, detail, screenshot_artifact_id: None }).await?;
+        Ok(result)
+    }
+
+    /// Asks a person and waits for the answer; a secret answer (a code) joins the run's secrets
+    /// before anything records it.
+    async fn ask(&self, step_run_id: &StepRunId, question: &str, secret: bool) -> Result<String, StoreError> {
         let detail = serde_json::json!({ "question": question });
         let item = self.start_item(step_run_id, TimelineKind::Thought, "Question for a person".into(), detail).await?;
         let answer = self.interactions.wait_for_answer(&self.run_id);
@@ -165,6 +211,9 @@ impl RunRecorder {
             return Err(StoreError::NotFound(format!("run {} in a status that may wait", self.run_id)));
         }
         let answer = answer.await.unwrap_or_default();
+        if secret {
+            self.secrets.add_code(answer.trim().to_owned());
+        }
         self.store.transition(&self.run_id, StatusChange::to(RunStatus::Running)).await?;
         let detail = serde_json::json!({ "question": question, "answer": self.secrets.redact(&answer) });
         self.finish_item(item, ItemOutcome { status: ItemStatus::Completed, detail, screenshot_artifact_id: None })

@@ -235,6 +235,14 @@ impl Action {
         matches!(self, Action::Fill { .. } | Action::Type { .. } | Action::PressKey { .. })
     }
 
+    /// The field and the text a `fill` or `type` puts in it.
+    pub fn typed_text(&self) -> Option<(&str, &str)> {
+        match self {
+            Action::Fill { selector, value: text } | Action::Type { selector, text } => Some((selector, text)),
+            _ => None,
+        }
+    }
+
     /// Whether the action only waits (for time, an element or a text) and changes nothing: a
     /// person may take control in the middle of it, after which it starts again.
     pub fn only_waits(&self) -> bool {

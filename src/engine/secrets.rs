@@ -2,20 +2,32 @@
 //! placeholders like `{{secret.password}}` (a secret given with the run) or
 //! `{{credential.cred_1.password}}` (a value of a stored credential); the value is put in at the
 //! moment an action types it, and taken out again wherever page text could carry it back.
+//!
+//! One-time verification codes join while the run goes (`{{verification_code}}`, see
+//! `codes`): each code obtained is typed where that placeholder stands and redacted for the
+//! rest of the run, in every recorder of the run, as they share the list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use super::codes::VERIFICATION_CODE;
 
 /// A run's secrets by the name inside their placeholder (`secret.password`,
-/// `credential.cred_1.password`), and the values typed the same way that are not secret (a
+/// `credential.cred_1.password`), the values typed the same way that are not secret (a
 /// credential's user name: it is shown in responses, and redacting a short common word
-/// everywhere would garble page text). `Debug` shows the names only.
+/// everywhere would garble page text), and the verification codes obtained so far, newest last.
+/// `Debug` shows the names only.
 #[derive(Clone, Default)]
-pub struct Secrets(BTreeMap<String, String>, BTreeMap<String, String>);
+pub struct Secrets {
+    secret: BTreeMap<String, String>,
+    plain: BTreeMap<String, String>,
+    codes: Arc<Mutex<Vec<String>>>,
+}
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.0.keys().chain(self.1.keys())).finish()
+        f.debug_set().entries(self.secret.keys().chain(self.plain.keys())).finish()
     }
 }
 
@@ -31,7 +43,10 @@ fn in_braces(key: &str) -> String {
 impl Secrets {
     /// The secrets given with a run, by name.
     pub fn new(values: BTreeMap<String, String>) -> Secrets {
-        Secrets(values.into_iter().map(|(name, value)| (format!("secret.{name}"), value)).collect(), BTreeMap::new())
+        Secrets {
+            secret: values.into_iter().map(|(name, value)| (format!("secret.{name}"), value)).collect(),
+            ..Secrets::default()
+        }
     }
 
     /// Adds a value of a stored credential, typed where `{{credential.<id>.<field>}}` stands;
@@ -39,35 +54,79 @@ impl Secrets {
     pub fn add_credential_value(&mut self, credential: &str, field: &str, value: String, secret: bool) {
         let key = format!("credential.{credential}.{field}");
         if secret {
-            self.0.insert(key, value);
+            self.secret.insert(key, value);
         } else {
-            self.1.insert(key, value);
+            self.plain.insert(key, value);
         }
     }
 
+    /// Adds a verification code just obtained: `{{verification_code}}` types it from now on, and
+    /// it is redacted wherever it comes back, for the rest of the run.
+    pub fn add_code(&self, code: String) {
+        self.codes.lock().unwrap_or_else(|p| p.into_inner()).push(code);
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty() && self.1.is_empty()
+        self.secret.is_empty() && self.plain.is_empty() && self.codes().is_empty()
+    }
+
+    fn codes(&self) -> Vec<String> {
+        self.codes.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Puts the values in place of their placeholders, at the moment of typing.
     pub fn fill_in(&self, text: &str) -> String {
-        self.0.iter().chain(&self.1).fold(text.to_owned(), |text, (key, value)| text.replace(&in_braces(key), value))
+        let text = self
+            .secret
+            .iter()
+            .chain(&self.plain)
+            .fold(text.to_owned(), |text, (key, value)| text.replace(&in_braces(key), value));
+        match self.codes().last() {
+            Some(code) => text.replace(VERIFICATION_CODE, code),
+            None => text,
+        }
     }
 
     /// `text` as the model wrote it when it holds a placeholder of one of these secrets: the
     /// field it goes into is then one that holds a secret.
     pub fn shown<'a>(&self, text: &'a str) -> Option<&'a str> {
-        self.0.keys().any(|key| text.contains(&in_braces(key))).then_some(text)
+        let secret = self.secret.keys().any(|key| text.contains(&in_braces(key))) || text.contains(VERIFICATION_CODE);
+        secret.then_some(text)
     }
 
     /// Replaces every secret value in `text` by its placeholder (longest values first), however
     /// its whitespace was laid out again (a page or an observation may fold lines and spaces).
     pub fn redact(&self, text: &str) -> String {
-        let mut secrets: Vec<(&String, &String)> =
-            self.0.iter().filter(|(_, value)| !value.trim().is_empty()).collect();
+        let codes = self.codes();
+        let mut secrets: Vec<(String, &str)> = self
+            .secret
+            .iter()
+            .map(|(key, value)| (in_braces(key), value.as_str()))
+            .chain(codes.iter().map(|code| (VERIFICATION_CODE.to_owned(), code.as_str())))
+            .filter(|(_, value)| !value.trim().is_empty())
+            .collect();
         secrets.sort_by_key(|(_, value)| std::cmp::Reverse(value.len()));
-        secrets.into_iter().fold(text.to_owned(), |text, (key, value)| replace_spaced(&text, value, &in_braces(key)))
+        secrets
+            .into_iter()
+            .fold(text.to_owned(), |text, (placeholder, value)| replace_spaced(&text, value, &placeholder))
     }
+}
+
+/// The `(credential id, field)` pairs of the placeholders in `text`.
+pub fn credential_references(text: &str) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find("}}") else { break };
+        let inside = rest[..end].trim();
+        let mut parts = inside.splitn(3, '.');
+        if let (Some("credential"), Some(id), Some(field)) = (parts.next(), parts.next(), parts.next()) {
+            found.insert((id.to_owned(), field.to_owned()));
+        }
+        rest = &rest[end + 2..];
+    }
+    found
 }
 
 /// `text` with every occurrence of `value` replaced by `by`, where any run of whitespace in
@@ -136,6 +195,27 @@ mod tests {
         assert_eq!(secrets.redact("ada typed correct horse"), "ada typed {{credential.cred_7.password}}");
         assert!(secrets.shown("{{credential.cred_7.password}}").is_some());
         assert!(secrets.shown("{{credential.cred_7.username}}").is_none(), "a user name is no secret");
+    }
+
+    #[test]
+    fn a_verification_code_obtained_later_is_typed_and_redacted_in_every_copy() {
+        let secrets = secrets();
+        let copy = secrets.clone();
+        assert_eq!(secrets.fill_in("{{verification_code}}"), "{{verification_code}}", "no code yet");
+        assert!(secrets.shown("{{verification_code}}").is_some(), "the field will hold a secret");
+        copy.add_code("481516".into());
+        assert_eq!(secrets.fill_in("{{verification_code}}"), "481516");
+        assert_eq!(secrets.redact("code 481516 sent"), "code {{verification_code}} sent");
+        copy.add_code("234234".into());
+        assert_eq!(secrets.fill_in("{{verification_code}}"), "234234", "the newest code is typed");
+        assert_eq!(secrets.redact("481516 / 234234"), "{{verification_code}} / {{verification_code}}");
+    }
+
+    #[test]
+    fn placeholders_of_credentials_are_found_and_other_templates_left_alone() {
+        let text = r#"{"prompt": "sign in as {{ credential.cred_12.username }}", "v": "{{credential.cred_12.password}}{{secret.pin}}{{x}}"}"#;
+        let found: Vec<(String, String)> = credential_references(text).into_iter().collect();
+        assert_eq!(found, [("cred_12".into(), "password".into()), ("cred_12".into(), "username".into())]);
     }
 
     #[test]

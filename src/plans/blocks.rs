@@ -4,8 +4,8 @@
 //! (`BlockCommon`) and those of its type (`BlockKind`); unknown fields are ignored, as Skyvern's
 //! Pydantic models ignore them. Block types this appliance cannot run are refused by name when the
 //! plan is saved rather than failing halfway through a run: `code` holding Python (there is no
-//! Python here; an action script of the code engine takes its place), `login` (it arrives with
-//! credentials) and the integrations (email, S3, PDF, Google Sheets...).
+//! Python here; an action script of the code engine takes its place) and the integrations
+//! (email, S3, PDF, Google Sheets...).
 
 use std::collections::BTreeMap;
 
@@ -57,6 +57,8 @@ pub enum BlockKind {
     Extraction(BrowserTaskBlock),
     Action(BrowserTaskBlock),
     FileDownload(BrowserTaskBlock),
+    /// Signs in with the credential its `parameter_keys` name.
+    Login(BrowserTaskBlock),
     GotoUrl(GotoUrlBlock),
     Wait(WaitBlock),
     ForLoop(ForLoopBlock),
@@ -375,11 +377,7 @@ impl Block {
             }
             "human_interaction" => BlockKind::HumanInteraction(place.typed(value)?),
             "code" => BlockKind::Code(CodeBlock::parse(value, &place)?),
-            "login" => {
-                return place
-                    .then("block_type")
-                    .refuse("a login block arrives with credentials; not available yet (use a task block)");
-            }
+            "login" => BlockKind::Login(browser_task(None)?),
             other => return place.then("block_type").refuse(format!("block type `{other}` {NOT_SUPPORTED}")),
         };
         Ok(Block { common, kind })
@@ -392,7 +390,8 @@ impl Block {
             | BlockKind::Navigation(task)
             | BlockKind::Extraction(task)
             | BlockKind::Action(task)
-            | BlockKind::FileDownload(task) => task.max_retries.clamp(0, 10),
+            | BlockKind::FileDownload(task)
+            | BlockKind::Login(task) => task.max_retries.clamp(0, 10),
             _ => 0,
         }
     }
@@ -442,6 +441,7 @@ impl BlockKind {
             BlockKind::Extraction(_) => "extraction",
             BlockKind::Action(_) => "action",
             BlockKind::FileDownload(_) => "file_download",
+            BlockKind::Login(_) => "login",
             BlockKind::GotoUrl(_) => "goto_url",
             BlockKind::Wait(_) => "wait",
             BlockKind::ForLoop(_) => "for_loop",
@@ -592,12 +592,14 @@ mod tests {
     }
 
     #[test]
-    fn a_login_block_is_refused_until_credentials_arrive() {
-        let error = refusal(json!({"parameters": [], "blocks": [
-            {"block_type": "login", "label": "sign_in", "url": "https://example.com"}
+    fn a_login_block_without_a_credential_among_its_parameters_is_refused() {
+        let error = refusal(json!({"parameters": [
+            {"parameter_type": "workflow", "key": "site", "workflow_parameter_type": "string", "default_value": "x"}
+        ], "blocks": [
+            {"block_type": "login", "label": "sign_in", "url": "https://example.com", "parameter_keys": ["site"]}
         ]}));
-        assert_eq!(error.location, at("workflow_definition.blocks.0.block_type"));
-        assert!(error.message.contains("arrives with credentials"), "{error}");
+        assert_eq!(error.location, at("workflow_definition.blocks.0.parameter_keys"));
+        assert!(error.message.contains("credential"), "{error}");
     }
 
     #[test]

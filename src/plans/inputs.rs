@@ -2,10 +2,28 @@
 //! parameter gets the value given (read as its type: `"3"` becomes `3`) or its default, a
 //! parameter with neither is refused, and so is a value for a parameter the plan does not have,
 //! so a typo in a key is a clear error instead of a silently used default.
+//!
+//! A `credential` parameter's templates see placeholders (`{{ login.password }}` renders as
+//! `{{credential.cred_1.password}}`), which the run types from the vault at action time: its
+//! values never reach a template, a prompt or a record.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{Definition, DefinitionError, ParameterKind};
+use crate::engine::VERIFICATION_CODE;
+use crate::vault::TYPED_FIELDS;
+
+/// What a template sees of a stored credential: a placeholder for each field a run may type,
+/// `totp` for its one-time code, and its id.
+pub fn credential_placeholders(credential_id: &str) -> Value {
+    let mut fields: Map<String, Value> = TYPED_FIELDS
+        .iter()
+        .map(|field| ((*field).to_owned(), json!(format!("{{{{credential.{credential_id}.{field}}}}}"))))
+        .collect();
+    fields.insert("totp".into(), json!(VERIFICATION_CODE));
+    fields.insert("credential_id".into(), json!(credential_id));
+    Value::Object(fields)
+}
 
 /// The values the run's templates see, by key; refused with the location of the value at fault
 /// (`["parameters", "<key>"]`).
@@ -26,6 +44,10 @@ pub fn run_parameters(
     }
     let mut values = Map::new();
     for parameter in &definition.parameters {
+        if let ParameterKind::Credential(credential) = &parameter.kind {
+            values.insert(parameter.key.clone(), credential_placeholders(&credential.credential_id));
+            continue;
+        }
         let ParameterKind::Workflow(workflow) = &parameter.kind else { continue };
         let kind = workflow.workflow_parameter_type;
         let value = match given.get(&parameter.key).filter(|v| !v.is_null()).or(workflow.default_value.as_ref()) {
@@ -97,6 +119,19 @@ mod tests {
         let not_a_url =
             run_parameters(&plan(), Some(&given(json!({"count": 1, "report": "file:///etc/passwd"})))).unwrap_err();
         assert_eq!(not_a_url.location, ["parameters", "report"]);
+    }
+
+    #[test]
+    fn a_credential_parameter_is_seen_as_placeholders_never_as_values() {
+        let definition = accepted(json!({"blocks": [{"block_type": "wait", "label": "pause"}], "parameters": [
+            {"parameter_type": "credential", "key": "login", "credential_id": "cred_42"}
+        ]}))
+        .definition;
+        let values = run_parameters(&definition, None).unwrap();
+        assert_eq!(values["login"]["password"], "{{credential.cred_42.password}}");
+        assert_eq!(values["login"]["username"], "{{credential.cred_42.username}}");
+        assert_eq!(values["login"]["totp"], "{{verification_code}}");
+        assert_eq!(values["login"]["credential_id"], "cred_42");
     }
 
     #[test]

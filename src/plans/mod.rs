@@ -8,6 +8,7 @@
 //! SQL; the API prepends `body` to an error's location, the store keeps the canonical JSON
 //! (`StoredPlan`). `executor` runs a plan's blocks for a run.
 
+pub mod block_runs;
 mod blocks;
 mod definition;
 mod executor;
@@ -20,6 +21,7 @@ mod stored;
 mod templates;
 mod validate;
 
+pub use block_runs::BlockRun;
 pub use blocks::{
     Block, BlockCommon, BlockKind, BranchCondition, BranchCriteria, BrowserTaskBlock, CodeBlock, ConditionalBlock,
     CriteriaType, ForLoopBlock, GotoUrlBlock, HttpMethod, HttpRequestBlock, HumanInteractionBlock, TaskV2Block,
@@ -27,7 +29,7 @@ pub use blocks::{
 };
 pub use definition::Definition;
 pub use executor::{INTERRUPTED, PlanJob, Review, ReviewDecision, Tools, execute, mark_canceled};
-pub use inputs::run_parameters;
+pub use inputs::{credential_placeholders, run_parameters};
 pub use order::{Chain, Graph, Order};
 pub use parameters::{
     ContextParameter, CredentialParameter, Parameter, ParameterKind, WorkflowParameter, WorkflowParameterType,

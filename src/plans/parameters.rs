@@ -115,6 +115,20 @@ impl Parameter {
     }
 }
 
+impl ParameterKind {
+    /// Whether the parameter stands for a stored credential: a `credential` parameter, or a
+    /// workflow parameter of type `credential_id`.
+    pub fn names_a_credential(&self) -> bool {
+        match self {
+            ParameterKind::Credential(_) => true,
+            ParameterKind::Workflow(workflow) => {
+                workflow.workflow_parameter_type == WorkflowParameterType::CredentialId
+            }
+            ParameterKind::Output | ParameterKind::Context(_) => false,
+        }
+    }
+}
+
 impl WorkflowParameterType {
     /// Skyvern's name of the type.
     pub fn as_str(self) -> &'static str {

@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{DefinitionError, PlanRequest, run_parameters};
+use super::{Block, BlockKind, DefinitionError, PlanRequest, run_parameters};
 use crate::ids::{PlanId, SessionId};
+use crate::runs::TotpSettings;
 
 /// The body as Skyvern's SDK sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -55,6 +56,9 @@ pub struct PlanRunSpec {
     /// The browser session the run drives, instead of a context of its own.
     pub browser_session_id: Option<SessionId>,
     pub run_metadata: Map<String, Value>,
+    /// Where the run's verification codes come from: the run's `totp_identifier` and `totp_url`,
+    /// else those of the first block that gives them.
+    pub totp: TotpSettings,
 }
 
 /// Skyvern's bounds of `max_elapsed_time_minutes`.
@@ -93,6 +97,12 @@ impl PlanRunRequest {
         if let Some(minutes) = minutes.filter(|m| !ELAPSED_MINUTES.contains(m)) {
             return Err(refused("max_elapsed_time_minutes", format!("{minutes} is not between 1 and 480")));
         }
+        let from_blocks = blocks_totp(&plan.definition.blocks);
+        let totp = TotpSettings::parse(
+            self.totp_identifier.or(from_blocks.totp_identifier),
+            self.totp_url.or(from_blocks.totp_url),
+        )
+        .map_err(|invalid| refused(invalid.field, invalid.message))?;
         let mut extra_http_headers = plan.extra_http_headers.clone().unwrap_or_default();
         extra_http_headers.extend(
             self.extra_http_headers.into_iter().flatten().filter_map(|(name, value)| value.map(|value| (name, value))),
@@ -106,8 +116,35 @@ impl PlanRunRequest {
             browser_address: self.browser_address,
             browser_session_id,
             run_metadata: self.run_metadata.unwrap_or_default(),
+            totp,
         })
     }
+}
+
+/// The `totp_identifier` and `totp_verification_url` of the first block (loops' blocks
+/// included) that gives either.
+fn blocks_totp(blocks: &[Block]) -> TotpSettings {
+    blocks
+        .iter()
+        .map(|block| match &block.kind {
+            BlockKind::Task(task)
+            | BlockKind::Navigation(task)
+            | BlockKind::Extraction(task)
+            | BlockKind::Action(task)
+            | BlockKind::FileDownload(task)
+            | BlockKind::Login(task) => TotpSettings {
+                totp_identifier: task.totp_identifier.clone(),
+                totp_url: task.totp_verification_url.clone(),
+            },
+            BlockKind::TaskV2(task) => TotpSettings {
+                totp_identifier: task.totp_identifier.clone(),
+                totp_url: task.totp_verification_url.clone(),
+            },
+            BlockKind::ForLoop(for_loop) => blocks_totp(&for_loop.loop_blocks),
+            _ => TotpSettings::default(),
+        })
+        .find(|totp| *totp != TotpSettings::default())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use serde_json::Value;
 use super::{Block, BlockKind, Definition, DefinitionError, Order, ParameterKind, Place, Templates, templates};
 
 /// What the runtime provides to every template (see `executor::values`).
-pub(super) const GLOBALS: [&str; 5] =
-    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date"];
+pub(super) const GLOBALS: [&str; 6] =
+    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date", "credential"];
 /// What a loop provides to the templates of its blocks.
 const LOOP_VARIABLES: [&str; 3] = ["current_value", "current_index", "current_item"];
 
@@ -67,7 +67,13 @@ pub(super) fn definition(definition: &Definition, place: &Place) -> Result<(), D
         return place.then("finally_block_label").refuse(format!("`{label}` names no top-level block"));
     }
     let finally = definition.finally_block_label.clone();
-    let checker = Checker { names, templates: Templates::default(), finally };
+    let credentials = definition
+        .parameters
+        .iter()
+        .filter(|parameter| parameter.kind.names_a_credential())
+        .map(|parameter| parameter.key.clone())
+        .collect();
+    let checker = Checker { names, credentials, templates: Templates::default(), finally };
     checker.list(&definition.blocks, &place.then("blocks"), false)?;
     if let Some(prompt) = &definition.workflow_system_prompt {
         checker.template(prompt, &place.then("workflow_system_prompt"), false)?;
@@ -103,6 +109,8 @@ fn identifier(name: &str, place: &Place) -> Result<(), DefinitionError> {
 struct Checker {
     /// Names every template may read: parameters, labels, globals.
     names: BTreeSet<String>,
+    /// The parameters that name a stored credential, which a login block signs in with.
+    credentials: BTreeSet<String>,
     templates: Templates,
     /// The block that runs at the end, reached without a `next_block_label`.
     finally: Option<String>,
@@ -195,12 +203,20 @@ impl Checker {
                 }
             }
         }
+        if let BlockKind::Login(task) = &block.kind
+            && !task.parameter_keys.iter().flatten().any(|key| self.credentials.contains(key))
+        {
+            return place.then("parameter_keys").refuse(
+                "a login block signs in with a credential: name a `credential` parameter (or a `credential_id` workflow parameter) in parameter_keys",
+            );
+        }
         match &block.kind {
             BlockKind::Task(task)
             | BlockKind::Navigation(task)
             | BlockKind::Extraction(task)
             | BlockKind::Action(task)
-            | BlockKind::FileDownload(task) => within(task.max_retries, 0, 10, &place.then("max_retries")),
+            | BlockKind::FileDownload(task)
+            | BlockKind::Login(task) => within(task.max_retries, 0, 10, &place.then("max_retries")),
             BlockKind::Wait(wait) => within(wait.wait_sec, 0, 3600, &place.then("wait_sec")),
             BlockKind::HumanInteraction(human) => {
                 within(human.timeout_seconds, 1, 7 * 86_400, &place.then("timeout_seconds"))
@@ -338,7 +354,8 @@ fn texts<'a>(kind: &'a BlockKind) -> Vec<(Vec<String>, &'a str)> {
         | BlockKind::Navigation(task)
         | BlockKind::Extraction(task)
         | BlockKind::Action(task)
-        | BlockKind::FileDownload(task) => {
+        | BlockKind::FileDownload(task)
+        | BlockKind::Login(task) => {
             add("url", task.url.as_ref());
             add("title", Some(&task.title));
             add("navigation_goal", task.navigation_goal.as_ref());
@@ -415,7 +432,8 @@ fn parameter_keys(kind: &BlockKind) -> Option<&Vec<String>> {
         | BlockKind::Navigation(task)
         | BlockKind::Extraction(task)
         | BlockKind::Action(task)
-        | BlockKind::FileDownload(task) => task.parameter_keys.as_ref(),
+        | BlockKind::FileDownload(task)
+        | BlockKind::Login(task) => task.parameter_keys.as_ref(),
         BlockKind::Validation(validation) => validation.parameter_keys.as_ref(),
         BlockKind::TextPrompt(prompt) => prompt.parameter_keys.as_ref(),
         BlockKind::HttpRequest(request) => request.parameter_keys.as_ref(),

@@ -8,7 +8,7 @@ mod steps;
 mod timeline;
 
 pub use model::{Engine, NewRun, PlanVersionRef, Run, RunError, RunType, Usage};
-pub use request::{InvalidRequest, TaskRequest, TaskSpec, cdp_address, web_url, webhook_url};
+pub use request::{InvalidRequest, TaskRequest, TaskSpec, TotpSettings, cdp_address, web_url, webhook_url};
 pub use status::{RunStatus, UnknownStatus};
 pub use steps::{StepPlace, StepRecord, StepRunRecord, StepStatus};
 pub use timeline::{ItemOutcome, ItemStatus, NewTimelineItem, TimelineItem, TimelineKind};

@@ -75,6 +75,30 @@ pub struct TaskSpec {
     pub secret_names: Vec<String>,
     /// The names of the files the run may upload.
     pub file_names: Vec<String>,
+    /// Where the run's verification codes come from, besides its credentials' TOTP secrets.
+    pub totp: TotpSettings,
+}
+
+/// Skyvern's `totp_identifier` and `totp_url` of a run: the identifier (a mail address, a phone
+/// number) codes for it are pushed to, and a URL the appliance asks for codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TotpSettings {
+    pub totp_identifier: Option<String>,
+    pub totp_url: Option<String>,
+}
+
+impl TotpSettings {
+    /// Checks both: `totp_url` is asked like a webhook is posted, so it follows the same rules.
+    pub fn parse(totp_identifier: Option<String>, totp_url: Option<String>) -> Result<TotpSettings, InvalidRequest> {
+        if let Some(url) = &totp_url {
+            webhook_url(url).or_else(|message| invalid("totp_url", message))?;
+        }
+        if totp_identifier.as_ref().is_some_and(|identifier| identifier.len() > 1000) {
+            return invalid("totp_identifier", "longer than 1000 bytes");
+        }
+        let present = |text: Option<String>| text.filter(|text| !text.trim().is_empty());
+        Ok(TotpSettings { totp_identifier: present(totp_identifier), totp_url: present(totp_url) })
+    }
 }
 
 /// A field of the request that is not acceptable, and why.
@@ -143,6 +167,7 @@ impl TaskRequest {
         if let Some(address) = &self.browser_address {
             cdp_address(address).or_else(|message| invalid("browser_address", message))?;
         }
+        let totp = TotpSettings::parse(self.totp_identifier.clone(), self.totp_url.clone())?;
         let browser_session_id = match &self.browser_session_id {
             Some(id) => Some(SessionId::parse(id).or_else(|error| invalid("browser_session_id", error.to_string()))?),
             None => None,
@@ -238,6 +263,7 @@ impl TaskRequest {
             model,
             file_names: self.files.as_ref().map(|f| f.keys().cloned().collect()).unwrap_or_default(),
             secret_names: self.secrets.as_ref().map(|s| s.keys().cloned().collect()).unwrap_or_default(),
+            totp,
             error_code_mapping: self
                 .error_code_mapping
                 .unwrap_or_default()

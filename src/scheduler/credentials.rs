@@ -1,57 +1,83 @@
-//! The stored credentials a task run names: every `{{credential.<id>.<field>}}` in its request
-//! is opened from the vault when the run starts (so, unlike secrets given with a run, they
-//! survive a restart) and typed where its placeholder stands; the model and every record see
-//! only the placeholder.
+//! The stored credentials a run uses, opened from the vault when it starts (so, unlike secrets
+//! given with a run, they survive a restart): those its request or its plan names with a
+//! `{{credential.<id>.<field>}}` placeholder, and a plan's `credential` parameters and
+//! `credential_id` parameter values. Each value is typed where its placeholder stands; the model
+//! and every record see only the placeholder. A login's TOTP secret and identifier become the
+//! run's source of verification codes (`codes`).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use super::Scheduler;
-use crate::engine::Secrets;
+use super::job::Job;
+use crate::engine::{Secrets, credential_references};
 use crate::ids::CredentialId;
+use crate::plans::{ParameterKind, WorkflowParameterType};
+use crate::vault::TotpSeed;
 
-/// The `(credential id, field)` pairs of the placeholders in `text`.
-fn references(text: &str) -> BTreeSet<(String, String)> {
-    let mut found = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find("}}") else { break };
-        let inside = rest[..end].trim();
-        let mut parts = inside.splitn(3, '.');
-        if let (Some("credential"), Some(id), Some(field)) = (parts.next(), parts.next(), parts.next()) {
-            found.insert((id.to_owned(), field.to_owned()));
-        }
-        rest = &rest[end + 2..];
-    }
-    found
+/// What the run's credentials bring besides the values typed.
+#[derive(Default)]
+pub(super) struct CredentialsUsed {
+    /// The TOTP secrets of its logins.
+    pub seeds: Vec<TotpSeed>,
+    /// The identifier codes of its logins are pushed to, if one says.
+    pub totp_identifier: Option<String>,
+}
+
+/// The credentials a plan run's parameters name: `credential` parameters, and the values of
+/// `credential_id` parameters.
+fn named_by_parameters(job: &Job) -> BTreeSet<String> {
+    let Job::Plan(job) = job else { return BTreeSet::new() };
+    job.plan
+        .definition
+        .parameters
+        .iter()
+        .filter_map(|parameter| match &parameter.kind {
+            ParameterKind::Credential(credential) => Some(credential.credential_id.clone()),
+            ParameterKind::Workflow(workflow)
+                if workflow.workflow_parameter_type == WorkflowParameterType::CredentialId =>
+            {
+                job.spec.parameters.get(&parameter.key).and_then(Value::as_str).map(str::to_owned)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 impl Scheduler {
-    /// Adds the values of the credentials the run's request names to its secrets; why not, as a
-    /// reason that fails the run.
-    pub(super) async fn add_credentials(&self, request: &Value, secrets: &mut Secrets) -> Result<(), String> {
-        for (id, field) in references(&request.to_string()) {
-            let credential = CredentialId::parse(&id).map_err(|error| error.to_string())?;
-            let values = self.shared.vault.reveal(&credential).await.map_err(|error| error.to_string())?;
-            let value = values
-                .typed_field(&field)
-                .ok_or_else(|| format!("credential {id} has no field `{field}` a run can type"))?;
-            secrets.add_credential_value(&id, &field, value, field != "username");
+    /// Adds the values of the credentials the run uses to its secrets; why not, as a reason
+    /// that fails the run.
+    pub(super) async fn add_credentials(
+        &self,
+        request: &Value,
+        job: &Job,
+        secrets: &mut Secrets,
+    ) -> Result<CredentialsUsed, String> {
+        let mut text = request.to_string();
+        if let Job::Plan(job) = job {
+            text.push_str(&serde_json::to_string(&job.plan).unwrap_or_default());
         }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_of_credentials_are_found_and_other_templates_left_alone() {
-        let text = r#"{"prompt": "sign in as {{ credential.cred_12.username }}", "v": "{{credential.cred_12.password}}{{secret.pin}}{{x}}"}"#;
-        let found: Vec<(String, String)> = references(text).into_iter().collect();
-        assert_eq!(found, [("cred_12".into(), "password".into()), ("cred_12".into(), "username".into())]);
+        let referenced = credential_references(&text);
+        let ids: BTreeSet<String> =
+            referenced.iter().map(|(id, _)| id.clone()).chain(named_by_parameters(job)).collect();
+        let mut used = CredentialsUsed::default();
+        for id in ids {
+            let credential = CredentialId::parse(&id).map_err(|error| format!("credential {id}: {error}"))?;
+            let values = self.shared.vault.reveal(&credential).await.map_err(|error| error.to_string())?;
+            if let Some((_, field)) =
+                referenced.iter().find(|(of, field)| *of == id && values.typed_field(field).is_none())
+            {
+                return Err(format!("credential {id} has no field `{field}` a run can type"));
+            }
+            for (field, value) in values.typed_fields() {
+                secrets.add_credential_value(&id, field, value, field != "username");
+            }
+            used.seeds.extend(values.totp_seed().cloned());
+            if used.totp_identifier.is_none() {
+                used.totp_identifier = values.totp_identifier().map(str::to_owned);
+            }
+        }
+        Ok(used)
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Scheduler;
 use crate::config::RunsConfig;
 use crate::plans::{PlanJob, PlanRequest, PlanRunRequest};
-use crate::runs::{Run, RunType, TaskRequest, TaskSpec};
+use crate::runs::{Run, RunType, TaskRequest, TaskSpec, TotpSettings};
 
 /// A plan run's time budget when neither the run nor its plan sets one (Skyvern's default).
 const PLAN_TIME_BUDGET: Duration = Duration::from_secs(240 * 60);
@@ -29,6 +29,22 @@ impl Job {
         match self {
             Job::Task(spec) => spec.browser_address.clone(),
             Job::Plan(job) => job.spec.browser_address.clone(),
+        }
+    }
+
+    /// Where the run's verification codes come from, besides its credentials.
+    pub(super) fn totp(&self) -> &TotpSettings {
+        match self {
+            Job::Task(spec) => &spec.totp,
+            Job::Plan(job) => &job.spec.totp,
+        }
+    }
+
+    /// The plan a plan run runs.
+    pub(super) fn plan_id(&self) -> Option<&str> {
+        match self {
+            Job::Task(_) => None,
+            Job::Plan(job) => Some(job.version.plan_id.as_str()),
         }
     }
 

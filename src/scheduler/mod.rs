@@ -8,6 +8,7 @@
 //! `recovery` decides, at start-up, what becomes of runs a previous process left unfinished.
 
 mod cancel;
+mod codes;
 mod contained;
 mod credentials;
 mod held;
@@ -25,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use cancel::CancelError;
+pub use codes::CodeTiming;
 pub use plan_runs::{PlanRunError, RunOrigin};
 
 use crate::agent::Agent;
@@ -41,6 +43,7 @@ use crate::runs::Run;
 use crate::sessions::Sessions;
 use crate::store::Store;
 use crate::vault::Vault;
+use crate::webhooks::Webhooks;
 
 /// Everything a worker needs, shared.
 struct Shared {
@@ -66,6 +69,10 @@ struct Shared {
     sessions: Sessions,
     /// The stored credentials runs may type.
     vault: Vault,
+    /// Asks runs' `totp_url`s, signed like webhooks.
+    webhooks: Webhooks,
+    /// How runs wait for verification codes from outside.
+    code_timing: CodeTiming,
     /// Records every run that opens a browser.
     recorder: Recorder,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
@@ -88,6 +95,8 @@ pub struct SchedulerParts {
     pub recorder: Recorder,
     pub sessions: Sessions,
     pub vault: Vault,
+    pub webhooks: Webhooks,
+    pub code_timing: CodeTiming,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     pub files: UploadedFiles,
 }
@@ -99,7 +108,20 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(parts: SchedulerParts) -> Scheduler {
-        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, vault, files } = parts;
+        let SchedulerParts {
+            store,
+            pool,
+            artifacts,
+            limits,
+            agent,
+            live,
+            recorder,
+            sessions,
+            vault,
+            webhooks,
+            code_timing,
+            files,
+        } = parts;
         Scheduler {
             shared: Arc::new(Shared {
                 store,
@@ -111,6 +133,8 @@ impl Scheduler {
                 recorder,
                 sessions,
                 vault,
+                webhooks,
+                code_timing,
                 files,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),

@@ -128,9 +128,10 @@ impl Scheduler {
         };
         let mut secrets = self.take_secrets(&run.id).unwrap_or_default();
         let lost_secrets = !job.secret_names().is_empty() && secrets.is_empty();
-        if let Err(reason) = self.add_credentials(&run.request, &mut secrets).await {
-            return (failed("credential_unavailable", reason), turn);
-        }
+        let credentials = match self.add_credentials(&run.request, &job, &mut secrets).await {
+            Ok(credentials) => credentials,
+            Err(reason) => return (failed("credential_unavailable", reason), turn),
+        };
         if lost_secrets {
             let reason = "the run's secrets are kept in memory only and were lost when the appliance restarted; run it again with its secrets";
             return (failed("secrets_unavailable", reason.into()), turn);
@@ -174,7 +175,8 @@ impl Scheduler {
             self.shared.artifacts.clone(),
             activity.clone(),
             live.clone(),
-        );
+        )
+        .with_codes(self.codes_of(&run, &job, credentials));
         let casting = async {
             browser
                 .page
@@ -391,6 +393,7 @@ mod tests {
         let sessions = crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions);
         let vault = crate::vault::Vault::open(&dir.join("vault.key"), store.clone()).await.unwrap();
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
+        let webhooks = crate::webhooks::Webhooks::new(store.clone(), config.webhooks, links.clone()).unwrap();
         let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
         Scheduler::new(SchedulerParts {
             store,
@@ -402,6 +405,11 @@ mod tests {
             recorder,
             sessions,
             vault,
+            webhooks,
+            code_timing: crate::scheduler::CodeTiming {
+                poll_every: Duration::from_secs(1),
+                wait_at_most: Duration::from_secs(1),
+            },
             files,
         })
     }

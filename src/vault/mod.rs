@@ -13,7 +13,8 @@
 //!
 //! Runs use the vault through two calls: `Vault::reveal` (a credential's values, opened) and
 //! `Vault::totp_code` (the code its seed makes now, and how long it lasts); a code pushed by a
-//! person or a mail relay (`pushed`) is taken once from the store with `Store::take_pushed_code`.
+//! person or a mail relay (`pushed`) is kept with `Vault::push_code`, which wakes the runs
+//! waiting in `Vault::wait_for_pushed_code`; each code is taken once.
 
 mod key_file;
 mod pushed;
@@ -24,6 +25,7 @@ mod values;
 use std::path::Path;
 use std::sync::Arc;
 
+use tokio::sync::Notify;
 use zeroize::Zeroizing;
 
 pub use key_file::KeyFileError;
@@ -32,7 +34,7 @@ pub use seal::Sealed;
 pub use totp::{InvalidSeed, TotpSeed};
 pub use values::{
     BillingAddress, CardValues, CredentialType, CredentialValues, InvalidValue, PasswordValues, SecretText,
-    SecretValues, Shown, TotpType,
+    SecretValues, Shown, TYPED_FIELDS, TotpType,
 };
 
 use self::seal::VaultKey;
@@ -68,6 +70,8 @@ pub enum VaultError {
 pub struct Vault {
     key: Arc<VaultKey>,
     store: Store,
+    /// Woken each time a code is pushed.
+    code_pushed: Arc<Notify>,
 }
 
 impl Vault {
@@ -87,7 +91,7 @@ impl Vault {
                 );
             }
         }
-        Ok(Vault { key: Arc::new(loaded.key), store })
+        Ok(Vault { key: Arc::new(loaded.key), store, code_pushed: Arc::default() })
     }
 
     /// Seals and saves a new credential.
@@ -135,6 +139,26 @@ impl Vault {
     /// credential has no seed.
     pub async fn totp_code(&self, id: &CredentialId) -> Result<Option<(String, u64)>, VaultError> {
         Ok(self.reveal(id).await?.totp_seed().map(TotpSeed::current_code))
+    }
+
+    /// Keeps a pushed code and wakes the runs waiting for one.
+    pub async fn push_code(&self, code: &PushedCode) -> Result<(), VaultError> {
+        self.store.insert_pushed_code(code).await?;
+        self.code_pushed.notify_waiters();
+        Ok(())
+    }
+
+    /// Takes the pushed code `wanted` describes, waiting until one is pushed if there is none.
+    pub async fn wait_for_pushed_code(&self, wanted: &CodeWanted) -> Result<PushedCode, VaultError> {
+        loop {
+            let pushed = self.code_pushed.notified();
+            tokio::pin!(pushed);
+            pushed.as_mut().enable();
+            if let Some(code) = self.store.take_pushed_code(wanted).await? {
+                return Ok(code);
+            }
+            pushed.await;
+        }
     }
 
     fn seal(&self, id: &CredentialId, values: &CredentialValues) -> Sealed {

@@ -203,7 +203,32 @@ impl Shown {
     }
 }
 
+/// Every field a run may type from a credential, whatever its type.
+pub const TYPED_FIELDS: [&str; 8] = [
+    "username",
+    "password",
+    "card_number",
+    "card_cvv",
+    "card_exp_month",
+    "card_exp_year",
+    "card_holder_name",
+    "secret_value",
+];
+
 impl CredentialValues {
+    /// The fields of this credential a run may type, with their values.
+    pub fn typed_fields(&self) -> Vec<(&'static str, String)> {
+        TYPED_FIELDS.iter().filter_map(|field| Some((*field, self.typed_field(field)?))).collect()
+    }
+
+    /// The identifier that codes for this login are pushed to, if it has one.
+    pub fn totp_identifier(&self) -> Option<&str> {
+        match self {
+            CredentialValues::Password(login) => login.totp_identifier.as_deref().filter(|id| !id.trim().is_empty()),
+            CredentialValues::CreditCard(_) | CredentialValues::Secret(_) => None,
+        }
+    }
+
     /// The value a run types where `{{credential.<id>.<field>}}` stands: `username` and
     /// `password` of a login; `card_number`, `card_cvv`, `card_exp_month`, `card_exp_year` and
     /// `card_holder_name` of a card; `secret_value` of a secret. `None` for any other field.

@@ -37,6 +37,8 @@ use crate::runs::Run;
 use crate::store::{Store, StoreError};
 use crate::views::{Include, Links, run_response};
 
+pub use attempt::Sent;
+
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,7 +284,15 @@ impl Webhooks {
     }
 
     /// Signs and posts one attempt of `delivery`; returns the headers sent and what came back.
-    async fn send(&self, delivery: &Delivery) -> (Vec<(&'static str, String)>, attempt::Sent) {
+    async fn send(&self, delivery: &Delivery) -> (Vec<(&'static str, String)>, Sent) {
+        self.post_signed(delivery.id.as_str(), &delivery.url, &delivery.body).await
+    }
+
+    /// Posts `body` once to `url`, signed as deliveries are (`message_id` is Standard Webhooks'
+    /// `webhook-id`) and under the same address policy; also for the appliance's questions to
+    /// a customer's server, such as a run asking its `totp_url` for a code. Returns the headers
+    /// sent and what came back.
+    pub async fn post_signed(&self, message_id: &str, url: &str, body: &str) -> (Vec<(&'static str, String)>, Sent) {
         let shared = &self.shared;
         let keys = match secrets::signing_keys(&shared.store, &shared.config).await {
             Ok(Some(keys)) => keys,
@@ -293,9 +303,8 @@ impl Webhooks {
             }
         };
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let headers = keys.headers(delivery.id.as_str(), timestamp, &delivery.body);
-        let sent =
-            attempt::post(&shared.client, shared.config.allow_private, &delivery.url, &headers, &delivery.body).await;
+        let headers = keys.headers(message_id, timestamp, body);
+        let sent = attempt::post(&shared.client, shared.config.allow_private, url, &headers, body).await;
         (headers, sent)
     }
 }

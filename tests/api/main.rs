@@ -31,5 +31,6 @@ mod sessions;
 mod sse;
 mod storage_failures;
 mod timeouts;
+mod verification;
 mod viewer;
 mod webhooks;

@@ -9,10 +9,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{BlockResult, Execution, Scope};
+use crate::engine::VERIFICATION_CODE;
 use crate::engine::{Action, Outcome, ScriptStep, run_script, run_step};
 use crate::ids::{StepId, StepRunId};
-use crate::plans::{Block, BlockKind, BrowserTaskBlock, RenderError};
+use crate::plans::{Block, BlockKind, BrowserTaskBlock, ParameterKind, RenderError};
 use crate::runs::{Engine, RunError, StepStatus, TaskSpec};
+
+/// A login block's goal when it has none of its own.
+const LOGIN_GOAL: &str = "If the page is not a sign-in page, find the site's sign-in page. Dismiss cookie banners or \
+    pop-ups that are in the way. Sign in with the credential below. The goal is met once the site shows you are signed in; \
+    if signing in fails after a few tries (wrong credential, the account is locked), terminate and say why.";
 
 /// The steps a validation block's check may take (Skyvern's default).
 const VALIDATION_STEPS: u32 = 2;
@@ -36,7 +42,8 @@ impl Execution<'_> {
             | BlockKind::Navigation(task)
             | BlockKind::Extraction(task)
             | BlockKind::Action(task)
-            | BlockKind::FileDownload(task) => self.browser_task(block, task, scope, step_id).await,
+            | BlockKind::FileDownload(task)
+            | BlockKind::Login(task) => self.browser_task(block, task, scope, step_id).await,
             BlockKind::TaskV2(task) => {
                 let spec = self.agent_spec(task.url.as_deref(), &task.prompt, None, Some(task.max_steps), scope);
                 match spec {
@@ -140,12 +147,48 @@ impl Execution<'_> {
         }
         let schema = task.data_schema.as_ref().map(|schema| self.render_json(schema, scope)).transpose()?;
         let mut spec = self.agent_spec(task.url.as_deref(), goal.trim_end(), schema, task.max_steps_per_run, scope)?;
+        if let BlockKind::Login(_) = block.kind {
+            // Placeholders are not templates: the sentence joins the goal once it is rendered.
+            match self.login_goal(task) {
+                Ok(login) => {
+                    let rendered = spec.prompt.unwrap_or_default();
+                    spec.prompt = Some(format!("{}\n{login}", rendered.trim_end()).trim_start().to_owned());
+                }
+                Err(reason) => return Ok(BlockResult::failed(reason)),
+            }
+        }
         let mut mapping = self.job.plan.definition.error_code_mapping.clone().unwrap_or_default();
         mapping.extend(task.error_code_mapping.clone().unwrap_or_default());
         spec.error_code_mapping = mapping;
         spec.model =
             block.common.model.as_ref().and_then(|m| m.get("model_name")).and_then(Value::as_str).map(str::to_owned);
         Ok(self.run_agent(&spec, scope, step_id).await)
+    }
+
+    /// What a login block adds to its goal: signing in (Skyvern's default when the block has no
+    /// goal of its own) with the placeholders of the credential its `parameter_keys` name.
+    fn login_goal(&self, task: &BrowserTaskBlock) -> Result<String, String> {
+        let credential = task.parameter_keys.iter().flatten().find_map(|key| {
+            let parameter = self.job.plan.definition.parameters.iter().find(|p| p.key == *key)?;
+            match &parameter.kind {
+                ParameterKind::Credential(credential) => Some(credential.credential_id.clone()),
+                kind if kind.names_a_credential() => self.values.get(key)?.as_str().map(str::to_owned),
+                _ => None,
+            }
+        });
+        let Some(id) = credential else {
+            return Err("the login block's credential parameter has no credential id".into());
+        };
+        let mut goal = String::new();
+        if task.navigation_goal.as_deref().is_none_or(|g| g.trim().is_empty()) {
+            goal.push_str(LOGIN_GOAL);
+            goal.push('\n');
+        }
+        goal.push_str(&format!(
+            "Sign in with the user name {{{{credential.{id}.username}}}} and the password {{{{credential.{id}.password}}}}. \
+             If the site asks for a verification code, type {VERIFICATION_CODE}.\n"
+        ));
+        Ok(goal)
     }
 
     /// The task the agent gets for a block.
@@ -179,6 +222,7 @@ impl Execution<'_> {
             error_code_mapping: BTreeMap::new(),
             secret_names: Vec::new(),
             file_names: Vec::new(),
+            totp: self.job.spec.totp.clone(),
         })
     }
 

@@ -1,17 +1,28 @@
 //! What a plan run's templates see: its parameters, the run's own names (`workflow_run_id`,
-//! `current_date`, …), every block output so far (`<label>_output` as recorded, and `<label>`, to
+//! `current_date`, …, and `credential`, whose stored credentials render as placeholders), every block output so far (`<label>_output` as recorded, and `<label>`, to
 //! which a browser block's output adds `output`: its extracted information), and inside a loop
 //! `current_value` / `current_item` / `current_index` for the item being run.
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
 
 use super::PlanJob;
+use crate::engine::credential_references;
 use crate::ids::RunId;
+use crate::plans::credential_placeholders;
 
 pub(super) struct Values {
     values: Mutex<Map<String, Value>>,
+}
+
+/// `credential`: for each credential the plan names as `{{ credential.<id>.<field> }}`, its
+/// placeholders, so such a template renders as the placeholder the run types from the vault.
+fn credentials_named(job: &PlanJob) -> Value {
+    let text = serde_json::to_string(&job.plan).unwrap_or_default();
+    let ids: BTreeSet<String> = credential_references(&text).into_iter().map(|(id, _)| id).collect();
+    Value::Object(ids.into_iter().map(|id| (id.clone(), credential_placeholders(&id))).collect())
 }
 
 impl Values {
@@ -24,6 +35,7 @@ impl Values {
             ("workflow_permanent_id", json!(job.version.plan_id)),
             ("workflow_run_id", json!(run_id)),
             ("current_date", json!(today)),
+            ("credential", credentials_named(job)),
         ] {
             values.insert(name.to_owned(), value);
         }

@@ -1,0 +1,213 @@
+//! One-time verification codes reach a run where it typed `{{verification_code}}`: made from a
+//! stored login's TOTP secret, pushed for it to its `totp_identifier`, answered by its
+//! `totp_url` (polled, signed), or, with no source, given by a person while the run waits in
+//! `interaction_required`. A site played by a small local server checks each code; no record of
+//! the run holds the code.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::helpers::{TestApp, files_below, serve_locally};
+
+/// A TOTP seed as Skyvern stores it: base32.
+const SEED: &str = "KRSXG5CTMVRXEZLUKN2XAZLSONSWG4TFOQ";
+
+/// What the site received: codes typed into its form, and questions to its `totp_url`.
+#[derive(Default)]
+struct Received {
+    codes: Mutex<Vec<String>>,
+    questions: Mutex<Vec<(Value, Option<String>)>>,
+    /// The `totp_url`'s answers, in order; once used up, the last is repeated.
+    answers: Mutex<Vec<Value>>,
+}
+
+/// A site whose sign-in asks for a verification code, and a `totp_url` beside it.
+struct Site {
+    base: String,
+    received: Arc<Received>,
+    _server: actix_web::dev::ServerHandle,
+}
+
+const VERIFY_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Verify</title></head>
+<body><h1>Two-step verification</h1><form method="post" action="/verify">
+<label for="code">Enter the code we sent you</label> <input id="code" name="code" autocomplete="one-time-code">
+<button id="submit" type="submit">Verify</button></form></body></html>"#;
+
+async fn verify_page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html").body(VERIFY_PAGE)
+}
+
+async fn verify(
+    received: web::Data<Arc<Received>>,
+    form: web::Form<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
+    let code = form.get("code").cloned().unwrap_or_default();
+    received.codes.lock().unwrap().push(code);
+    let page = r#"<!doctype html><html lang="en"><head><title>Done</title></head><body><p id="result">Code received</p></body></html>"#;
+    HttpResponse::Ok().content_type("text/html").body(page)
+}
+
+async fn totp_url(received: web::Data<Arc<Received>>, request: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+    let signature = request.headers().get("x-skyvern-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let asked = {
+        let mut questions = received.questions.lock().unwrap();
+        questions.push((body.into_inner(), signature));
+        questions.len()
+    };
+    let answers = received.answers.lock().unwrap();
+    let answer = answers.get(asked - 1).or(answers.last()).cloned().unwrap_or(json!({}));
+    HttpResponse::Ok().json(answer)
+}
+
+impl Site {
+    fn start() -> Site {
+        let received = Arc::new(Received::default());
+        let shared = web::Data::new(received.clone());
+        let (base, server) = serve_locally(move |config| {
+            config
+                .app_data(shared.clone())
+                .route("/verify", web::get().to(verify_page))
+                .route("/verify", web::post().to(verify))
+                .route("/totp", web::post().to(totp_url));
+        });
+        Site { base, received, _server: server }
+    }
+
+    fn codes(&self) -> Vec<String> {
+        self.received.codes.lock().unwrap().clone()
+    }
+}
+
+/// The code engine's sign-in: the code where the placeholder stands, then the form sent.
+fn typing_the_code() -> Value {
+    json!([
+        {"action": "fill", "selector": "#code", "value": "{{verification_code}}"},
+        {"action": "click", "selector": "#submit"},
+        {"action": "extract", "fields": {"result": "#result"}}
+    ])
+}
+
+async fn start_run(app: &TestApp, site: &Site, extra: Value) -> String {
+    let mut body = json!({"prompt": "sign in", "url": format!("{}/verify", site.base), "script": typing_the_code()});
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    app.create_run(body).await["run_id"].as_str().unwrap().to_owned()
+}
+
+/// The code run `run_id` ended with: completed, the site received exactly one code, and no
+/// stored byte of the run (its artifacts; and the database, unless the code was pushed, which
+/// keeps it until a run takes it) holds it.
+async fn the_one_code_received(app: &TestApp, site: &Site, run_id: &str, pushed: bool) -> String {
+    let run = app.wait_until_final(run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["result"], "Code received");
+    let codes = site.codes();
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    let code = codes[0].clone();
+    assert!(code.len() >= 4 && code.chars().all(|c| c.is_ascii_digit()), "a code, not a placeholder: {code}");
+    let timeline = serde_json::to_string(&app.timeline(run_id).await).unwrap();
+    assert!(timeline.contains("{{verification_code}}"), "the timeline shows the placeholder");
+    for (path, bytes) in files_below(app.data_dir.path()) {
+        let name = path.to_string_lossy();
+        if (name.contains("skyvern.db") && !pushed) || name.contains("artifacts") {
+            assert!(!bytes.windows(code.len()).any(|w| w == code.as_bytes()), "{name} holds the code");
+        }
+    }
+    code
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_is_made_from_the_totp_secret_of_the_credential_the_run_uses() {
+    let app = TestApp::spawn().await;
+    let site = Site::start();
+    let login = json!({"name": "Site", "credential_type": "password",
+        "credential": {"username": "ada", "password": "Lantern-5512-orchard", "totp": SEED}});
+    let created: Value = app.post("/v1/credentials").json(&login).send().await.unwrap().json().await.unwrap();
+    let id = created["credential_id"].as_str().unwrap().to_owned();
+    let prompt = format!("sign in as {{{{credential.{id}.username}}}}");
+    let run_id = start_run(&app, &site, json!({"prompt": prompt})).await;
+    let code = the_one_code_received(&app, &site, &run_id, false).await;
+    let key = Secret::Encoded(SEED.to_owned()).to_bytes().unwrap();
+    let reference = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, key);
+    let now = unix_now();
+    let window: Vec<String> = [now - 30, now, now + 30].iter().map(|t| reference.generate(*t)).collect();
+    assert!(window.contains(&code), "the seed's code, by totp-rs: {code} not in {window:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_pushed_to_the_runs_identifier_reaches_the_waiting_run() {
+    let app = TestApp::spawn().await;
+    let site = Site::start();
+    let run_id = start_run(&app, &site, json!({"totp_identifier": "ada@example.org"})).await;
+    let waiting = async {
+        for _ in 0..200 {
+            let timeline = app.timeline(&run_id).await;
+            if timeline.iter().any(|item| item["label"] == "Waiting for a verification code") {
+                return timeline;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the run never waited for a code");
+    };
+    let timeline = waiting.await;
+    let item = timeline.iter().find(|item| item["label"] == "Waiting for a verification code").unwrap();
+    assert!(item["detail"]["from"].as_str().unwrap().contains("ada@example.org"), "{item}");
+    let other = json!({"totp_identifier": "bob@example.org", "content": "Your code is 111111"});
+    assert_eq!(app.post("/v1/credentials/totp").json(&other).send().await.unwrap().status(), 200);
+    let mail = json!({"totp_identifier": "ada@example.org", "content": "Hello Ada, your sign-in code is 482913. It expires in 10 minutes."});
+    assert_eq!(app.post("/v1/credentials/totp").json(&mail).send().await.unwrap().status(), 200);
+    assert_eq!(the_one_code_received(&app, &site, &run_id, true).await, "482913", "the code sent to the run's identifier");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runs_totp_url_is_asked_with_a_signed_post_until_it_answers_a_code() {
+    let app = TestApp::spawn_with(|config| {
+        config.vault.totp_poll_seconds = 1;
+        config.webhooks.allow_private = true;
+    })
+    .await;
+    let site = Site::start();
+    *site.received.answers.lock().unwrap() =
+        vec![json!({}), json!({"verification_code": null}), json!({"verification_code": "735102"})];
+    let run_id = start_run(&app, &site, json!({"totp_url": format!("{}/totp", site.base)})).await;
+    assert_eq!(the_one_code_received(&app, &site, &run_id, false).await, "735102");
+    let questions = site.received.questions.lock().unwrap().clone();
+    assert_eq!(questions.len(), 3, "asked until it answered: {questions:?}");
+    for (body, signature) in &questions {
+        assert_eq!(body["task_id"], run_id.as_str(), "{body}");
+        assert!(signature.as_ref().is_some_and(|s| s.len() == 64), "signed like a webhook: {signature:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_source_the_run_asks_a_person_and_types_their_answer_as_a_secret() {
+    let app = TestApp::spawn().await;
+    let site = Site::start();
+    let run_id = start_run(&app, &site, json!({})).await;
+    app.wait_for_status(&run_id, "interaction_required").await;
+    let answered =
+        app.post(&format!("/v1/runs/{run_id}/interactions")).json(&json!({"answer": "660417"})).send().await.unwrap();
+    assert!(answered.status().is_success(), "{}", answered.status());
+    assert_eq!(the_one_code_received(&app, &site, &run_id, false).await, "660417");
+    let timeline = app.timeline(&run_id).await;
+    let question = timeline.iter().find(|item| item["label"] == "Question for a person").unwrap();
+    assert_eq!(question["detail"]["answer"], "{{verification_code}}", "{question}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_url_that_is_not_http_is_refused() {
+    let app = TestApp::spawn().await;
+    let body =
+        json!({"prompt": "x", "url": app.fixtures.url("small.html"), "script": [], "totp_url": "ftp://codes.example/"});
+    let response = app.post("/v1/run/tasks").json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["detail"][0]["loc"], json!(["body", "totp_url"]), "{problem}");
+}
