@@ -21,8 +21,10 @@ use serde_json::Value;
 use super::{Block, BlockKind, Definition, DefinitionError, Order, ParameterKind, Place, Templates, templates};
 
 /// What the runtime provides to every template (see `executor::values`).
-pub(super) const GLOBALS: [&str; 6] =
-    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date", "credential"];
+pub(super) const GLOBALS: [&str; 5] =
+    ["workflow_run_id", "workflow_id", "workflow_permanent_id", "workflow_title", "current_date"];
+/// Stored credentials by id (`{{ credential.cred_1.password }}`), unless a parameter has the name.
+pub(super) const CREDENTIALS: &str = "credential";
 /// What a loop provides to the templates of its blocks.
 const LOOP_VARIABLES: [&str; 3] = ["current_value", "current_index", "current_item"];
 
@@ -49,6 +51,7 @@ pub(super) fn definition(definition: &Definition, place: &Place) -> Result<(), D
         }
     }
     names.extend(keys);
+    names.insert(CREDENTIALS.to_owned());
     for (index, parameter) in definition.parameters.iter().enumerate() {
         if let ParameterKind::Context(context) = &parameter.kind
             && !names.contains(&context.source_parameter_key)

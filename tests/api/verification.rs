@@ -12,13 +12,16 @@ use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::{TestApp, files_below, serve_locally};
+use crate::scripted_llm::{ScriptedLlm, element};
 
 /// A TOTP seed as Skyvern stores it: base32.
 const SEED: &str = "KRSXG5CTMVRXEZLUKN2XAZLSONSWG4TFOQ";
 
-/// What the site received: codes typed into its form, and questions to its `totp_url`.
+/// What the site received: sign-ins and codes typed into its forms, and questions to its
+/// `totp_url`.
 #[derive(Default)]
 struct Received {
+    sign_ins: Mutex<Vec<(String, String)>>,
     codes: Mutex<Vec<String>>,
     questions: Mutex<Vec<(Value, Option<String>)>>,
     /// The `totp_url`'s answers, in order; once used up, the last is repeated.
@@ -36,6 +39,25 @@ const VERIFY_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset=
 <body><h1>Two-step verification</h1><form method="post" action="/verify">
 <label for="code">Enter the code we sent you</label> <input id="code" name="code" autocomplete="one-time-code">
 <button id="submit" type="submit">Verify</button></form></body></html>"#;
+
+const LOGIN_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head>
+<body><h1>Sign in to Example</h1><form method="post" action="/login">
+<label for="user">User name</label> <input id="user" name="user">
+<label for="password">Password</label> <input id="password" name="password" type="password">
+<button id="sign-in" type="submit">Sign in</button></form></body></html>"#;
+
+async fn login_page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html").body(LOGIN_PAGE)
+}
+
+async fn login(
+    received: web::Data<Arc<Received>>,
+    form: web::Form<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    received.sign_ins.lock().unwrap().push((field("user"), field("password")));
+    HttpResponse::SeeOther().insert_header(("location", "/verify")).finish()
+}
 
 async fn verify_page() -> HttpResponse {
     HttpResponse::Ok().content_type("text/html").body(VERIFY_PAGE)
@@ -70,6 +92,8 @@ impl Site {
         let (base, server) = serve_locally(move |config| {
             config
                 .app_data(shared.clone())
+                .route("/login", web::get().to(login_page))
+                .route("/login", web::post().to(login))
                 .route("/verify", web::get().to(verify_page))
                 .route("/verify", web::post().to(verify))
                 .route("/totp", web::post().to(totp_url));
@@ -163,7 +187,11 @@ async fn a_code_pushed_to_the_runs_identifier_reaches_the_waiting_run() {
     assert_eq!(app.post("/v1/credentials/totp").json(&other).send().await.unwrap().status(), 200);
     let mail = json!({"totp_identifier": "ada@example.org", "content": "Hello Ada, your sign-in code is 482913. It expires in 10 minutes."});
     assert_eq!(app.post("/v1/credentials/totp").json(&mail).send().await.unwrap().status(), 200);
-    assert_eq!(the_one_code_received(&app, &site, &run_id, true).await, "482913", "the code sent to the run's identifier");
+    assert_eq!(
+        the_one_code_received(&app, &site, &run_id, true).await,
+        "482913",
+        "the code sent to the run's identifier"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,4 +238,68 @@ async fn a_totp_url_that_is_not_http_is_refused() {
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["detail"][0]["loc"], json!(["body", "totp_url"]), "{problem}");
+}
+
+/// The credential id in a prompt that names one.
+fn credential_in(prompt: &str) -> String {
+    let start = prompt.find("{{credential.").expect("the prompt names the credential") + "{{credential.".len();
+    prompt[start..].split('.').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_run_signs_in_with_a_stored_credential_and_its_totp_and_the_model_sees_neither() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        let id = credential_in(page);
+        json!([
+            {"action": "fill", "element": element(page, "User name"), "text": format!("{{{{credential.{id}.username}}}}")},
+            {"action": "fill", "element": element(page, "Password"), "text": format!("{{{{credential.{id}.password}}}}")},
+            {"action": "click", "element": element(page, "button \"Sign in\"")}
+        ])
+    })
+    .decide(|page| {
+        json!([
+            {"action": "fill", "element": element(page, "Enter the code"), "text": "{{verification_code}}"},
+            {"action": "click", "element": element(page, "button \"Verify\"")}
+        ])
+    })
+    .decide(|_| json!([{"action": "complete"}]));
+    let app = llm.appliance("openai", |_| {}).await;
+    let site = Site::start();
+    let password = "Orchard-3391-lantern-quay";
+    let login = json!({"name": "Example", "credential_type": "password",
+        "credential": {"username": "ada@example.org", "password": password, "totp": SEED}});
+    let created: Value = app.post("/v1/credentials").json(&login).send().await.unwrap().json().await.unwrap();
+    let id = created["credential_id"].as_str().unwrap();
+
+    let body = json!({"credential_type": "skyvern", "credential_id": id, "url": format!("{}/login", site.base)});
+    let response = app.post("/v1/run/tasks/login").json(&body).send().await.unwrap();
+    let status = response.status();
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["run_type"], "workflow_run", "{started}");
+    let run_id = started["run_id"].as_str().unwrap().to_owned();
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(*site.received.sign_ins.lock().unwrap(), [("ada@example.org".to_owned(), password.to_owned())]);
+    let code = site.codes().first().cloned().expect("a code was typed");
+    let key = Secret::Encoded(SEED.to_owned()).to_bytes().unwrap();
+    let reference = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, key);
+    let now = unix_now();
+    assert!([now - 30, now, now + 30].iter().any(|t| reference.generate(*t) == code), "the seed's code: {code}");
+
+    let prompts = serde_json::to_string(&llm.received()).unwrap();
+    assert!(prompts.contains(&format!("{{{{credential.{id}.password}}}}")), "the model is told the placeholder");
+    assert!(!prompts.contains(password) && !prompts.contains(&code), "the model never sees the values");
+    let plan: Value = app.get_json(&format!("/v1/agents/{}", run["workflow_id"].as_str().unwrap_or_default())).await;
+    assert_eq!(plan["title"], "Login", "{plan}");
+
+    let refused = app.post("/v1/run/tasks/login").json(&json!({"credential_type": "1password"})).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let unknown =
+        json!({"credential_type": "skyvern", "credential_id": "cred_404", "url": format!("{}/login", site.base)});
+    let refused = app.post("/v1/run/tasks/login").json(&unknown).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["detail"][0]["loc"], json!(["body", "credential_id"]), "{problem}");
 }

@@ -12,6 +12,7 @@ use super::PlanJob;
 use crate::engine::credential_references;
 use crate::ids::RunId;
 use crate::plans::credential_placeholders;
+use crate::plans::validate::CREDENTIALS;
 
 pub(super) struct Values {
     values: Mutex<Map<String, Value>>,
@@ -35,9 +36,11 @@ impl Values {
             ("workflow_permanent_id", json!(job.version.plan_id)),
             ("workflow_run_id", json!(run_id)),
             ("current_date", json!(today)),
-            ("credential", credentials_named(job)),
         ] {
             values.insert(name.to_owned(), value);
+        }
+        if !values.contains_key(CREDENTIALS) {
+            values.insert(CREDENTIALS.to_owned(), credentials_named(job));
         }
         debug_assert!(crate::plans::validate::GLOBALS.iter().all(|name| values.contains_key(*name)));
         Values { values: Mutex::new(values) }
