@@ -509,6 +509,34 @@ async fn a_file_download_block_lists_the_file_it_downloaded_in_its_output() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skyverns_download_files_run_is_a_one_block_plan_that_keeps_the_file() {
+    let llm = ScriptedLlm::start();
+    llm.decide(|page| {
+        assert!(page.contains("Download the revenue report"), "the goal reaches the model: {page}");
+        json!([{"action": "download", "element": element(page, "revenue report")}, {"action": "complete"}])
+    });
+    let app = llm.appliance("openai", |_| {}).await;
+    let body = json!({"navigation_goal": "Download the revenue report", "url": app.fixtures.url("downloads.html"),
+        "download_suffix": null, "download_timeout": null, "max_steps_per_run": 5, "webhook_url": null});
+    let response = app.post("/v1/run/tasks/download_files").json(&body).send().await.unwrap();
+    let status = response.status();
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["run_type"], "workflow_run");
+    let run = app.wait_until_final(started["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["downloaded_files"][0]["filename"], "report.csv", "{run}");
+    let plan: Value = app.get_json(&format!("/v1/agents/{}", run["workflow_id"].as_str().unwrap())).await;
+    assert_eq!(plan["title"], "Download files");
+
+    let refused =
+        app.post("/v1/run/tasks/download_files").json(&json!({"url": "https://example.org"})).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["detail"][0]["loc"], json!(["body", "navigation_goal"]), "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_text_prompt_answers_to_its_schema_and_a_prompt_branch_is_judged_by_the_model() {
     let llm = ScriptedLlm::start();
     llm.then(|prompt| {

@@ -246,9 +246,8 @@ fn credential_in(prompt: &str) -> String {
     prompt[start..].split('.').next().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_login_run_signs_in_with_a_stored_credential_and_its_totp_and_the_model_sees_neither() {
-    let llm = ScriptedLlm::start();
+/// The model's part in signing in on the site: the credential's placeholders, the code's, done.
+fn signing_in(llm: &ScriptedLlm) {
     llm.decide(|page| {
         let id = credential_in(page);
         json!([
@@ -264,6 +263,12 @@ async fn a_login_run_signs_in_with_a_stored_credential_and_its_totp_and_the_mode
         ])
     })
     .decide(|_| json!([{"action": "complete"}]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_run_signs_in_with_a_stored_credential_and_its_totp_and_the_model_sees_neither() {
+    let llm = ScriptedLlm::start();
+    signing_in(&llm);
     let app = llm.appliance("openai", |_| {}).await;
     let site = Site::start();
     let password = "Orchard-3391-lantern-quay";
@@ -302,4 +307,35 @@ async fn a_login_run_signs_in_with_a_stored_credential_and_its_totp_and_the_mode
     assert_eq!(refused.status(), 422);
     let problem: Value = refused.json().await.unwrap();
     assert_eq!(problem["detail"][0]["loc"], json!(["body", "credential_id"]), "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plans_login_block_signs_in_with_the_credential_its_credential_id_parameter_is_given() {
+    let llm = ScriptedLlm::start();
+    signing_in(&llm);
+    let app = llm.appliance("openai", |_| {}).await;
+    let site = Site::start();
+    let login = json!({"name": "Example", "credential_type": "password",
+        "credential": {"username": "grace", "password": "Harbour-2207-sextant", "totp": SEED}});
+    let created: Value = app.post("/v1/credentials").json(&login).send().await.unwrap().json().await.unwrap();
+    let plan_id = app
+        .save_plan(
+            "Sign in",
+            json!({
+                "parameters": [{"parameter_type": "workflow", "key": "account", "workflow_parameter_type": "credential_id"}],
+                "blocks": [{"block_type": "login", "label": "sign_in", "url": format!("{}/login", site.base),
+                            "parameter_keys": ["account"]}]
+            }),
+        )
+        .await;
+    let run_id = app.run_plan(&plan_id, json!({"account": created["credential_id"]})).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(*site.received.sign_ins.lock().unwrap(), [("grace".to_owned(), "Harbour-2207-sextant".to_owned())]);
+    assert_eq!(site.codes().len(), 1, "the seed's code was typed");
+
+    let missing = app.run_plan(&plan_id, json!({"account": "cred_12345"})).await;
+    let missing = app.wait_until_final(&missing).await;
+    assert_eq!(missing["status"], "failed");
+    assert_eq!(missing["errors"][0]["code"], "credential_unavailable", "{missing}");
 }
