@@ -94,6 +94,8 @@ DOCUMENTS = [
             ("post", "/v1/credentials/{credential_id}/update"),
             ("post", "/v1/credentials/{credential_id}/delete"),
             ("post", "/v1/credentials/totp"),
+            ("post", "/v1/run/tasks/login"),
+            ("post", "/v1/run/tasks/download_files"),
         ],
         differences=differences.skyvern,
     ),
