@@ -1,0 +1,102 @@
+//! A browser session between its runs: a person watches and drives it through its live view
+//! (runs queue behind them), that time is recorded; its browser is reachable over CDP when
+//! configured; the files its runs download are listed under it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{API_KEY, TestApp};
+use crate::recording::probe;
+use crate::viewer::{Drawing, Viewer, is_type};
+
+async fn open_session(app: &TestApp, page: &str) -> String {
+    let body = json!({"url": app.fixtures.url(page)});
+    let response = app.post("/v1/browser_sessions").json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["browser_session_id"].as_str().unwrap().to_owned()
+}
+
+async fn session(app: &TestApp, id: &str) -> Value {
+    app.get_json(&format!("/v1/browser_sessions/{id}")).await
+}
+
+/// A code run of `script` on the session, on whatever page the session shows.
+async fn run_on(app: &TestApp, session_id: &str, script: Value) -> String {
+    let body = json!({"prompt": "on a session", "script": script, "browser_session_id": session_id});
+    app.create_run(body).await["run_id"].as_str().unwrap().to_owned()
+}
+
+async fn watch_session(app: &TestApp, id: &str) -> Viewer {
+    Viewer::connect_to(&app.address, &format!("/v1/browser_sessions/{id}/live"), Drawing::AtOnce).await
+}
+
+/// A click at the fixture's note field, then `text` typed into it.
+fn write_a_note(text: &str) -> Vec<Value> {
+    let (x, y) = (300.0, 120.0);
+    vec![
+        json!({ "type": "mouse", "event": "pressed", "x": x, "y": y, "button": "left", "click_count": 1 }),
+        json!({ "type": "mouse", "event": "released", "x": x, "y": y, "button": "left", "click_count": 1 }),
+        json!({ "type": "text", "text": text }),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_drives_an_idle_session_and_a_run_queued_meanwhile_starts_after_the_release_and_sees_their_note() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, "note.html").await;
+    let person = watch_session(&app, &id).await;
+    let (hello, _) = person.read_until("hello", is_type("hello")).await;
+    assert_eq!((hello["session_id"].as_str(), hello["run_id"].as_str()), (Some(id.as_str()), None), "{hello}");
+    person.take_control().await;
+    for event in write_a_note("call the bank") {
+        person.send(event).await;
+    }
+
+    let run = run_on(&app, &id, json!([{"action": "extract", "fields": {"note": "#echo"}}])).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.run(&run).await["status"], "queued", "the run waits while a person drives the session");
+    person.send(json!({"type": "release_control"})).await;
+    let (turn, _) = person.read_until("the run's turn", |m| m["type"] == "turn" && m["run_id"].is_string()).await;
+    assert_eq!(turn["run_id"], run.as_str());
+
+    let run = app.wait_until_final(&run).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"]["note"], "call the bank", "the run found what the person typed");
+    person.read_until("the turn back", |m| m["type"] == "turn" && m["run_id"].is_null()).await;
+
+    let recordings = session(&app, &id).await["recordings"].as_array().unwrap().clone();
+    assert_eq!(recordings.len(), 1, "the person's time at the wheel: {recordings:?}");
+    let recording = &recordings[0];
+    assert!(recording["checksum"].as_str().is_some_and(|sum| sum.len() == 64), "{recording}");
+    assert!(recording["modified_at"].is_string() && recording["filename"] == "recording.mp4", "{recording}");
+    let url = recording["url"].as_str().unwrap();
+    let anonymous = app.client.get(url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401, "served behind the API key");
+    let video = app.client.get(url).header("x-api-key", API_KEY).send().await.unwrap();
+    assert_eq!(video.status(), 200);
+    assert_eq!(video.headers()["content-type"], "video/mp4");
+    let file = tempfile::NamedTempFile::with_suffix(".mp4").unwrap();
+    std::fs::write(file.path(), video.bytes().await.unwrap()).unwrap();
+    let video = probe(file.path());
+    assert_eq!((video.codec.as_str(), video.width, video.height), ("h264", 1280, 720));
+    assert!(!video.frame_times.is_empty());
+
+    app.post(&format!("/v1/browser_sessions/{id}/close")).send().await.unwrap();
+    let rest = person.read_to_close().await;
+    assert_eq!(rest.last().unwrap()["type"], "end", "the viewer is told the session ended");
+    assert_eq!(rest.last().unwrap()["status"], "closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watching_a_session_without_control_never_holds_up_its_runs() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, "note.html").await;
+    let onlooker = watch_session(&app, &id).await;
+    onlooker.read_until("a first frame", is_type("frame")).await;
+
+    let run = run_on(&app, &id, json!([{"action": "extract", "fields": {"note": "#echo"}}])).await;
+    let run = tokio::time::timeout(Duration::from_secs(20), app.wait_until_final(&run)).await.unwrap();
+    assert_eq!(run["status"], "completed", "{run}");
+    assert!(session(&app, &id).await["recordings"].as_array().unwrap().is_empty(), "nobody drove it");
+}
