@@ -100,3 +100,112 @@ async fn watching_a_session_without_control_never_holds_up_its_runs() {
     assert_eq!(run["status"], "completed", "{run}");
     assert!(session(&app, &id).await["recordings"].as_array().unwrap().is_empty(), "nobody drove it");
 }
+
+/// A CDP client on a thread of its own: sends a command, reads until its answer.
+struct CdpClient {
+    socket: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+    next_id: u64,
+}
+
+impl CdpClient {
+    fn connect(address: &str) -> CdpClient {
+        let (socket, _) = tungstenite::connect(address).expect("the CDP endpoint accepts the connection");
+        CdpClient { socket, next_id: 0 }
+    }
+
+    fn call(&mut self, method: &str, params: Value, session_id: Option<&str>) -> Value {
+        self.next_id += 1;
+        let mut command = json!({"id": self.next_id, "method": method, "params": params});
+        if let Some(session_id) = session_id {
+            command["sessionId"] = json!(session_id);
+        }
+        self.socket.send(tungstenite::Message::text(command.to_string())).unwrap();
+        loop {
+            let message = self.socket.read().expect("an answer");
+            let Ok(text) = message.to_text() else { continue };
+            let answer: Value = serde_json::from_str(text).unwrap();
+            if answer["id"] == self.next_id {
+                assert!(answer["error"].is_null(), "{method} failed: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_has_no_browser_address_unless_configured() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, "note.html").await;
+    assert!(session(&app, &id).await["browser_address"].is_null());
+    let guessed = app.client.get(app.url(&format!("/cdp/{id}/0123456789abcdef"))).send().await.unwrap();
+    assert_eq!(guessed.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_expose_cdp_a_client_evaluates_in_the_sessions_page_and_sees_no_other_runs_page() {
+    let app = TestApp::spawn_with(|config| {
+        config.sessions.expose_cdp = true;
+        config.browser.pool_size = 2;
+    })
+    .await;
+    let id = open_session(&app, "note.html").await;
+    let other = app.create_script_run("control.html", crate::helpers::a_long_wait()).await;
+    app.wait_for(&other, "the other run on its page", |run| run["status"] == "running").await;
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !app
+            .timeline(&other)
+            .await
+            .iter()
+            .any(|item| item["label"].as_str().unwrap_or("").contains("never appears"))
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the other run waits on its page");
+    let address = session(&app, &id).await["browser_address"].as_str().expect("a browser_address").to_owned();
+    assert!(address.starts_with("ws://") && address.contains(&id), "{address}");
+    let wrong_token = format!("{}0", address);
+    let refused = app.client.get(wrong_token.replacen("ws://", "http://", 1)).send().await.unwrap();
+    assert_eq!(refused.status(), 404, "a wrong token opens nothing");
+
+    let (title, urls, mut client) = tokio::task::spawn_blocking(move || {
+        let mut client = CdpClient::connect(&address);
+        let targets = client.call("Target.getTargets", json!({}), None);
+        let pages: Vec<Value> =
+            targets["targetInfos"].as_array().unwrap().iter().filter(|t| t["type"] == "page").cloned().collect();
+        let urls: Vec<String> = pages.iter().map(|t| t["url"].as_str().unwrap().to_owned()).collect();
+        let note =
+            pages.iter().find(|t| t["url"].as_str().unwrap().ends_with("note.html")).expect("the session's page");
+        let attached =
+            client.call("Target.attachToTarget", json!({"targetId": note["targetId"], "flatten": true}), None);
+        let session_id = attached["sessionId"].as_str().unwrap().to_owned();
+        let evaluated = client.call(
+            "Runtime.evaluate",
+            json!({"expression": "document.title + ' ' + document.querySelector('#echo').textContent"}),
+            Some(&session_id),
+        );
+        (evaluated["result"]["value"].as_str().unwrap().to_owned(), urls, client)
+    })
+    .await
+    .unwrap();
+    assert_eq!(title, "Note empty");
+    assert!(!urls.iter().any(|url| url.ends_with("control.html")), "another run's page is out of reach: {urls:?}");
+    app.cancel(&other).await;
+
+    app.post(&format!("/v1/browser_sessions/{id}/close")).send().await.unwrap();
+    let closed = tokio::task::spawn_blocking(move || {
+        loop {
+            match client.socket.read() {
+                Ok(message) if message.is_close() => return true,
+                Ok(_) => continue,
+                Err(_) => return true,
+            }
+        }
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), closed).await.unwrap().unwrap(),
+        "the connection ends with the session"
+    );
+    assert!(session(&app, &id).await["browser_address"].is_null(), "an ended session has no address");
+}
