@@ -209,3 +209,26 @@ async fn with_expose_cdp_a_client_evaluates_in_the_sessions_page_and_sees_no_oth
     );
     assert!(session(&app, &id).await["browser_address"].is_null(), "an ended session has no address");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_a_run_downloads_on_a_session_is_listed_under_the_session_and_served_behind_the_key() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, "downloads.html").await;
+    let run = run_on(&app, &id, json!([{"action": "download", "selector": "#report"}])).await;
+    assert_eq!(app.wait_until_final(&run).await["status"], "completed");
+
+    let session = session(&app, &id).await;
+    let files = session["downloaded_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{session}");
+    assert_eq!(files[0]["filename"], "report.csv");
+    let expected = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/report.csv")).unwrap();
+    let url = files[0]["url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), 401, "behind the API key");
+    let served = app.client.get(url).header("x-api-key", API_KEY).send().await.unwrap();
+    assert_eq!(served.bytes().await.unwrap().as_ref(), expected.as_slice());
+
+    let listing = session["download_path"].as_str().expect("a download_path");
+    let listed: Vec<Value> =
+        app.client.get(listing).header("x-api-key", API_KEY).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed, files.clone(), "download_path lists the same files");
+}
