@@ -232,3 +232,22 @@ async fn a_file_a_run_downloads_on_a_session_is_listed_under_the_session_and_ser
         app.client.get(listing).header("x-api-key", API_KEY).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed, files.clone(), "download_path lists the same files");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_ends_while_a_person_drives_it_keeps_their_recording_up_to_the_end() {
+    let app = TestApp::spawn().await;
+    let id = open_session(&app, "note.html").await;
+    let person = watch_session(&app, &id).await;
+    person.take_control().await;
+    for event in write_a_note("half a thought") {
+        person.send(event).await;
+    }
+    person.read_until("the note on the page", |m| m["type"] == "frame").await;
+
+    let closed = app.post(&format!("/v1/browser_sessions/{id}/close")).send().await.unwrap();
+    assert_eq!(closed.json::<Value>().await.unwrap()["status"], "closed", "control does not hold the session open");
+    let rest = person.read_to_close().await;
+    assert_eq!(rest.last().unwrap()["type"], "end");
+    let recordings = session(&app, &id).await["recordings"].as_array().unwrap().clone();
+    assert_eq!(recordings.len(), 1, "the recording up to the end is kept: {recordings:?}");
+}
