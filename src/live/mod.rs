@@ -1,4 +1,5 @@
-//! Watching and steering runs while their worker holds a browser.
+//! Watching and steering runs while their worker holds a browser (and browser sessions between
+//! their runs, whose attendant plays the worker's part, see `sessions`).
 //!
 //! Each such run has a `LiveRun`. Its screencast frames fan out to any number of viewers through
 //! a broadcast channel whose slow receivers skip ahead: a viewer that does not read loses frames

@@ -63,6 +63,7 @@ async fn a_person_drives_an_idle_session_and_a_run_queued_meanwhile_starts_after
     let run = app.wait_until_final(&run).await;
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"]["note"], "call the bank", "the run found what the person typed");
+    assert!(run["recording_url"].is_string(), "the run keeps its own recording: {run}");
     person.read_until("the turn back", |m| m["type"] == "turn" && m["run_id"].is_null()).await;
 
     let recordings = session(&app, &id).await["recordings"].as_array().unwrap().clone();
