@@ -27,7 +27,7 @@ use super::error::{ApiError, Code};
 use super::runs::run_id;
 use crate::browser::PersonInput;
 use crate::events::Event;
-use crate::ids::{RunId, SessionId};
+use crate::ids::RunId;
 use crate::live::{ControlState, FromViewer, LiveFrame, LiveRun, Pacing, ToViewer, Viewer};
 use crate::views::recording_url;
 
@@ -46,13 +46,8 @@ async fn live_view(
 ) -> Result<HttpResponse, ApiError> {
     refuse_other_sites(&request)?;
     let run = state.store.run(&run_id(&path)?).await?;
-    let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
-    let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
-        ApiError::new(Code::NotWebSocket, format!("the live view is a WebSocket; connect with an upgrade ({error})"))
-    })?;
-    let viewer = state.live.new_viewer(name);
-    let messages = messages.max_frame_size(MAX_MESSAGE_BYTES);
-    actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, session, messages));
+    let (response, viewer, socket, messages) = connect(&state, &request, body)?;
+    actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, socket, messages));
     Ok(response)
 }
 
@@ -64,14 +59,22 @@ async fn session_live_view(
 ) -> Result<HttpResponse, ApiError> {
     refuse_other_sites(&request)?;
     let session = state.store.session(&super::sessions::session_id(&path)?).await?;
+    let (response, viewer, socket, messages) = connect(&state, &request, body)?;
+    actix_web::rt::spawn(watch_session(state.into_inner(), session, viewer, socket, messages));
+    Ok(response)
+}
+
+/// Upgrades the request to a WebSocket: the answer, and the new viewer named after its API key.
+fn connect(
+    state: &AppState,
+    request: &HttpRequest,
+    body: web::Payload,
+) -> Result<(HttpResponse, Viewer, Session, MessageStream), ApiError> {
     let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
-    let (response, socket, messages) = actix_ws::handle(&request, body).map_err(|error| {
+    let (response, socket, messages) = actix_ws::handle(request, body).map_err(|error| {
         ApiError::new(Code::NotWebSocket, format!("the live view is a WebSocket; connect with an upgrade ({error})"))
     })?;
-    let viewer = state.live.new_viewer(name);
-    let messages = messages.max_frame_size(MAX_MESSAGE_BYTES);
-    actix_web::rt::spawn(watch_session(state.into_inner(), session.id, viewer, socket, messages));
-    Ok(response)
+    Ok((response, state.live.new_viewer(name), socket, messages.max_frame_size(MAX_MESSAGE_BYTES)))
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -130,16 +133,17 @@ async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session:
 /// One viewer's connection to a browser session's live view, from hello to end.
 async fn watch_session(
     state: Arc<AppState>,
-    session_id: SessionId,
+    stored: crate::sessions::Session,
     viewer: Viewer,
     mut socket: Session,
     mut messages: MessageStream,
 ) {
+    let session_id = stored.id;
     let mut connection = Connection { state: &state, viewer: &viewer, session: socket.clone() };
     let view = state.sessions.watch(&session_id).ok();
     let control = view.as_ref().map(|view| view.live.control.watch().borrow().clone()).unwrap_or_default();
     let holder = view.as_ref().and_then(|view| view.turn.borrow().clone());
-    let status = if view.is_some() { "running" } else { "ended" };
+    let status = if view.is_some() { "running" } else { stored.status.as_str() };
     let hello = ToViewer::SessionHello {
         session_id: session_id.as_str(),
         viewer_id: viewer.id,
