@@ -197,3 +197,16 @@ fn free_name(folder: &std::path::Path) -> PathBuf {
     }
     video
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_left_by_a_crash_is_finished_for_the_run_or_session_its_name_gives() {
+        assert!(matches!(Owner::parse("tsk_123"), Some(Owner::Run(id)) if id.as_str() == "tsk_123"));
+        assert!(matches!(Owner::parse("wr_7"), Some(Owner::Run(_))));
+        assert!(matches!(Owner::parse("pbs_42"), Some(Owner::Session(id)) if id.as_str() == "pbs_42"));
+        assert!(Owner::parse("notes").is_none(), "anything else is left alone");
+    }
+}
