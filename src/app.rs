@@ -164,7 +164,8 @@ impl App {
         let live = LiveRuns::new(config.live.jpeg_quality);
         let links = Links { base };
         let files = UploadedFiles::new(paths.uploads, store.clone(), config.server.max_upload_bytes, links.clone());
-        let sessions = Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let sessions =
+            Sessions::new(store.clone(), pool.clone(), &config.sessions, recorder.clone(), config.live.jpeg_quality);
         let interrupted = sessions.end_leftovers().await?;
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");

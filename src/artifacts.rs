@@ -1,5 +1,6 @@
 //! Artifacts: the files a run leaves (screenshots, scripts, …), kept under
-//! `<data_dir>/artifacts/<run_id>/` with a row in the store for each.
+//! `<data_dir>/artifacts/<run_id>/` with a row in the store for each; and a browser session's
+//! recordings, under `<data_dir>/artifacts/sessions/<session_id>/`.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::clock;
-use crate::ids::{ArtifactId, RunId, StepRunId};
+use crate::ids::{ArtifactId, RunId, SessionId, StepRunId};
 use crate::store::{Store, StoreError};
 
 /// Skyvern's artifact types that this appliance writes.
@@ -125,6 +126,18 @@ pub struct Artifact {
     pub created_at: String,
 }
 
+/// A video of a browser session's time between runs, while a person drove it.
+#[derive(Debug, Clone)]
+pub struct SessionRecording {
+    pub id: ArtifactId,
+    pub session_id: SessionId,
+    /// Below the artifacts folder.
+    pub relative_path: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: String,
+}
+
 /// What went wrong keeping an artifact.
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
@@ -154,6 +167,35 @@ impl ArtifactFiles {
     /// Where the run's files go.
     pub fn run_dir(&self, run_id: &RunId) -> PathBuf {
         self.root.join(run_id.as_str())
+    }
+
+    /// Where a browser session's recordings go.
+    pub fn session_dir(&self, session_id: &SessionId) -> PathBuf {
+        self.root.join("sessions").join(session_id.as_str())
+    }
+
+    /// The file behind a session's recording.
+    pub fn session_recording_path(&self, recording: &SessionRecording) -> PathBuf {
+        self.root.join(&recording.relative_path)
+    }
+
+    /// Records a video already written in the session's folder as one of its recordings.
+    pub async fn adopt_session_recording(
+        &self,
+        session_id: &SessionId,
+        path: &Path,
+    ) -> Result<SessionRecording, ArtifactError> {
+        let (sha256, size_bytes) =
+            digest_of(path).await.map_err(|source| ArtifactError::Write { path: path.to_owned(), source })?;
+        let recording = SessionRecording {
+            id: ArtifactId::generate(),
+            session_id: session_id.clone(),
+            relative_path: path.strip_prefix(&self.root).unwrap_or(path).to_string_lossy().into_owned(),
+            size_bytes,
+            sha256,
+            created_at: clock::now(),
+        };
+        Ok(self.store.insert_session_recording(recording).await?)
     }
 
     /// Records a file already written in the run's folder as an artifact of the run.

@@ -16,6 +16,11 @@
 //!   approval waits on a channel that `POST /v1/runs/{id}/review` answers;
 //! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
 //!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
+//! - a **browser session** (`sessions`) owns a browser (and its slot) for its life: its keeper
+//!   task owns its end, runs and its attendant take its turn (a fair lock) to drive its page, and
+//!   the attendant, between runs, casts the page to the session's viewers, serves the person in
+//!   control and records them; a CDP client of a session talks to its browser through a task of
+//!   its own per connection;
 //! - **artifacts** and **uploaded files** (`files`) are files written once under the data
 //!   directory and never changed;
 //! - the **search index** (`search`) is written by one task that follows the event log and owns

@@ -1,9 +1,12 @@
 //! The live view: `GET /v1/runs/{id}/live` upgrades to a WebSocket (authenticated like every
 //! `/v1` route) that streams the run's page and carries control requests and input; messages
-//! are described in `live::messages`.
+//! are described in `live::messages`. `GET /v1/browser_sessions/{id}/live` is the same for a
+//! browser session's page between its runs (see `sessions::attendant`): it says which run holds
+//! the session's turn meanwhile (`turn`), and a request for control made then is granted once
+//! that run is over.
 //!
-//! A viewer of a run still queued waits for it to start; a viewer of a finished run gets `end`
-//! at once. Each viewer has one task: it forwards frames as the viewer acknowledges them
+//! A viewer of a run still queued waits for it to start; a viewer of a finished run (or an ended
+//! session) gets `end` at once. Each viewer has one task: it forwards frames as the viewer acknowledges them
 //! (`live::Pacing`: the newest, at most two unacknowledged on their way),
 //! status and control changes, and reads the viewer's messages; input goes to the page through
 //! a queue of its own, so a slow navigation never holds up the frames. A viewer who goes away
@@ -43,18 +46,41 @@ async fn live_view(
 ) -> Result<HttpResponse, ApiError> {
     refuse_other_sites(&request)?;
     let run = state.store.run(&run_id(&path)?).await?;
-    let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
-    let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
-        ApiError::new(Code::NotWebSocket, format!("the live view is a WebSocket; connect with an upgrade ({error})"))
-    })?;
-    let viewer = state.live.new_viewer(name);
-    let messages = messages.max_frame_size(MAX_MESSAGE_BYTES);
-    actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, session, messages));
+    let (response, viewer, socket, messages) = connect(&state, &request, body)?;
+    actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, socket, messages));
     Ok(response)
 }
 
+async fn session_live_view(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    refuse_other_sites(&request)?;
+    let session = state.store.session(&super::sessions::session_id(&path)?).await?;
+    let (response, viewer, socket, messages) = connect(&state, &request, body)?;
+    actix_web::rt::spawn(watch_session(state.into_inner(), session, viewer, socket, messages));
+    Ok(response)
+}
+
+/// Upgrades the request to a WebSocket: the answer, and the new viewer named after its API key.
+fn connect(
+    state: &AppState,
+    request: &HttpRequest,
+    body: web::Payload,
+) -> Result<(HttpResponse, Viewer, Session, MessageStream), ApiError> {
+    let name = request.extensions().get::<Caller>().map(|caller| caller.key_name.clone()).unwrap_or_default();
+    let (response, socket, messages) = actix_ws::handle(request, body).map_err(|error| {
+        ApiError::new(Code::NotWebSocket, format!("the live view is a WebSocket; connect with an upgrade ({error})"))
+    })?;
+    Ok((response, state.live.new_viewer(name), socket, messages.max_frame_size(MAX_MESSAGE_BYTES)))
+}
+
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/runs/{run_id}/live").get(live_view));
+    config
+        .service(web::resource("/runs/{run_id}/live").get(live_view))
+        .service(web::resource("/browser_sessions/{session_id}/live").get(session_live_view));
 }
 
 /// A browser sends the login cookie with a WebSocket opened by any page; only the appliance's
@@ -80,16 +106,17 @@ fn refuse_other_sites(request: &HttpRequest) -> Result<(), ApiError> {
 /// One viewer's connection, from hello to end.
 async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session: Session, mut messages: MessageStream) {
     let mut statuses = state.store.subscribe_events();
-    let mut connection = Connection { state: &state, run_id: &run_id, viewer: &viewer, session: session.clone() };
-    let over = match connection.until_live(&mut statuses, &mut messages).await {
+    let mut connection = Connection { state: &state, viewer: &viewer, session: session.clone() };
+    let over = match connection.until_live(&run_id, &mut statuses, &mut messages).await {
         Ok(live) => {
-            let over = connection.follow(&live, &mut statuses, &mut messages).await;
+            let mut news = RunNews { run_id: &run_id, statuses: &mut statuses };
+            let over = connection.follow(&live, &mut news, &mut messages).await;
             live.control.release(viewer.id);
             over
         }
         Err(over) => over,
     };
-    if over == Over::RunEnded {
+    if over == Over::Ended {
         let farewell = async {
             if let Ok(run) = state.store.run(&run_id).await {
                 let artifacts = state.store.run_artifacts(&run_id, Vec::new()).await.unwrap_or_default();
@@ -103,18 +130,100 @@ async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session:
     }
 }
 
+/// One viewer's connection to a browser session's live view, from hello to end.
+async fn watch_session(
+    state: Arc<AppState>,
+    stored: crate::sessions::Session,
+    viewer: Viewer,
+    mut socket: Session,
+    mut messages: MessageStream,
+) {
+    let session_id = stored.id;
+    let mut connection = Connection { state: &state, viewer: &viewer, session: socket.clone() };
+    let view = state.sessions.watch(&session_id).ok();
+    let control = view.as_ref().map(|view| view.live.control.watch().borrow().clone()).unwrap_or_default();
+    let holder = view.as_ref().and_then(|view| view.turn.borrow().clone());
+    let status = if view.is_some() { "running" } else { stored.status.as_str() };
+    let hello = ToViewer::SessionHello {
+        session_id: session_id.as_str(),
+        viewer_id: viewer.id,
+        status,
+        run_id: holder.as_ref().map(RunId::as_str),
+        control: &control,
+    };
+    let over = match view {
+        Some(view) if connection.send(&hello).await => {
+            let mut news = SessionNews { turn: view.turn.clone() };
+            let over = connection.follow(&view.live, &mut news, &mut messages).await;
+            view.live.control.release(viewer.id);
+            over
+        }
+        Some(_) => Over::ViewerGone,
+        None => {
+            if connection.send(&hello).await {
+                Over::Ended
+            } else {
+                Over::ViewerGone
+            }
+        }
+    };
+    if over == Over::Ended {
+        let farewell = async {
+            if let Ok(ended) = state.store.session(&session_id).await {
+                let _ = socket.text(ToViewer::SessionEnd { status: ended.status.as_str() }.to_json()).await;
+            }
+            let _ = socket.close(None).await;
+        };
+        let _ = tokio::time::timeout(FAREWELL_PATIENCE, farewell).await;
+    }
+}
+
 /// Why a connection stops.
 #[derive(Debug, PartialEq, Eq)]
 enum Over {
-    /// The run reached a final status: the viewer is told, then disconnected.
-    RunEnded,
+    /// The run reached a final status (or the session ended): the viewer is told, then
+    /// disconnected.
+    Ended,
     /// The viewer left, or cannot be written to.
     ViewerGone,
 }
 
+/// What a live view tells its viewers besides frames and control: a run's statuses, or which
+/// run holds a session's turn.
+trait News {
+    /// The next message to send (none: nothing to say this time); `Err` once no more will come.
+    async fn next(&mut self) -> Result<Option<String>, ()>;
+}
+
+struct RunNews<'a> {
+    run_id: &'a RunId,
+    statuses: &'a mut broadcast::Receiver<Arc<Event>>,
+}
+
+impl News for RunNews<'_> {
+    async fn next(&mut self) -> Result<Option<String>, ()> {
+        match self.statuses.recv().await.as_deref().map(|event| event.status_change_of(self.run_id)) {
+            Ok(Some(status)) if !status.is_terminal() => Ok(Some(ToViewer::Status { status }.to_json())),
+            Ok(_) | Err(RecvError::Lagged(_)) => Ok(None),
+            Err(RecvError::Closed) => Err(()),
+        }
+    }
+}
+
+struct SessionNews {
+    turn: tokio::sync::watch::Receiver<Option<RunId>>,
+}
+
+impl News for SessionNews {
+    async fn next(&mut self) -> Result<Option<String>, ()> {
+        self.turn.changed().await.map_err(drop)?;
+        let holder = self.turn.borrow_and_update().clone();
+        Ok(Some(ToViewer::Turn { run_id: holder.as_ref().map(RunId::as_str) }.to_json()))
+    }
+}
+
 struct Connection<'a> {
     state: &'a AppState,
-    run_id: &'a RunId,
     viewer: &'a Viewer,
     session: Session,
 }
@@ -136,31 +245,31 @@ impl Connection<'_> {
     /// Says hello and waits until the run can be watched.
     async fn until_live(
         &mut self,
+        run_id: &RunId,
         statuses: &mut broadcast::Receiver<Arc<Event>>,
         messages: &mut MessageStream,
     ) -> Result<Arc<LiveRun>, Over> {
         let mut opened = self.state.live.watch_opened();
-        let status = self.state.store.run(self.run_id).await.map_err(|_| Over::ViewerGone)?.status;
-        let live = self.state.live.get(self.run_id);
+        let status = self.state.store.run(run_id).await.map_err(|_| Over::ViewerGone)?.status;
+        let live = self.state.live.get(run_id);
         let control = live.as_ref().map(|live| live.control.watch().borrow().clone()).unwrap_or_default();
-        let hello =
-            ToViewer::Hello { run_id: self.run_id.as_str(), viewer_id: self.viewer.id, status, control: &control };
+        let hello = ToViewer::Hello { run_id: run_id.as_str(), viewer_id: self.viewer.id, status, control: &control };
         if !self.send(&hello).await {
             return Err(Over::ViewerGone);
         }
         if status.is_terminal() {
-            return Err(Over::RunEnded);
+            return Err(Over::Ended);
         }
         loop {
-            if let Some(live) = self.state.live.get(self.run_id) {
+            if let Some(live) = self.state.live.get(run_id) {
                 return Ok(live);
             }
             let going_on = tokio::select! {
                 changed = opened.changed() => changed.is_ok(),
-                change = statuses.recv() => match change.as_deref().map(|event| event.status_change_of(self.run_id)) {
+                change = statuses.recv() => match change.as_deref().map(|event| event.status_change_of(run_id)) {
                     Ok(Some(status)) => {
                         if status.is_terminal() {
-                            return Err(Over::RunEnded);
+                            return Err(Over::Ended);
                         }
                         self.send(&ToViewer::Status { status }).await
                     }
@@ -191,13 +300,8 @@ impl Connection<'_> {
         }
     }
 
-    /// Streams the live run until it ends or the viewer leaves.
-    async fn follow(
-        &mut self,
-        live: &Arc<LiveRun>,
-        statuses: &mut broadcast::Receiver<Arc<Event>>,
-        messages: &mut MessageStream,
-    ) -> Over {
+    /// Streams the live page until it ends or the viewer leaves.
+    async fn follow(&mut self, live: &Arc<LiveRun>, news: &mut impl News, messages: &mut MessageStream) -> Over {
         let (latest, mut frames) = live.subscribe();
         let mut pacing = Pacing::default();
         if let Some(frame) = latest.and_then(|frame| pacing.offer(frame))
@@ -228,10 +332,10 @@ impl Connection<'_> {
                         let state = control.borrow_and_update().clone();
                         changed.is_ok() && self.send(&control_message(&state, self.viewer)).await
                     }
-                    change = statuses.recv() => match change.as_deref().map(|event| event.status_change_of(self.run_id)) {
-                        Ok(Some(status)) if !status.is_terminal() => self.send(&ToViewer::Status { status }).await,
-                        Ok(_) | Err(RecvError::Lagged(_)) => true,
-                        Err(RecvError::Closed) => false,
+                    next = news.next() => match next {
+                        Ok(Some(message)) => self.session.text(message).await.is_ok(),
+                        Ok(None) => true,
+                        Err(()) => false,
                     },
                     incoming = read(messages) => match incoming {
                         Incoming::Message(FromViewer::Ack { sequence }) => match pacing.acknowledge(sequence) {
@@ -249,7 +353,7 @@ impl Connection<'_> {
         };
         tokio::select! {
             _ = streaming => Over::ViewerGone,
-            _ = live.ended() => Over::RunEnded,
+            _ = live.ended() => Over::Ended,
         }
     }
 

@@ -1,8 +1,9 @@
 //! The HTTP API and UI: the only module that speaks actix-web.
 //!
 //! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check; `/healthz` is
-//! the one unauthenticated route and says nothing but "ok"; every other path is the embedded UI,
-//! behind a login. Errors are JSON from one table of codes (`error`). Every response says
+//! the one unauthenticated route and says nothing but "ok"; `/cdp/…` is a browser session's CDP
+//! endpoint, authenticated by the unguessable token in its path (see `cdp`); every other path is
+//! the embedded UI, behind a login. Errors are JSON from one table of codes (`error`). Every response says
 //! `X-Content-Type-Options: nosniff`, so a browser never reads a file as something it is not
 //! labelled as.
 
@@ -10,6 +11,7 @@ mod agents;
 mod artifacts;
 mod auth;
 mod block_runs;
+mod cdp;
 mod credentials;
 mod error;
 mod events;
@@ -97,6 +99,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
             .service(ui::public_asset)
             .service(ui::login_page)
             .service(ui::login)
+            .configure(cdp::routes)
             .service(
                 web::scope("/v1")
                     .wrap(from_fn(json_method_not_allowed))

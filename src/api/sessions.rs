@@ -1,15 +1,17 @@
 //! Browser session endpoints (Skyvern's persistent browser sessions): open one, list the open
-//! ones, read one, close it, give it more time. Runs name a session with `browser_session_id`.
+//! ones, read one, close it, give it more time; its recordings and its runs' downloads. Runs name
+//! a session with `browser_session_id`. Its live view is in `live`, its CDP endpoint in `cdp`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppState;
+use super::artifacts::served_file;
 use super::error::{ApiError, Code, Location, Problem, from_body, optional_body};
-use crate::ids::SessionId;
+use crate::ids::{ArtifactId, SessionId};
 use crate::sessions::{Session, SessionError, SessionRequest};
-use crate::views::session_response;
+use crate::views::{SessionState, downloaded_files, session_response};
 
 impl From<SessionError> for ApiError {
     fn from(error: SessionError) -> ApiError {
@@ -24,14 +26,23 @@ impl From<SessionError> for ApiError {
     }
 }
 
-fn session_id(text: &str) -> Result<SessionId, ApiError> {
+pub(super) fn session_id(text: &str) -> Result<SessionId, ApiError> {
     SessionId::parse(text)
         .map_err(|_| ApiError::not_found(format!("browser session {}", text.chars().take(64).collect::<String>())))
 }
 
-fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> Value {
+async fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> Result<Value, ApiError> {
     let current = state.sessions.current_run(&session.id);
-    session_response(session, current.as_ref(), &state.links, warning)
+    let recordings = state.store.session_recordings(&session.id).await?;
+    let downloads = state.store.session_downloads(&session.id).await?;
+    let cdp_token = state.sessions.cdp_token(&session.id);
+    let now = SessionState {
+        current_run: current.as_ref(),
+        recordings: &recordings,
+        downloads: &downloads,
+        cdp_token: cdp_token.as_deref(),
+    };
+    Ok(session_response(session, &now, &state.links, warning))
 }
 
 async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
@@ -41,18 +52,20 @@ async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<Ht
         .into_spec()
         .map_err(|invalid| ApiError::invalid(Location::body_field(invalid.field), Problem::Value, invalid.message))?;
     let session = state.sessions.open(&spec).await?;
-    Ok(HttpResponse::Ok().json(respond(&state, &session, spec.warning.as_deref())))
+    Ok(HttpResponse::Ok().json(respond(&state, &session, spec.warning.as_deref()).await?))
 }
 
 async fn list_sessions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let sessions: Vec<Value> =
-        state.store.open_sessions().await?.iter().map(|session| respond(&state, session, None)).collect();
+    let mut sessions = Vec::new();
+    for session in state.store.open_sessions().await? {
+        sessions.push(respond(&state, &session, None).await?);
+    }
     Ok(HttpResponse::Ok().json(sessions))
 }
 
 async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let session = state.store.session(&session_id(&path)?).await?;
-    Ok(HttpResponse::Ok().json(respond(&state, &session, None)))
+    Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
 async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -60,7 +73,7 @@ async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> R
     state.store.session(&id).await?;
     let session = state.sessions.close(&id).await?;
     tracing::info!(session_id = %id, "browser session closed");
-    Ok(HttpResponse::Ok().json(respond(&state, &session, None)))
+    Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +96,32 @@ async fn extend_session(
         return Err(ApiError::invalid(Location::body_field("additional_minutes"), Problem::Value, reason));
     }
     let session = state.sessions.extend(&id, additional_minutes).await?;
-    Ok(HttpResponse::Ok().json(respond(&state, &session, None)))
+    Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
+}
+
+/// One of the session's recordings (range requests, so a `<video>` seeks).
+async fn session_recording(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (session, recording) = path.into_inner();
+    let missing = || ApiError::not_found(format!("recording {}", recording.chars().take(64).collect::<String>()));
+    let id = ArtifactId::parse(&recording).map_err(|_| missing())?;
+    let recording = state.store.session_recording(&session_id(&session)?, &id).await?;
+    let file = state.artifacts.session_recording_path(&recording);
+    let disposition = actix_web::http::header::ContentDisposition {
+        disposition: actix_web::http::header::DispositionType::Inline,
+        parameters: Vec::new(),
+    };
+    served_file(&file, "video/mp4".parse().expect("a valid type"), disposition, &request, missing).await
+}
+
+/// The files the runs on the session downloaded (Skyvern's `FileInfo`s; each URL serves one).
+async fn session_downloads(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let session = state.store.session(&session_id(&path)?).await?;
+    let downloads = state.store.session_downloads(&session.id).await?;
+    Ok(HttpResponse::Ok().json(downloaded_files(&downloads, &state.links)))
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -91,5 +129,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/browser_sessions").post(open_session).get(list_sessions))
         .service(web::resource("/browser_sessions/{session_id}").get(get_session))
         .service(web::resource("/browser_sessions/{session_id}/close").post(close_session))
-        .service(web::resource("/browser_sessions/{session_id}/extend").post(extend_session));
+        .service(web::resource("/browser_sessions/{session_id}/extend").post(extend_session))
+        .service(web::resource("/browser_sessions/{session_id}/recordings/{recording_id}").get(session_recording))
+        .service(web::resource("/browser_sessions/{session_id}/downloads").get(session_downloads));
 }

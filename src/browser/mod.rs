@@ -3,8 +3,10 @@
 //! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
 //! each one an isolated browser context, `page` holds the primitive operations (click, fill,
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
-//! forwards a person's input to it.
+//! forwards a person's input to it; `cdp_link` passes a client's raw CDP messages to a browser
+//! session's Chromium.
 
+pub mod cdp_link;
 mod input;
 mod launch;
 mod mouse;

@@ -331,6 +331,24 @@ impl RunBrowser {
         self.host.liveness().gone().await
     }
 
+    /// The browser's own CDP WebSocket address (its whole process: every context on it).
+    pub fn cdp_address(&self) -> String {
+        self.host.browser().websocket_address().clone()
+    }
+
+    /// Closes the page and ends the browser's process instead of giving it back: a browser that
+    /// a client drove over CDP may keep what that client did (contexts, settings), so no later run
+    /// gets it. A fresh one replaces it before the slot frees.
+    pub async fn retire(self) {
+        let RunBrowser { page, host, pool, slot, .. } = self;
+        page.close().await;
+        pool.inner.contexts_closed.fetch_add(1, Ordering::Relaxed);
+        match host {
+            Host::Local(chromium) => pool.replace(chromium, slot).await,
+            Host::Remote { .. } => drop(slot),
+        }
+    }
+
     /// Disposes the run's context (its cookies and storage go with it) and frees the slot.
     pub async fn close(self) {
         let RunBrowser { page, context_id, host, pool, slot } = self;

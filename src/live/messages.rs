@@ -3,7 +3,9 @@
 //! From the appliance: `hello` (the viewer's id, the run's status, who holds control), `frame`
 //! (a JPEG in base64 with its size, the page's URL, Chromium's capture time and the appliance's
 //! receipt time in ms since the Unix epoch, and a sequence number whose gaps count the frames this viewer skipped), `status`, `control`,
-//! `error` and, when the run is over, `end` before the socket closes.
+//! `error` and, when the run is over, `end` before the socket closes. A browser session's live
+//! view says `hello` with its `session_id` and `turn` whenever a run takes or gives back the
+//! session's turn (`run_id`, null when no run holds it), and `end` with the session's status.
 //! From a viewer: `ack` with the `sequence` of each frame it has drawn (see `pacing`),
 //! `take_control`, `release_control`, and while it holds control the input of
 //! `browser::PersonInput` (`mouse`, `wheel`, `key`, `text`, `navigate`, `back`, `forward`, `reload`).
@@ -51,12 +53,52 @@ impl LiveFrame {
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToViewer<'a> {
-    Hello { run_id: &'a str, viewer_id: u64, status: RunStatus, control: &'a ControlState },
-    Frame { sequence: u64, width: u32, height: u32, url: &'a str, timestamp: f64, received_at: f64, data: &'a str },
-    Status { status: RunStatus },
-    Control { held_by: Option<&'a Viewer>, requested_by: Option<&'a Viewer>, you_hold_control: bool },
-    Error { message: &'a str },
-    End { status: RunStatus, recording_url: Option<&'a str> },
+    Hello {
+        run_id: &'a str,
+        viewer_id: u64,
+        status: RunStatus,
+        control: &'a ControlState,
+    },
+    Frame {
+        sequence: u64,
+        width: u32,
+        height: u32,
+        url: &'a str,
+        timestamp: f64,
+        received_at: f64,
+        data: &'a str,
+    },
+    Status {
+        status: RunStatus,
+    },
+    Control {
+        held_by: Option<&'a Viewer>,
+        requested_by: Option<&'a Viewer>,
+        you_hold_control: bool,
+    },
+    Error {
+        message: &'a str,
+    },
+    End {
+        status: RunStatus,
+        recording_url: Option<&'a str>,
+    },
+    #[serde(rename = "hello")]
+    SessionHello {
+        session_id: &'a str,
+        viewer_id: u64,
+        status: &'a str,
+        run_id: Option<&'a str>,
+        control: &'a ControlState,
+    },
+    /// Which run holds a session's turn (none: the page is the viewers' to watch and drive).
+    Turn {
+        run_id: Option<&'a str>,
+    },
+    #[serde(rename = "end")]
+    SessionEnd {
+        status: &'a str,
+    },
 }
 
 impl ToViewer<'_> {

@@ -1,4 +1,5 @@
-//! Watching and steering runs while their worker holds a browser.
+//! Watching and steering runs while their worker holds a browser (and browser sessions between
+//! their runs, whose attendant plays the worker's part, see `sessions`).
 //!
 //! Each such run has a `LiveRun`. Its screencast frames fan out to any number of viewers through
 //! a broadcast channel whose slow receivers skip ahead: a viewer that does not read loses frames
@@ -50,14 +51,16 @@ struct InputRequest {
     done: oneshot::Sender<Result<(), String>>,
 }
 
-/// One run's live view.
+/// One run's live view (or a browser session's, between its runs).
 pub struct LiveRun {
     pub control: Control,
     frames: broadcast::Sender<Arc<LiveFrame>>,
     latest: Mutex<Option<Arc<LiveFrame>>>,
     sequence: AtomicU64,
     input: mpsc::Sender<InputRequest>,
-    pending_input: Mutex<Option<mpsc::Receiver<InputRequest>>>,
+    /// Held by whoever applies input to the page now: the run's worker, or a session's
+    /// attendant during each of its turns.
+    pending_input: tokio::sync::Mutex<mpsc::Receiver<InputRequest>>,
     ended: CancellationToken,
 }
 
@@ -73,16 +76,7 @@ impl LiveRuns {
 
     /// Makes a run watchable (its worker has opened its browser).
     pub fn open(&self, run_id: &RunId) -> Arc<LiveRun> {
-        let (input, pending_input) = mpsc::channel(INPUT_QUEUE);
-        let run = Arc::new(LiveRun {
-            control: Control::default(),
-            frames: broadcast::Sender::new(FRAMES_KEPT),
-            latest: Mutex::new(None),
-            sequence: AtomicU64::new(0),
-            input,
-            pending_input: Mutex::new(Some(pending_input)),
-            ended: CancellationToken::new(),
-        });
+        let run = Arc::new(LiveRun::default());
         self.runs.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), run.clone());
         self.opened.send_modify(|count| *count += 1);
         run
@@ -91,7 +85,7 @@ impl LiveRuns {
     /// Ends a run's live view: its viewers are told and disconnected.
     pub fn close(&self, run_id: &RunId) {
         if let Some(run) = self.runs.lock().unwrap_or_else(|p| p.into_inner()).remove(run_id) {
-            run.ended.cancel();
+            run.end();
         }
     }
 
@@ -110,7 +104,27 @@ impl LiveRuns {
     }
 }
 
+impl Default for LiveRun {
+    fn default() -> LiveRun {
+        let (input, pending_input) = mpsc::channel(INPUT_QUEUE);
+        LiveRun {
+            control: Control::default(),
+            frames: broadcast::Sender::new(FRAMES_KEPT),
+            latest: Mutex::new(None),
+            sequence: AtomicU64::new(0),
+            input,
+            pending_input: tokio::sync::Mutex::new(pending_input),
+            ended: CancellationToken::new(),
+        }
+    }
+}
+
 impl LiveRun {
+    /// Ends the live view: its viewers are told and disconnected.
+    pub fn end(&self) {
+        self.ended.cancel();
+    }
+
     /// Sends a frame to every viewer.
     pub fn publish(&self, frame: ScreencastFrame) {
         let frame = Arc::new(LiveFrame::new(self.sequence.fetch_add(1, Ordering::Relaxed) + 1, frame));
@@ -179,12 +193,11 @@ impl LiveRun {
         result.await.unwrap_or_else(|_| Err(unavailable()))
     }
 
-    /// The worker's side: applies forwarded input to `page`, in order, for as long as the run
-    /// lasts. Input that arrives after its viewer handed control back is refused.
+    /// The worker's side: applies forwarded input to `page`, in order, until dropped (the run
+    /// or the session's turn is over). Input that arrives after its viewer handed control back
+    /// is refused.
     pub async fn serve_input(&self, page: &RunPage) -> Infallible {
-        let Some(mut pending) = self.pending_input.lock().unwrap_or_else(|p| p.into_inner()).take() else {
-            return std::future::pending().await;
-        };
+        let mut pending = self.pending_input.lock().await;
         while let Some(InputRequest { viewer_id, input, done }) = pending.recv().await {
             let result = if self.control.is_held_by(viewer_id) {
                 page.dispatch(&input).await.map_err(|error| error.to_string())

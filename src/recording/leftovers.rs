@@ -1,4 +1,5 @@
-//! At start-up: the recordings of runs that were interrupted by a crash of the appliance.
+//! At start-up: the recordings of runs and sessions that were interrupted by a crash of the
+//! appliance.
 //!
 //! Their ffmpeg saw its input close when the appliance died and closed the part by itself; it
 //! may still be at it, so each part waits for the processes writing it (a few seconds at most)
@@ -7,8 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{PART_SUFFIX, Recorder};
-use crate::ids::RunId;
+use super::{Owner, PART_SUFFIX, Recorder};
 use crate::processes;
 
 /// How long a previous process's ffmpeg may take to close its part.
@@ -19,11 +19,11 @@ pub(super) async fn finish_all(recorder: &Recorder) {
     let Ok(mut parts) = tokio::fs::read_dir(&recorder.parts).await else { return };
     while let Ok(Some(part)) = parts.next_entry().await {
         let name = part.file_name().to_string_lossy().into_owned();
-        let Some(run_id) = name.strip_suffix(PART_SUFFIX).and_then(|id| RunId::parse(id).ok()) else { continue };
+        let Some(owner) = name.strip_suffix(PART_SUFFIX).and_then(Owner::parse) else { continue };
         let part = part.path();
         wait_for_writers(&part).await;
-        if recorder.keep(&run_id, part).await.is_some() {
-            tracing::info!(%run_id, "kept the recording of a run interrupted by a crash, up to the crash");
+        if recorder.keep(&owner, part).await {
+            tracing::info!(%owner, "kept a recording interrupted by a crash, up to the crash");
         }
     }
 }

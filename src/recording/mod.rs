@@ -1,4 +1,5 @@
-//! The video of every run: screencast frames piped to the system's ffmpeg (this module is the
+//! The video of every run, and of a browser session's time between runs while a person drives
+//! it: screencast frames piped to the system's ffmpeg (this module is the
 //! only one that starts it, through ffmpeg-sidecar) and encoded as H.264 at the pace the page
 //! changed (variable frame rate: a page that holds still adds no frames).
 //!
@@ -6,7 +7,8 @@
 //! recordings in progress, which stays playable up to its last fragment (one a second) if the
 //! appliance dies. When the run ends, whatever its status, the part is closed and copied without
 //! re-encoding into the run's `recording.mp4` with its index first (seekable; a `<video>` starts
-//! playing before it has it all), which becomes the run's `recording` artifact. At start-up, the
+//! playing before it has it all), which becomes the run's `recording` artifact (a session's
+//! become its recordings, `recording.mp4`, `recording-2.mp4`, … in its folder). At start-up, the
 //! parts a crash left behind (the only files in that folder) are finished the same way
 //! (`leftovers`).
 
@@ -19,10 +21,10 @@ mod matroska;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::artifacts::{Artifact, ArtifactFiles, ArtifactType};
+use crate::artifacts::{ArtifactFiles, ArtifactType};
 use crate::browser::ScreencastFrame;
 use crate::config::RecordingConfig;
-use crate::ids::RunId;
+use crate::ids::{RunId, SessionId};
 
 use self::encoder::Encoder;
 
@@ -53,9 +55,37 @@ pub enum RecordingError {
     Spawn { ffmpeg: PathBuf, source: std::io::Error },
 }
 
-/// One run's recording in progress.
+/// Whose time a recording shows.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    Run(RunId),
+    /// A browser session, while a person drives it between runs.
+    Session(SessionId),
+}
+
+impl Owner {
+    fn as_str(&self) -> &str {
+        match self {
+            Owner::Run(run_id) => run_id.as_str(),
+            Owner::Session(session_id) => session_id.as_str(),
+        }
+    }
+
+    /// The owner a part's name (without its suffix) names.
+    fn parse(name: &str) -> Option<Owner> {
+        RunId::parse(name).map(Owner::Run).or_else(|_| SessionId::parse(name).map(Owner::Session)).ok()
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One recording in progress.
 pub struct Recording {
-    run_id: RunId,
+    owner: Owner,
     encoder: Encoder,
     part: PathBuf,
     recorder: Recorder,
@@ -74,26 +104,26 @@ impl Recorder {
         finalize::probe(&self.settings.ffmpeg)
     }
 
-    /// Starts recording a run (ffmpeg is started off the async threads).
-    pub async fn start(&self, run_id: &RunId) -> Result<Recording, RecordingError> {
+    /// Starts recording a run or a session (ffmpeg is started off the async threads).
+    pub async fn start(&self, owner: Owner) -> Result<Recording, RecordingError> {
         if !self.settings.enabled {
             return Err(RecordingError::Disabled);
         }
-        let (recorder, run_id) = (self.clone(), run_id.clone());
+        let recorder = self.clone();
         let ffmpeg = self.settings.ffmpeg.clone();
-        tokio::task::spawn_blocking(move || recorder.start_now(run_id)).await.unwrap_or_else(|join| {
+        tokio::task::spawn_blocking(move || recorder.start_now(owner)).await.unwrap_or_else(|join| {
             Err(RecordingError::Spawn { ffmpeg, source: std::io::Error::other(join.to_string()) })
         })
     }
 
-    fn start_now(self, run_id: RunId) -> Result<Recording, RecordingError> {
+    fn start_now(self, owner: Owner) -> Result<Recording, RecordingError> {
         let (width, height) = self.size;
         let folder = &self.parts;
         std::fs::create_dir_all(folder).map_err(|source| RecordingError::Folder { path: folder.clone(), source })?;
-        let part = folder.join(format!("{run_id}{PART_SUFFIX}"));
+        let part = folder.join(format!("{owner}{PART_SUFFIX}"));
         let encoder = Encoder::start(&self.settings, &part, width, height)
             .map_err(|source| RecordingError::Spawn { ffmpeg: self.settings.ffmpeg.clone(), source })?;
-        Ok(Recording { run_id, encoder, part, recorder: self })
+        Ok(Recording { owner, encoder, part, recorder: self })
     }
 
     /// Finishes the recordings that a crash of the appliance left as parts.
@@ -101,12 +131,15 @@ impl Recorder {
         leftovers::finish_all(self).await
     }
 
-    /// Turns a run's closed part into its `recording` artifact; `None` when it holds no picture.
-    async fn keep(&self, run_id: &RunId, part: PathBuf) -> Option<Artifact> {
-        let folder = self.artifacts.run_dir(run_id);
+    /// Turns a closed part into its owner's recording; false when it holds no picture.
+    async fn keep(&self, owner: &Owner, part: PathBuf) -> bool {
+        let folder = match owner {
+            Owner::Run(run_id) => self.artifacts.run_dir(run_id),
+            Owner::Session(session_id) => self.artifacts.session_dir(session_id),
+        };
         if let Err(error) = tokio::fs::create_dir_all(&folder).await {
-            tracing::error!(%run_id, %error, "the run's folder cannot be made; its recording part is kept for the next start");
-            return None;
+            tracing::error!(%owner, %error, "the folder cannot be made; the recording part is kept for the next start");
+            return false;
         }
         let video = free_name(&folder);
         let ffmpeg = self.settings.ffmpeg.clone();
@@ -115,24 +148,25 @@ impl Recorder {
         match copied {
             Ok(Ok(())) => {}
             Ok(Err(reason)) => {
-                tracing::warn!(%run_id, reason, "the run's recording holds no playable picture; none is kept");
+                tracing::warn!(%owner, reason, "the recording holds no playable picture; none is kept");
                 let _ = tokio::fs::remove_file(&video).await;
                 let _ = tokio::fs::remove_file(&part).await;
-                return None;
+                return false;
             }
             Err(error) => {
-                tracing::error!(%run_id, %error, "finishing a recording panicked; its part is kept for the next start");
-                return None;
+                tracing::error!(%owner, %error, "finishing a recording panicked; its part is kept for the next start");
+                return false;
             }
         }
         let _ = tokio::fs::remove_file(&part).await;
-        match self.artifacts.adopt(run_id, ArtifactType::Recording, &video).await {
-            Ok(artifact) => Some(artifact),
-            Err(error) => {
-                tracing::error!(%run_id, %error, "the run's recording could not be recorded as an artifact");
-                None
-            }
+        let kept = match owner {
+            Owner::Run(run_id) => self.artifacts.adopt(run_id, ArtifactType::Recording, &video).await.map(drop),
+            Owner::Session(session_id) => self.artifacts.adopt_session_recording(session_id, &video).await.map(drop),
+        };
+        if let Err(error) = &kept {
+            tracing::error!(%owner, %error, "the recording could not be recorded");
         }
+        kept.is_ok()
     }
 }
 
@@ -142,18 +176,18 @@ impl Recording {
         self.encoder.push(frame.jpeg.clone());
     }
 
-    /// Closes the video at the current moment and keeps it as the run's `recording` artifact.
-    pub async fn finish(self) -> Option<Artifact> {
-        let Recording { run_id, encoder, part, recorder } = self;
+    /// Closes the video at the current moment and keeps it as its owner's recording.
+    pub async fn finish(self) {
+        let Recording { owner, encoder, part, recorder } = self;
         if let Err(reason) = encoder.finish().await {
-            tracing::warn!(%run_id, reason, "ffmpeg reported an error while recording the run");
+            tracing::warn!(%owner, reason, "ffmpeg reported an error while recording");
         }
-        recorder.keep(&run_id, part).await
+        recorder.keep(&owner, part).await;
     }
 }
 
-/// `recording.mp4` in the run's folder, or `recording-2.mp4`, … when the run was recorded before
-/// (it was interrupted before it did anything and ran again).
+/// `recording.mp4` in the owner's folder, or `recording-2.mp4`, … when it was recorded before (a
+/// run interrupted before it did anything and run again, a session driven more than once).
 fn free_name(folder: &std::path::Path) -> PathBuf {
     let mut video = folder.join(FINAL_FILE);
     let mut number = 1;
@@ -162,4 +196,17 @@ fn free_name(folder: &std::path::Path) -> PathBuf {
         video = folder.join(format!("recording-{number}.mp4"));
     }
     video
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_left_by_a_crash_is_finished_for_the_run_or_session_its_name_gives() {
+        assert!(matches!(Owner::parse("tsk_123"), Some(Owner::Run(id)) if id.as_str() == "tsk_123"));
+        assert!(matches!(Owner::parse("wr_7"), Some(Owner::Run(_))));
+        assert!(matches!(Owner::parse("pbs_42"), Some(Owner::Session(id)) if id.as_str() == "pbs_42"));
+        assert!(Owner::parse("notes").is_none(), "anything else is left alone");
+    }
 }

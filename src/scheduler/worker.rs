@@ -25,7 +25,7 @@ use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::{RunId, SessionId};
 use crate::live::LiveRun;
-use crate::recording::RecordingError;
+use crate::recording::{Owner, RecordingError};
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
 use crate::sessions::SessionTurn;
 use crate::store::{StatusChange, StoreError, Transition};
@@ -159,7 +159,7 @@ impl Scheduler {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
         let live = self.shared.live.open(&run.id);
-        let recording = match self.shared.recorder.start(&run.id).await {
+        let recording = match self.shared.recorder.start(Owner::Run(run.id.clone())).await {
             Ok(recording) => Some(recording),
             Err(RecordingError::Disabled) => None,
             Err(error) => {
@@ -390,7 +390,8 @@ mod tests {
         let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
         let pool = BrowserPool::new(launcher, 1, page_settings);
         let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
-        let sessions = crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let sessions =
+            crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions, recorder.clone(), 70);
         let vault = crate::vault::Vault::open(&dir.join("vault.key"), store.clone()).await.unwrap();
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
         let webhooks = crate::webhooks::Webhooks::new(store.clone(), config.webhooks, links.clone()).unwrap();

@@ -9,7 +9,14 @@
 //! context (freeing the slot) and records how the session ended. A run that asks for a session's
 //! turn after it ended is refused. At start-up, sessions a previous process left open are
 //! recorded `interrupted`: their browser went with that process.
+//!
+//! Between runs, an **attendant** shows the session's page to the viewers of its live view and
+//! lets one of them drive it, holding the turn meanwhile (see `attendant`). With
+//! `sessions.expose_cdp`, a session also has an unguessable token that opens its browser's CDP
+//! endpoint to a client (`cdp_address`); such a session's browser is retired at its end instead of
+//! going back to the pool, so nothing a client did to it reaches a later run.
 
+mod attendant;
 mod model;
 
 pub use model::{
@@ -29,6 +36,8 @@ use tokio_util::task::TaskTracker;
 use crate::browser::{BrowserError, BrowserLocation, BrowserPool, RunBrowser, RunPage};
 use crate::config::SessionsConfig;
 use crate::ids::{RunId, SessionId};
+use crate::live::LiveRun;
+use crate::recording::Recorder;
 use crate::store::{Store, StoreError};
 
 /// How long opening a session waits for a free browser slot.
@@ -61,10 +70,17 @@ struct Inner {
     open: Mutex<HashMap<SessionId, Arc<OpenSession>>>,
     keepers: TaskTracker,
     shutdown: CancellationToken,
+    /// Records a person driving a session.
+    recorder: Recorder,
+    /// JPEG quality of the live view's frames.
+    jpeg_quality: u8,
+    /// Whether sessions open their browser's CDP endpoint to clients.
+    expose_cdp: bool,
 }
 
 /// A session while it is open.
 struct OpenSession {
+    id: SessionId,
     /// Taken out by the keeper, holding the last turn, to close it.
     browser: Mutex<Option<Arc<RunBrowser>>>,
     /// Runs take turns; the keeper takes the last one to close the browser.
@@ -76,7 +92,15 @@ struct OpenSession {
     /// Cancelled once its end is recorded and its browser closed.
     ended: CancellationToken,
     /// The run holding the turn, if any.
-    current_run: Mutex<Option<RunId>>,
+    current_run: watch::Sender<Option<RunId>>,
+    /// How many runs wait for the turn: the attendant gives it up to them unless a person drives.
+    waiting_runs: watch::Sender<usize>,
+    /// How many viewers watch the session's live view.
+    viewers: watch::Sender<usize>,
+    /// The live view of the session's page between runs.
+    live: Arc<LiveRun>,
+    /// Opens the browser's CDP endpoint (with `sessions.expose_cdp`).
+    cdp_token: Option<String>,
 }
 
 /// A run's turn on a session: its page, until the run ends or the session does.
@@ -85,6 +109,30 @@ pub struct SessionTurn {
     ending: CancellationToken,
     session: Arc<OpenSession>,
     _turn: OwnedMutexGuard<()>,
+}
+
+/// A viewer of a session's live view, counted while it watches.
+pub struct SessionView {
+    /// The page between runs, and who steers it.
+    pub live: Arc<LiveRun>,
+    /// The run holding the session's turn, as it changes.
+    pub turn: watch::Receiver<Option<RunId>>,
+    session: Arc<OpenSession>,
+}
+
+impl Drop for SessionView {
+    fn drop(&mut self) {
+        self.session.viewers.send_modify(|viewers| *viewers -= 1);
+    }
+}
+
+/// A run counted among those waiting for a session's turn until it has it (or stops waiting).
+struct WaitingRun<'a>(&'a OpenSession);
+
+impl Drop for WaitingRun<'_> {
+    fn drop(&mut self) {
+        self.0.waiting_runs.send_modify(|waiting| *waiting -= 1);
+    }
 }
 
 impl SessionTurn {
@@ -104,12 +152,18 @@ impl SessionTurn {
 
 impl Drop for SessionTurn {
     fn drop(&mut self) {
-        *self.session.current_run.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.session.current_run.send_replace(None);
     }
 }
 
 impl Sessions {
-    pub fn new(store: Store, pool: BrowserPool, config: &SessionsConfig) -> Sessions {
+    pub fn new(
+        store: Store,
+        pool: BrowserPool,
+        config: &SessionsConfig,
+        recorder: Recorder,
+        jpeg_quality: u8,
+    ) -> Sessions {
         Sessions {
             inner: Arc::new(Inner {
                 store,
@@ -118,6 +172,9 @@ impl Sessions {
                 open: Mutex::new(HashMap::new()),
                 keepers: TaskTracker::new(),
                 shutdown: CancellationToken::new(),
+                recorder,
+                jpeg_quality,
+                expose_cdp: config.expose_cdp,
             }),
         }
     }
@@ -151,17 +208,25 @@ impl Sessions {
             }
         };
         let session = Arc::new(OpenSession {
+            id: id.clone(),
             browser: Mutex::new(Some(Arc::new(browser))),
             turn: Arc::new(tokio::sync::Mutex::new(())),
             expires_at: watch::Sender::new(Instant::now() + lifetime),
             ending: CancellationToken::new(),
             ended: CancellationToken::new(),
-            current_run: Mutex::new(None),
+            current_run: watch::Sender::new(None),
+            waiting_runs: watch::Sender::new(0),
+            viewers: watch::Sender::new(0),
+            live: Arc::new(LiveRun::default()),
+            cdp_token: inner.expose_cdp.then(|| hex::encode(rand::random::<[u8; 24]>())),
         });
         inner.open.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), session.clone());
         let keeper = self.clone();
-        let keeper_id = id.clone();
-        inner.keepers.spawn(async move { keeper.keep(keeper_id, session).await });
+        let kept = session.clone();
+        inner.keepers.spawn(async move { keeper.keep(kept).await });
+        let attendant =
+            attendant::Attendant { session, recorder: inner.recorder.clone(), jpeg_quality: inner.jpeg_quality };
+        inner.keepers.spawn(attendant.attend());
         tracing::info!(session_id = %id, "browser session opened");
         Ok(stored)
     }
@@ -183,18 +248,52 @@ impl Sessions {
     /// The run holding the session's turn, if any.
     pub fn current_run(&self, id: &SessionId) -> Option<RunId> {
         let session = self.open_session(id).ok()?;
-        session.current_run.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        session.current_run.borrow().clone()
+    }
+
+    /// Starts watching the session's live view.
+    pub fn watch(&self, id: &SessionId) -> Result<SessionView, SessionError> {
+        let session = self.open_session(id)?;
+        session.viewers.send_modify(|viewers| *viewers += 1);
+        Ok(SessionView { live: session.live.clone(), turn: session.current_run.subscribe(), session })
+    }
+
+    /// The token that opens the session's CDP endpoint, if it is open and exposes one.
+    pub fn cdp_token(&self, id: &SessionId) -> Option<String> {
+        self.open_session(id).ok()?.cdp_token.clone()
+    }
+
+    /// The session's browser's own CDP address, if `token` is the session's.
+    pub fn cdp_address(&self, id: &SessionId, token: &str) -> Option<String> {
+        let session = self.open_session(id).ok()?;
+        let expected = session.cdp_token.as_deref()?;
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), token.as_bytes())) {
+            return None;
+        }
+        let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+        Some(browser.cdp_address())
+    }
+
+    /// Resolves once the session is ending (closed, timed out, its browser lost); at once if it
+    /// is not open.
+    pub async fn ending(&self, id: &SessionId) {
+        if let Ok(session) = self.open_session(id) {
+            session.ending.cancelled().await
+        }
     }
 
     /// Waits for the run's turn on the session, in the order runs asked.
     pub async fn take_turn(&self, id: &SessionId, run_id: &RunId) -> Result<SessionTurn, SessionError> {
         let session = self.open_session(id)?;
+        session.waiting_runs.send_modify(|waiting| *waiting += 1);
+        let waiting = WaitingRun(&session);
         let turn = session.turn.clone().lock_owned().await;
+        drop(waiting);
         let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(browser) = browser.filter(|_| !session.ending.is_cancelled()) else {
             return Err(SessionError::NotOpen(id.clone()));
         };
-        *session.current_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(run_id.clone());
+        session.current_run.send_replace(Some(run_id.clone()));
         Ok(SessionTurn { browser, ending: session.ending.clone(), session: session.clone(), _turn: turn })
     }
 
@@ -225,7 +324,8 @@ impl Sessions {
     }
 
     /// Owns a session's end: see the module's description.
-    async fn keep(&self, id: SessionId, session: Arc<OpenSession>) {
+    async fn keep(&self, session: Arc<OpenSession>) {
+        let id = session.id.clone();
         let mut expiry = session.expires_at.subscribe();
         let watched = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(watched) = watched else { return };
@@ -254,6 +354,7 @@ impl Sessions {
         let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).take();
         drop(last_turn);
         match browser.map(Arc::try_unwrap) {
+            Some(Ok(browser)) if session.cdp_token.is_some() => browser.retire().await,
             Some(Ok(browser)) => browser.close().await,
             _ => tracing::warn!(session_id = %id, "a session's browser was still in use when it ended"),
         }
@@ -261,6 +362,7 @@ impl Sessions {
             tracing::error!(session_id = %id, %error, "the end of a browser session could not be recorded");
         }
         self.inner.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        session.live.end();
         session.ended.cancel();
         tracing::info!(session_id = %id, status = status.as_str(), "browser session ended");
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Store, StoreError, events, rows};
 use crate::artifacts::{Artifact, ArtifactType};
 use crate::events::EventKind;
-use crate::ids::{ArtifactId, RunId, StepId, StepRunId};
+use crate::ids::{ArtifactId, RunId, SessionId, StepId, StepRunId};
 
 const ARTIFACT_COLUMNS: &str =
     "id, run_id, step_run_id, artifact_type, relative_path, content_type, filename, size_bytes, sha256, created_at";
@@ -87,6 +87,23 @@ impl Store {
             let all: Vec<Artifact> =
                 statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
             Ok(all.into_iter().filter(|a| types.is_empty() || types.contains(&a.artifact_type)).collect())
+        })
+        .await
+    }
+
+    /// The files the runs on a browser session downloaded, oldest first.
+    pub async fn session_downloads(&self, session_id: &SessionId) -> Result<Vec<Artifact>, StoreError> {
+        let session_id = session_id.clone();
+        self.read(move |connection| {
+            let columns = ARTIFACT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT {columns} FROM artifacts a JOIN runs r ON r.id = a.run_id
+                 WHERE r.browser_session_id = ?1 AND a.artifact_type = 'download'
+                 ORDER BY a.created_at, a.id"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let found = statement.query_map([session_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
+            Ok(found)
         })
         .await
     }

@@ -1,11 +1,13 @@
 //! Browser sessions: opened, extended, ended once (an ended session never opens again), and the
-//! ones a previous process left open ended at start-up.
+//! ones a previous process left open ended at start-up; and the recordings of their time between
+//! runs.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError, rows};
+use crate::artifacts::SessionRecording;
 use crate::clock;
-use crate::ids::SessionId;
+use crate::ids::{ArtifactId, SessionId};
 use crate::sessions::{Session, SessionStatus};
 
 const COLUMNS: &str = "id, status, timeout_minutes, url, browser_profile_id, ended_reason, started_at, expires_at,
@@ -123,6 +125,69 @@ impl Store {
                  WHERE status = 'running'",
                 params![reason, now],
             )?)
+        })
+        .await
+    }
+}
+
+const RECORDING_COLUMNS: &str = "id, session_id, relative_path, size_bytes, sha256, created_at";
+
+fn recording_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecording> {
+    Ok(SessionRecording {
+        id: rows::parsed(row, "id", ArtifactId::parse)?,
+        session_id: rows::parsed(row, "session_id", SessionId::parse)?,
+        relative_path: row.get("relative_path")?,
+        size_bytes: row.get("size_bytes")?,
+        sha256: row.get("sha256")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_session_recording(&self, recording: SessionRecording) -> Result<SessionRecording, StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO session_recordings (id, session_id, relative_path, size_bytes, sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    recording.id.as_str(),
+                    recording.session_id.as_str(),
+                    recording.relative_path,
+                    recording.size_bytes,
+                    recording.sha256,
+                    recording.created_at,
+                ],
+            )?;
+            Ok(recording)
+        })
+        .await
+    }
+
+    /// A session's recordings, oldest first.
+    pub async fn session_recordings(&self, session_id: &SessionId) -> Result<Vec<SessionRecording>, StoreError> {
+        let session_id = session_id.clone();
+        self.read(move |connection| {
+            let sql = format!(
+                "SELECT {RECORDING_COLUMNS} FROM session_recordings WHERE session_id = ?1 ORDER BY created_at, id"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let found = statement.query_map([session_id.as_str()], recording_from_row)?.collect::<Result<_, _>>()?;
+            Ok(found)
+        })
+        .await
+    }
+
+    /// One of a session's recordings.
+    pub async fn session_recording(
+        &self,
+        session_id: &SessionId,
+        id: &ArtifactId,
+    ) -> Result<SessionRecording, StoreError> {
+        let (session_id, id) = (session_id.clone(), id.clone());
+        self.read(move |connection| {
+            let sql = format!("SELECT {RECORDING_COLUMNS} FROM session_recordings WHERE id = ?1 AND session_id = ?2");
+            let found = connection.query_row(&sql, [id.as_str(), session_id.as_str()], recording_from_row);
+            rows::found(found, || format!("recording {id} of browser session {session_id}"))
         })
         .await
     }

@@ -15,7 +15,7 @@ pub use files::uploaded_file_response;
 pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
 pub use plans::plan_response;
 pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
-pub use sessions::session_response;
+pub use sessions::{SessionState, session_response};
 
 use serde_json::{Value, json};
 
@@ -141,22 +141,32 @@ pub fn recording_url(artifacts: &[Artifact], links: &Links) -> Option<String> {
     artifacts.iter().rev().find(|a| a.artifact_type == ArtifactType::Recording).map(|a| links.artifact(a))
 }
 
-/// Skyvern's `downloaded_files`: the run's download artifacts.
-fn downloaded_files(artifacts: &[Artifact], links: &Links) -> Vec<Value> {
+/// Skyvern's `downloaded_files`: the download artifacts among `artifacts`.
+pub fn downloaded_files(artifacts: &[Artifact], links: &Links) -> Vec<Value> {
     artifacts
         .iter()
         .filter(|a| a.artifact_type == ArtifactType::Download)
-        .map(|a| {
-            json!({
-                "url": links.artifact(a),
-                "checksum": a.sha256,
-                "filename": a.filename,
-                "file_size": a.size_bytes,
-                "modified_at": a.created_at,
-                "artifact_id": a.id,
-            })
-        })
+        .map(|a| file_info(links.artifact(a), &a.sha256, a.filename.as_deref(), a.size_bytes, &a.created_at, &a.id))
         .collect()
+}
+
+/// Skyvern's `FileInfo`: a file the appliance serves at `url`.
+fn file_info(
+    url: String,
+    sha256: &str,
+    filename: Option<&str>,
+    size_bytes: i64,
+    modified_at: &str,
+    id: &crate::ids::ArtifactId,
+) -> Value {
+    json!({
+        "url": url,
+        "checksum": sha256,
+        "filename": filename,
+        "file_size": size_bytes,
+        "modified_at": modified_at,
+        "artifact_id": id,
+    })
 }
 
 /// The stored request as Skyvern's `run_request`, whose model requires a `prompt`.

@@ -27,6 +27,7 @@ mod scripted_llm;
 mod search;
 mod secrets;
 mod served_safely;
+mod session_live;
 mod sessions;
 mod sse;
 mod storage_failures;

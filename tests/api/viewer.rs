@@ -39,7 +39,12 @@ impl Viewer {
     }
 
     pub async fn connect_drawing(address: &str, run_id: &str, drawing: Drawing) -> Viewer {
-        let url = format!("{}/v1/runs/{run_id}/live", address.replacen("http", "ws", 1));
+        Self::connect_to(address, &format!("/v1/runs/{run_id}/live"), drawing).await
+    }
+
+    /// Connects to the live view at `path` (a run's or a browser session's).
+    pub async fn connect_to(address: &str, path: &str, drawing: Drawing) -> Viewer {
+        let url = format!("{}{path}", address.replacen("http", "ws", 1));
         let socket = tokio::task::spawn_blocking(move || {
             let mut request = url.into_client_request().unwrap();
             request.headers_mut().insert("x-api-key", API_KEY.parse().unwrap());

@@ -47,3 +47,16 @@ def test_a_session_keeps_its_cookies_between_runs_until_it_is_closed(client, fix
     closed = client.get_browser_session(opened.browser_session_id)
     assert closed.status == "closed" and closed.completed_at is not None
     assert opened.browser_session_id not in [s.browser_session_id for s in client.get_browser_sessions()]
+
+
+def test_a_sessions_downloads_are_file_infos_the_sdk_reads(client, fixtures_url):
+    opened = client.create_browser_session(url=f"{fixtures_url}/downloads.html", timeout=15)
+    assert opened.browser_address is None, "no CDP address unless sessions.expose_cdp is on"
+    assert opened.download_path and opened.downloaded_files == [] and opened.recordings == []
+    download = [{"action": "download", "selector": "#report"}]
+    run = code_run(client, f"{fixtures_url}/downloads.html", download, opened.browser_session_id)
+    assert wait_for_run(client, run.run_id).status == "completed"
+    read = client.get_browser_session(opened.browser_session_id)
+    assert [f.filename for f in read.downloaded_files] == ["report.csv"]
+    assert len(read.downloaded_files[0].checksum) == 64 and read.downloaded_files[0].url.startswith("http")
+    client.close_browser_session(opened.browser_session_id)
