@@ -157,6 +157,8 @@ pub struct SessionsConfig {
     /// How long one minute of a session's `timeout` lasts, in seconds: 60, except in tests that
     /// watch a session time out.
     pub timeout_unit_seconds: u64,
+    /// How long opening a session waits for a browser slot before it is refused (429).
+    pub slot_wait_seconds: u64,
     /// Whether a session's response carries `browser_address`, a CDP WebSocket on the appliance
     /// through which a client drives the session's browser itself.
     pub expose_cdp: bool,

@@ -53,7 +53,8 @@ impl Code {
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::StorageUnavailable | Code::NoBrowserSlot => StatusCode::SERVICE_UNAVAILABLE,
+            Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::NoBrowserSlot => StatusCode::TOO_MANY_REQUESTS,
             Code::SessionClosed => StatusCode::CONFLICT,
             Code::CredentialUnreadable | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

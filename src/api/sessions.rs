@@ -20,7 +20,7 @@ impl From<SessionError> for ApiError {
             SessionError::NotOpen(id) => {
                 ApiError::new(Code::SessionClosed, format!("browser session {id} is not open"))
             }
-            SessionError::NoSlot => ApiError::new(Code::NoBrowserSlot, error.to_string()),
+            SessionError::NoSlot(_) => ApiError::new(Code::NoBrowserSlot, error.to_string()),
             SessionError::Browser(browser) => ApiError::internal(&browser),
         }
     }

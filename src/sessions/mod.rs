@@ -40,14 +40,11 @@ use crate::live::LiveRun;
 use crate::recording::Recorder;
 use crate::store::{Store, StoreError};
 
-/// How long opening a session waits for a free browser slot.
-const SLOT_PATIENCE: Duration = Duration::from_secs(30);
-
 /// Why a session could not be opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("no browser slot became free within {} s; close a session or wait for runs to end", SLOT_PATIENCE.as_secs())]
-    NoSlot,
+    #[error("no browser slot became free within {0} s; close a session or wait for runs to end")]
+    NoSlot(u64),
     #[error("the session's browser could not be opened: {0}")]
     Browser(#[from] BrowserError),
     #[error("browser session {0} is not open")]
@@ -67,6 +64,8 @@ struct Inner {
     pool: BrowserPool,
     /// How long one minute of a `timeout` lasts.
     minute: Duration,
+    /// How long opening a session waits for a free browser slot.
+    slot_wait: Duration,
     open: Mutex<HashMap<SessionId, Arc<OpenSession>>>,
     keepers: TaskTracker,
     shutdown: CancellationToken,
@@ -169,6 +168,7 @@ impl Sessions {
                 store,
                 pool,
                 minute: Duration::from_secs(config.timeout_unit_seconds),
+                slot_wait: Duration::from_secs(config.slot_wait_seconds),
                 open: Mutex::new(HashMap::new()),
                 keepers: TaskTracker::new(),
                 shutdown: CancellationToken::new(),
@@ -188,8 +188,9 @@ impl Sessions {
     /// its keeper.
     pub async fn open(&self, spec: &SessionSpec) -> Result<Session, SessionError> {
         let inner = &self.inner;
-        let slot =
-            tokio::time::timeout(SLOT_PATIENCE, inner.pool.acquire_slot()).await.map_err(|_| SessionError::NoSlot)?;
+        let slot = tokio::time::timeout(inner.slot_wait, inner.pool.acquire_slot())
+            .await
+            .map_err(|_| SessionError::NoSlot(inner.slot_wait.as_secs()))?;
         let browser = inner.pool.open(slot, BrowserLocation::Local).await?;
         if let Some(url) = &spec.url
             && let Err(error) = browser.page.goto(url).await

@@ -158,6 +158,19 @@ async fn a_session_request_out_of_bounds_is_refused_or_cut_with_a_warning() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_asked_for_when_every_slot_is_held_is_refused_with_429_and_fits_once_one_closes() {
+    let app = TestApp::spawn_with(|config| config.sessions.slot_wait_seconds = 1).await;
+    let first = open_session(&app, json!({})).await;
+    let refused = app.post("/v1/browser_sessions").json(&json!({})).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "no_browser_slot", "{problem}");
+    let close = format!("/v1/browser_sessions/{}/close", first["browser_session_id"].as_str().unwrap());
+    assert_eq!(app.post(&close).send().await.unwrap().status(), 200);
+    open_session(&app, json!({})).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_open_when_the_appliance_stopped_are_ended_interrupted_at_its_restart() {
     let app = TestApp::spawn().await;
     let id = open_session(&app, json!({})).await["browser_session_id"].as_str().unwrap().to_owned();
