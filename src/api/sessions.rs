@@ -21,6 +21,9 @@ impl From<SessionError> for ApiError {
                 ApiError::new(Code::SessionClosed, format!("browser session {id} is not open"))
             }
             SessionError::NoSlot(_) => ApiError::new(Code::NoBrowserSlot, error.to_string()),
+            SessionError::Unreachable(_) => {
+                ApiError::invalid(Location::body_field("url"), Problem::Value, error.to_string())
+            }
             SessionError::Browser(browser) => ApiError::internal(&browser),
         }
     }

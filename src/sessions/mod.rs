@@ -47,6 +47,9 @@ pub enum SessionError {
     NoSlot(u64),
     #[error("the session's browser could not be opened: {0}")]
     Browser(#[from] BrowserError),
+    /// The page the session was to open at did not load; nothing was kept.
+    #[error("the session's url could not be opened: {0}")]
+    Unreachable(BrowserError),
     #[error("browser session {0} is not open")]
     NotOpen(SessionId),
     #[error(transparent)]
@@ -196,7 +199,10 @@ impl Sessions {
             && let Err(error) = browser.page.goto(url).await
         {
             browser.close().await;
-            return Err(error.into());
+            return Err(match error {
+                BrowserError::Crashed => error.into(),
+                error => SessionError::Unreachable(error),
+            });
         }
         let id = SessionId::generate();
         let lifetime = self.minutes(spec.timeout_minutes);

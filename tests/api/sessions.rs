@@ -153,6 +153,9 @@ async fn a_session_request_out_of_bounds_is_refused_or_cut_with_a_warning() {
     assert_eq!(closed.send().await.unwrap().status(), 200, "its slot is free again");
     let unknown = app.get("/v1/browser_sessions/pbs_1").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
+    let nowhere = app.post("/v1/browser_sessions").json(&json!({"url": "http://127.0.0.1:9/"})).send().await.unwrap();
+    assert_eq!(nowhere.status(), 422, "a page that does not load is the request's fault");
+    assert_eq!(nowhere.json::<Value>().await.unwrap()["detail"][0]["loc"], json!(["body", "url"]));
     let empty_body = app.post("/v1/browser_sessions").send().await.unwrap();
     assert_eq!(empty_body.status(), 200, "every field may be left out");
 }
