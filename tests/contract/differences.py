@@ -45,6 +45,15 @@ def unknown_ids(paths):
                 item[method]["responses"].setdefault("404", {"description": "No such plan or schedule"})
 
 
+def sessions_over_the_pool(paths):
+    """429 from opening a browser session when no browser slot is free (each holds one for its
+    life), and 409 from closing one that has already ended."""
+    sessions = "/v1/browser_sessions"
+    paths[sessions]["post"]["responses"]["429"] = {"description": "No browser slot is free"}
+    close = paths[sessions + "/{browser_session_id}/close"]["post"]
+    close["responses"]["409"] = {"description": "The session has already ended"}
+
+
 def refused_schedules(paths):
     """400 with Skyvern's message for a schedule that cannot fire as asked (a cron expression that
     does not read or fires too often, an unknown zone, parameters the plan refuses): Skyvern's
@@ -80,6 +89,7 @@ def skyvern(document, operations):
     cancel_of_an_ended_run(document["paths"])
     unknown_ids(document["paths"])
     refused_schedules(document["paths"])
+    sessions_over_the_pool(document["paths"])
     body_too_large(operations)
     our_statuses(document["components"]["schemas"])
     flat_timeline(document["components"]["schemas"])

@@ -96,6 +96,10 @@ DOCUMENTS = [
             ("post", "/v1/credentials/totp"),
             ("post", "/v1/run/tasks/login"),
             ("post", "/v1/run/tasks/download_files"),
+            ("post", "/v1/browser_sessions"),
+            ("get", "/v1/browser_sessions"),
+            ("get", "/v1/browser_sessions/{browser_session_id}"),
+            ("post", "/v1/browser_sessions/{browser_session_id}/close"),
         ],
         differences=differences.skyvern,
     ),
@@ -120,7 +124,7 @@ def served_document(document: Document) -> dict:
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
     """Ids of a finished run, of its artifacts, of a saved plan, of its finished run, of its
-    schedule and of a credential, for schemathesis to use."""
+    schedule, of a credential and of a closed browser session, for schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -156,7 +160,11 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
         headers=headers,
         json={"name": "seed", "credential_type": "secret", "credential": {"secret_value": "seed"}},
     ).json()
+    # Closed again at once, so the one browser slot is free for the sessions schemathesis opens.
+    session = httpx.post(f"{base_url}/v1/browser_sessions", headers=headers, json={}).json()
+    httpx.post(f"{base_url}/v1/browser_sessions/{session['browser_session_id']}/close", headers=headers)
     return {
+        "browser_session_id": [session["browser_session_id"]],
         "credential_id": [credential["credential_id"]],
         "workflow_run_id": [plan_run["run_id"]],
         "run_id": [run["run_id"]],
@@ -187,6 +195,8 @@ def base_url():
         "LLM__BASE_URL": "http://127.0.0.1:9/v1",
         "LLM__MAX_RETRIES": "0",
         "WEBHOOKS__TIMEOUT_SECONDS": "2",
+        # A session holds the one slot for its life: more are refused at once (429).
+        "SESSIONS__SLOT_WAIT_SECONDS": "0",
     }
     with appliance(API_KEY, **settings) as url:
         yield url
