@@ -289,6 +289,10 @@ impl From<VaultError> for ApiError {
                 tracing::error!(%credential_id, "a stored credential does not open with the vault key");
                 ApiError::new(Code::CredentialUnreadable, error.to_string())
             }
+            VaultError::BlobDoesNotOpen(ref owner) => {
+                tracing::error!(%owner, "a stored browser storage does not open with the vault key");
+                ApiError::new(Code::CredentialUnreadable, error.to_string())
+            }
             VaultError::Store(store) => store.into(),
             VaultError::KeyFile(_) => ApiError::internal(&error),
         }

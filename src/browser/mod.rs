@@ -3,7 +3,8 @@
 //! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
 //! each one an isolated browser context, `page` holds the primitive operations (click, fill,
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
-//! forwards a person's input to it.
+//! forwards a person's input to it; `storage` captures a context's cookies and local storage
+//! and restores them into another.
 
 mod input;
 mod launch;
@@ -16,6 +17,7 @@ mod pool;
 mod requests;
 mod screencast;
 mod settle;
+mod storage;
 
 pub use input::PersonInput;
 pub use launch::{Launcher, LocalChromium};
@@ -23,6 +25,7 @@ pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
 pub use screencast::ScreencastFrame;
+pub use storage::{BrowserStorage, StoredCookie};
 
 /// Why a browser operation did not happen.
 #[derive(Debug, Clone, thiserror::Error)]
