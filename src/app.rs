@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
+use crate::profiles::Profiles;
 use crate::recording::Recorder;
 use crate::scheduler::{Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
@@ -164,7 +165,8 @@ impl App {
         let live = LiveRuns::new(config.live.jpeg_quality);
         let links = Links { base };
         let files = UploadedFiles::new(paths.uploads, store.clone(), config.server.max_upload_bytes, links.clone());
-        let sessions = Sessions::new(store.clone(), pool.clone(), &config.sessions);
+        let profiles = Profiles::new(store.clone(), vault.clone());
+        let sessions = Sessions::new(store.clone(), pool.clone(), profiles.clone(), &config.sessions);
         let interrupted = sessions.end_leftovers().await?;
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
@@ -180,6 +182,7 @@ impl App {
             sessions: sessions.clone(),
             vault: vault.clone(),
             files: files.clone(),
+            profiles: profiles.clone(),
         });
         scheduler.start().await?;
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
@@ -202,6 +205,7 @@ impl App {
             schedules: schedules.clone(),
             sessions: sessions.clone(),
             vault,
+            profiles,
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),

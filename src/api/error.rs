@@ -37,6 +37,8 @@ pub enum Code {
     NoBrowserSlot,
     /// The browser session has ended.
     SessionClosed,
+    /// A browser profile's name is taken by another.
+    NameTaken,
     /// A stored credential that the vault key does not open (sealed under another key).
     CredentialUnreadable,
     Internal,
@@ -54,7 +56,7 @@ impl Code {
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::StorageUnavailable | Code::NoBrowserSlot => StatusCode::SERVICE_UNAVAILABLE,
-            Code::SessionClosed => StatusCode::CONFLICT,
+            Code::SessionClosed | Code::NameTaken => StatusCode::CONFLICT,
             Code::CredentialUnreadable | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,6 +69,7 @@ impl Code {
             Code::InvalidRequest => "invalid_request",
             Code::NoBrowserSlot => "no_browser_slot",
             Code::SessionClosed => "session_closed",
+            Code::NameTaken => "name_taken",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",

@@ -9,6 +9,7 @@
 mod agents;
 mod artifacts;
 mod auth;
+mod browser_profiles;
 mod credentials;
 mod error;
 mod events;
@@ -67,6 +68,7 @@ pub struct AppState {
     pub sessions: crate::sessions::Sessions,
     pub schedules: Schedules,
     pub vault: Vault,
+    pub profiles: crate::profiles::Profiles,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -107,6 +109,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(agents::routes)
                     .configure(schedules::routes)
                     .configure(credentials::routes)
+                    .configure(browser_profiles::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)

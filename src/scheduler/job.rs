@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::Scheduler;
 use crate::config::RunsConfig;
+use crate::ids::BrowserProfileId;
 use crate::plans::{PlanJob, PlanRequest, PlanRunRequest};
 use crate::runs::{Run, RunType, TaskRequest, TaskSpec};
 
@@ -29,6 +30,14 @@ impl Job {
         match self {
             Job::Task(spec) => spec.browser_address.clone(),
             Job::Plan(job) => job.spec.browser_address.clone(),
+        }
+    }
+
+    /// The browser profile the run's own context starts from.
+    pub(super) fn browser_profile_id(&self) -> Option<&BrowserProfileId> {
+        match self {
+            Job::Task(spec) => spec.browser_profile_id.as_ref(),
+            Job::Plan(job) => job.spec.browser_profile_id.as_ref(),
         }
     }
 

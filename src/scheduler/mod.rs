@@ -36,6 +36,7 @@ use crate::files::UploadedFiles;
 use crate::ids::RunId;
 use crate::live::LiveRuns;
 use crate::plans::Review;
+use crate::profiles::Profiles;
 use crate::recording::Recorder;
 use crate::runs::Run;
 use crate::sessions::Sessions;
@@ -68,6 +69,8 @@ struct Shared {
     vault: Vault,
     /// Records every run that opens a browser.
     recorder: Recorder,
+    /// Profiles runs start from, and where each run's final storage is kept.
+    profiles: Profiles,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     files: UploadedFiles,
     /// Cancel tokens of the runs that workers hold.
@@ -90,6 +93,8 @@ pub struct SchedulerParts {
     pub vault: Vault,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     pub files: UploadedFiles,
+    /// Profiles runs start from, and where each run's final storage is kept.
+    pub profiles: Profiles,
 }
 
 #[derive(Clone)]
@@ -99,7 +104,8 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(parts: SchedulerParts) -> Scheduler {
-        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, vault, files } = parts;
+        let SchedulerParts { store, pool, artifacts, limits, agent, live, recorder, sessions, vault, files, profiles } =
+            parts;
         Scheduler {
             shared: Arc::new(Shared {
                 store,
@@ -112,6 +118,7 @@ impl Scheduler {
                 sessions,
                 vault,
                 files,
+                profiles,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),

@@ -9,6 +9,11 @@
 //! context (freeing the slot) and records how the session ended. A run that asks for a session's
 //! turn after it ended is refused. At start-up, sessions a previous process left open are
 //! recorded `interrupted`: their browser went with that process.
+//!
+//! A session may start from a browser profile (its cookies and local storage put into the new
+//! context before the first page opens). Its keeper keeps the session's storage when it ends,
+//! before closing the context, if it was asked to (`generate_browser_profile`, which may be
+//! changed while it is open) or if it started from a profile; a profile can be made from that.
 
 mod model;
 
@@ -26,9 +31,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::browser::{BrowserError, BrowserLocation, BrowserPool, RunBrowser, RunPage};
+use crate::browser::{BrowserError, BrowserLocation, BrowserPool, BrowserStorage, RunBrowser, RunPage};
 use crate::config::SessionsConfig;
 use crate::ids::{RunId, SessionId};
+use crate::profiles::{ProfileError, Profiles};
 use crate::store::{Store, StoreError};
 
 /// How long opening a session waits for a free browser slot.
@@ -44,6 +50,8 @@ pub enum SessionError {
     #[error("browser session {0} is not open")]
     NotOpen(SessionId),
     #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -56,6 +64,7 @@ pub struct Sessions {
 struct Inner {
     store: Store,
     pool: BrowserPool,
+    profiles: Profiles,
     /// How long one minute of a `timeout` lasts.
     minute: Duration,
     open: Mutex<HashMap<SessionId, Arc<OpenSession>>>,
@@ -109,11 +118,12 @@ impl Drop for SessionTurn {
 }
 
 impl Sessions {
-    pub fn new(store: Store, pool: BrowserPool, config: &SessionsConfig) -> Sessions {
+    pub fn new(store: Store, pool: BrowserPool, profiles: Profiles, config: &SessionsConfig) -> Sessions {
         Sessions {
             inner: Arc::new(Inner {
                 store,
                 pool,
+                profiles,
                 minute: Duration::from_secs(config.timeout_unit_seconds),
                 open: Mutex::new(HashMap::new()),
                 keepers: TaskTracker::new(),
@@ -127,23 +137,34 @@ impl Sessions {
         self.inner.store.interrupt_open_sessions("the appliance stopped while the session was open").await
     }
 
-    /// Opens a session: takes a browser slot, opens a context (at `url` if given), and starts
-    /// its keeper.
+    /// Opens a session: takes a browser slot, opens a context (from the profile and at `url` if
+    /// given), and starts its keeper.
     pub async fn open(&self, spec: &SessionSpec) -> Result<Session, SessionError> {
         let inner = &self.inner;
+        let profile = match &spec.browser_profile_id {
+            Some(id) => Some(inner.profiles.storage(id).await?),
+            None => None,
+        };
         let slot =
             tokio::time::timeout(SLOT_PATIENCE, inner.pool.acquire_slot()).await.map_err(|_| SessionError::NoSlot)?;
         let browser = inner.pool.open(slot, BrowserLocation::Local).await?;
-        if let Some(url) = &spec.url
-            && let Err(error) = browser.page.goto(url).await
-        {
+        let prepared = async {
+            if let Some(storage) = &profile {
+                browser.page.restore(storage).await?;
+            }
+            if let Some(url) = &spec.url {
+                browser.page.goto(url).await?;
+            }
+            Ok::<(), BrowserError>(())
+        };
+        if let Err(error) = prepared.await {
             browser.close().await;
             return Err(error.into());
         }
         let id = SessionId::generate();
         let lifetime = self.minutes(spec.timeout_minutes);
         let expires_at = crate::clock::format(time::OffsetDateTime::now_utc() + lifetime);
-        let stored = match inner.store.insert_session(&id, spec.timeout_minutes, spec.url.clone(), expires_at).await {
+        let stored = match inner.store.insert_session(&id, spec, expires_at).await {
             Ok(stored) => stored,
             Err(error) => {
                 browser.close().await;
@@ -196,6 +217,43 @@ impl Sessions {
         };
         *session.current_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(run_id.clone());
         Ok(SessionTurn { browser, ending: session.ending.clone(), session: session.clone(), _turn: turn })
+    }
+
+    /// An open session's storage now (a run using it goes on).
+    pub async fn storage(&self, id: &SessionId) -> Result<BrowserStorage, SessionError> {
+        let session = self.open_session(id)?;
+        let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let browser = browser.ok_or_else(|| SessionError::NotOpen(id.clone()))?;
+        Ok(browser.page.storage().await?)
+    }
+
+    /// Says whether an open session keeps its storage when it ends.
+    pub async fn keep_storage_at_end(&self, id: &SessionId, keep: bool) -> Result<Session, SessionError> {
+        self.open_session(id)?;
+        Ok(self.inner.store.set_generate_browser_profile(id, keep).await?)
+    }
+
+    /// Keeps the storage of a session ending now, if it is to be kept.
+    async fn keep_final_storage(&self, id: &SessionId, browser: &RunBrowser) {
+        let keep = match self.inner.store.session(id).await {
+            Ok(session) => session.generate_browser_profile || session.browser_profile_id.is_some(),
+            Err(error) => {
+                tracing::warn!(session_id = %id, %error, "could not read whether the session keeps its storage");
+                false
+            }
+        };
+        if !keep || !browser.is_alive() {
+            return;
+        }
+        let kept = match browser.page.storage().await {
+            Ok(storage) => {
+                self.inner.profiles.keep_final_storage(id.as_str(), &storage).await.map_err(|e| e.to_string())
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = kept {
+            tracing::warn!(session_id = %id, %error, "the storage of an ending session could not be kept");
+        }
     }
 
     /// Closes a session at a person's request; a run using it stops.
@@ -254,7 +312,10 @@ impl Sessions {
         let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).take();
         drop(last_turn);
         match browser.map(Arc::try_unwrap) {
-            Some(Ok(browser)) => browser.close().await,
+            Some(Ok(browser)) => {
+                self.keep_final_storage(&id, &browser).await;
+                browser.close().await
+            }
             _ => tracing::warn!(session_id = %id, "a session's browser was still in use when it ended"),
         }
         if let Err(error) = self.inner.store.end_session(&id, status, reason).await {

@@ -18,7 +18,7 @@ pub fn session_response(session: &Session, current_run: Option<&RunId>, links: &
         "browser_address": null,
         "app_url": format!("{}/browser_sessions/{}", links.base, session.id),
         "browser_profile_id": session.browser_profile_id,
-        "generate_browser_profile": false,
+        "generate_browser_profile": session.generate_browser_profile,
         "vnc_streaming_supported": false,
         "downloaded_files": [],
         "recordings": [],
