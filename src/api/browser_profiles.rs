@@ -76,8 +76,12 @@ async fn create_profile(state: web::Data<AppState>, body: web::Json<Value>) -> R
     Ok(HttpResponse::Ok().json(profile_response(&profile)))
 }
 
-/// `page`, `page_size`, `search_key` and `include_deleted` as Skyvern reads them.
+/// `page`, `page_size`, `search_key` and `include_deleted` as Skyvern reads them; every profile
+/// here is made by a person, so asking for `managed=true` ones finds none.
 async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if single_query_value(&request, "managed").as_deref() == Some("true") {
+        return Ok(HttpResponse::Ok().json(Vec::<Value>::new()));
+    }
     let include_deleted = match single_query_value(&request, "include_deleted").as_deref() {
         None | Some("false") => false,
         Some("true") => true,

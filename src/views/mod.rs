@@ -125,6 +125,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "finished_at": run.finished_at,
         "app_url": links.run_page(run),
         "browser_session_id": run.browser_session_id,
+        "browser_profile_id": run.request.get("browser_profile_id").cloned().unwrap_or(Value::Null),
         "rerun_of": run.rerun_of,
         "step_count": run.step_count,
         "action_count": run.action_count,

@@ -126,6 +126,7 @@ async fn a_run_shows_the_storage_it_left_and_a_run_started_from_it_as_a_profile_
     let body = json!({"prompt": "read", "url": app.fixtures.url(PAGE), "script": read_account(), "browser_profile_id": profile});
     let reading = app.create_run(body).await["run_id"].as_str().unwrap().to_owned();
     let reading = app.wait_until_final(&reading).await;
+    assert_eq!(reading["browser_profile_id"], profile.as_str());
     assert_eq!(reading["output"]["status"], "Signed in as grace", "{reading}");
     assert_eq!(reading["output"]["theme"], "Theme: dark", "{reading}");
 
@@ -179,6 +180,8 @@ async fn profiles_are_listed_read_renamed_and_deleted_and_bad_requests_name_thei
     assert_eq!(listed.iter().map(|p| p["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Bank", "Shop"]);
     let found: Vec<Value> = app.get_json("/v1/browser_profiles?search_key=LOGIN").await;
     assert_eq!(found.len(), 1, "the description matches, whatever its case");
+    let managed: Vec<Value> = app.get_json("/v1/browser_profiles?managed=true").await;
+    assert!(managed.is_empty(), "no profile here is managed by the appliance");
 
     let renamed = app.patch(&format!("/v1/browser_profiles/{id}")).json(&json!({"name": "Store"}));
     let (status, renamed) = detail(renamed.send().await.unwrap()).await;
