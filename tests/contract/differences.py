@@ -20,7 +20,7 @@ def cancel_of_an_ended_run(paths):
 
 def unknown_ids(paths):
     """404 for an unknown run, plan, schedule or credential on the operations whose document
-    lists no 404."""
+    lists no 404, and for an unknown session or run a browser profile is to be made from."""
     for path, method in [
         ("/v1/runs/{run_id}/cancel", "post"),
         ("/v1/runs/{run_id}/artifacts", "get"),
@@ -39,6 +39,9 @@ def unknown_ids(paths):
         ("/v1/credentials/{credential_id}/delete", "post"),
     ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such credential"})
+    paths["/v1/browser_profiles"]["post"]["responses"].setdefault(
+        "404", {"description": "No such browser session or run to make the profile from"}
+    )
     for path, item in paths.items():
         if path.startswith("/v1/agents/{workflow_permanent_id}/schedules"):
             for method in METHODS & item.keys():

@@ -94,6 +94,11 @@ DOCUMENTS = [
             ("post", "/v1/credentials/{credential_id}/update"),
             ("post", "/v1/credentials/{credential_id}/delete"),
             ("post", "/v1/credentials/totp"),
+            ("post", "/v1/browser_profiles"),
+            ("get", "/v1/browser_profiles"),
+            ("get", "/v1/browser_profiles/{profile_id}"),
+            ("patch", "/v1/browser_profiles/{profile_id}"),
+            ("delete", "/v1/browser_profiles/{profile_id}"),
         ],
         differences=differences.skyvern,
     ),
@@ -118,7 +123,7 @@ def served_document(document: Document) -> dict:
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
     """Ids of a finished run, of its artifacts, of a saved plan, of its finished run, of its
-    schedule and of a credential, for schemathesis to use."""
+    schedule, of a credential and of a browser profile, for schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -154,8 +159,14 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
         headers=headers,
         json={"name": "seed", "credential_type": "secret", "credential": {"secret_value": "seed"}},
     ).json()
+    profile = httpx.post(
+        f"{base_url}/v1/browser_profiles",
+        headers=headers,
+        json={"name": "seed", "workflow_run_id": run["run_id"]},
+    ).json()
     return {
         "credential_id": [credential["credential_id"]],
+        "profile_id": [profile["browser_profile_id"]],
         "workflow_run_id": [plan_run["run_id"]],
         "run_id": [run["run_id"]],
         "artifact_id": [a["artifact_id"] for a in artifacts],
