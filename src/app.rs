@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
+use crate::profiles::Profiles;
 use crate::recording::Recorder;
 use crate::scheduler::{CodeTiming, Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
@@ -164,8 +165,15 @@ impl App {
         let live = LiveRuns::new(config.live.jpeg_quality);
         let links = Links { base };
         let files = UploadedFiles::new(paths.uploads, store.clone(), config.server.max_upload_bytes, links.clone());
-        let sessions =
-            Sessions::new(store.clone(), pool.clone(), &config.sessions, recorder.clone(), config.live.jpeg_quality);
+        let profiles = Profiles::new(store.clone(), vault.clone());
+        let sessions = Sessions::new(
+            store.clone(),
+            pool.clone(),
+            profiles.clone(),
+            &config.sessions,
+            recorder.clone(),
+            config.live.jpeg_quality,
+        );
         let interrupted = sessions.end_leftovers().await?;
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
@@ -187,6 +195,7 @@ impl App {
                 wait_at_most: Duration::from_secs(config.vault.totp_wait_minutes * 60),
             },
             files: files.clone(),
+            profiles: profiles.clone(),
         });
         scheduler.start().await?;
         webhooks.start().await?;
@@ -208,6 +217,7 @@ impl App {
             schedules: schedules.clone(),
             sessions: sessions.clone(),
             vault,
+            profiles,
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),

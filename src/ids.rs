@@ -122,6 +122,10 @@ prefixed_id!(
     SessionId, "browser session", ["pbs_"]
 );
 prefixed_id!(
+    /// A browser profile: the cookies and local storage a session or run left, to start others from.
+    BrowserProfileId, "browser profile", ["bp_"]
+);
+prefixed_id!(
     /// An API key (the id, never the key itself).
     ApiKeyId, "API key", ["key_"]
 );

@@ -37,7 +37,10 @@
 //!   occurrence of any enabled schedule (or until a schedule changes), records each firing in the
 //!   store, and asks for the plan run as a client of the scheduler would;
 //! - the **vault** (`vault`) holds its key in memory from start to stop and nothing else: sealed
-//!   credentials live in the store, and each use opens them afresh.
+//!   credentials live in the store, and each use opens them afresh; browser **profiles**
+//!   (`profiles`) and runs' final storage are sealed by it the same way. A worker captures its
+//!   run's storage before it gives the browser back, and a session's keeper its session's before
+//!   it closes the context.
 //!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel
@@ -68,6 +71,7 @@ pub mod ids;
 pub mod live;
 pub mod plans;
 pub mod processes;
+pub mod profiles;
 pub mod recording;
 pub mod reproduce;
 pub mod runs;

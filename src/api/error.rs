@@ -37,6 +37,8 @@ pub enum Code {
     NoBrowserSlot,
     /// The browser session has ended.
     SessionClosed,
+    /// A browser profile's name is taken by another.
+    NameTaken,
     /// A stored credential that the vault key does not open (sealed under another key).
     CredentialUnreadable,
     Internal,
@@ -55,7 +57,7 @@ impl Code {
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::NoBrowserSlot => StatusCode::TOO_MANY_REQUESTS,
-            Code::SessionClosed => StatusCode::CONFLICT,
+            Code::SessionClosed | Code::NameTaken => StatusCode::CONFLICT,
             Code::CredentialUnreadable | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,6 +70,7 @@ impl Code {
             Code::InvalidRequest => "invalid_request",
             Code::NoBrowserSlot => "no_browser_slot",
             Code::SessionClosed => "session_closed",
+            Code::NameTaken => "name_taken",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::NotFound => "not_found",
@@ -288,6 +291,10 @@ impl From<VaultError> for ApiError {
         match error {
             VaultError::DoesNotOpen(ref credential_id) => {
                 tracing::error!(%credential_id, "a stored credential does not open with the vault key");
+                ApiError::new(Code::CredentialUnreadable, error.to_string())
+            }
+            VaultError::BlobDoesNotOpen(ref owner) => {
+                tracing::error!(%owner, "a stored browser storage does not open with the vault key");
                 ApiError::new(Code::CredentialUnreadable, error.to_string())
             }
             VaultError::Store(store) => store.into(),

@@ -11,6 +11,7 @@ mod agents;
 mod artifacts;
 mod auth;
 mod block_runs;
+mod browser_profiles;
 mod cdp;
 mod credentials;
 mod error;
@@ -70,6 +71,7 @@ pub struct AppState {
     pub sessions: crate::sessions::Sessions,
     pub schedules: Schedules,
     pub vault: Vault,
+    pub profiles: crate::profiles::Profiles,
     /// How often an idle event stream says it is alive.
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
@@ -112,6 +114,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(agents::routes)
                     .configure(schedules::routes)
                     .configure(credentials::routes)
+                    .configure(browser_profiles::routes)
                     .configure(events::routes)
                     .configure(live::routes)
                     .configure(recordings::routes)

@@ -13,8 +13,10 @@ use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::RunId;
 use crate::runs::{NewRun, Run, RunType, TaskRequest};
 use crate::search::{SearchKey, SearchOrder};
-use crate::store::RunFilter;
-use crate::views::{Include, artifact_response, list_item, nested_timeline, run_response, timeline_item};
+use crate::store::{RunFilter, StoreError};
+use crate::views::{
+    Include, artifact_response, list_item, nested_timeline, run_response, storage_response, timeline_item,
+};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -66,6 +68,15 @@ pub(super) async fn queue_task_run(
         let message = format!("browser session {session} is not open");
         return Err(ApiError::invalid(Location::body_field("browser_session_id"), Problem::Value, message));
     }
+    if let Some(profile) = &spec.browser_profile_id {
+        match state.store.profile(profile).await {
+            Err(StoreError::NotFound(_)) => {
+                let message = format!("browser profile {profile} does not exist");
+                return Err(ApiError::invalid(Location::body_field("browser_profile_id"), Problem::Value, message));
+            }
+            other => other.map(drop)?,
+        }
+    }
     // Secret values stay in memory with the queued run, file contents become the run's uploads:
     // the stored request keeps their names, and the uploaded files it names.
     blank_values(&mut body, "secrets", |_| true);
@@ -109,7 +120,12 @@ async fn get_run(
     let include = Include::parse(query.include.as_deref())
         .map_err(|reason| ApiError::invalid(Location::query("include"), Problem::Enum, reason))?;
     let run = state.store.run(&run_id(&path)?).await?;
-    Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, include).await?))
+    let mut body = respond_with_run(&state, &run, include).await?;
+    if include.storage {
+        let storage = state.profiles.final_storage(run.id.as_str()).await?;
+        body["storage"] = storage.map_or(Value::Null, |storage| storage_response(&storage, include.storage_values));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// Runs, newest first; with a `search_key`, the runs the search index finds, newest or best

@@ -1,6 +1,7 @@
-//! Browser session endpoints (Skyvern's persistent browser sessions): open one, list the open
-//! ones, read one, close it, give it more time; its recordings and its runs' downloads. Runs name
-//! a session with `browser_session_id`. Its live view is in `live`, its CDP endpoint in `cdp`.
+//! Browser session endpoints (Skyvern's persistent browser sessions): open one (from a browser
+//! profile if asked), list the open ones, read one, close it, give it more time, say whether it
+//! keeps its storage when it ends; its recordings and its runs' downloads. Runs name a session
+//! with `browser_session_id`. Its live view is in `live`, its CDP endpoint in `cdp`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -17,6 +18,7 @@ impl From<SessionError> for ApiError {
     fn from(error: SessionError) -> ApiError {
         match error {
             SessionError::Store(store) => store.into(),
+            SessionError::Profile(profile) => profile.into(),
             SessionError::NotOpen(id) => {
                 ApiError::new(Code::SessionClosed, format!("browser session {id} is not open"))
             }
@@ -79,6 +81,24 @@ async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> R
     Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
+/// Skyvern's `UpdateBrowserSessionRequest`.
+#[derive(Deserialize)]
+struct SessionUpdate {
+    generate_browser_profile: bool,
+}
+
+async fn update_session(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&path)?;
+    state.store.session(&id).await?;
+    let SessionUpdate { generate_browser_profile } = from_body(body.into_inner())?;
+    let session = state.sessions.keep_storage_at_end(&id, generate_browser_profile).await?;
+    Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
+}
+
 #[derive(Deserialize)]
 struct Extension {
     /// As the SDK sends it.
@@ -130,7 +150,7 @@ async fn session_downloads(state: web::Data<AppState>, path: web::Path<String>) 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/browser_sessions").post(open_session).get(list_sessions))
-        .service(web::resource("/browser_sessions/{session_id}").get(get_session))
+        .service(web::resource("/browser_sessions/{session_id}").get(get_session).patch(update_session))
         .service(web::resource("/browser_sessions/{session_id}/close").post(close_session))
         .service(web::resource("/browser_sessions/{session_id}/extend").post(extend_session))
         .service(web::resource("/browser_sessions/{session_id}/recordings/{recording_id}").get(session_recording))

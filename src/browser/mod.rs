@@ -4,7 +4,8 @@
 //! each one an isolated browser context, `page` holds the primitive operations (click, fill,
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
 //! forwards a person's input to it; `cdp_link` passes a client's raw CDP messages to a browser
-//! session's Chromium.
+//! session's Chromium; `storage` captures a context's cookies and local storage and restores
+//! them into another.
 
 pub mod cdp_link;
 mod input;
@@ -18,6 +19,7 @@ mod pool;
 mod requests;
 mod screencast;
 mod settle;
+mod storage;
 
 pub use input::PersonInput;
 pub use launch::{Launcher, LocalChromium};
@@ -25,6 +27,7 @@ pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
 pub use screencast::ScreencastFrame;
+pub use storage::{BrowserStorage, StoredCookie};
 
 /// Why a browser operation did not happen.
 #[derive(Debug, Clone, thiserror::Error)]

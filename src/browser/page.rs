@@ -86,6 +86,8 @@ pub struct RunPage {
     frame_worlds: tokio::sync::Mutex<HashMap<FrameId, ExecutionContextId>>,
     /// Where the mouse pointer is, in the viewport (see `mouse`).
     pointer: std::sync::Mutex<(f64, f64)>,
+    /// The script that fills a profile's local storage (see `storage`), for every new tab.
+    restoring: std::sync::Mutex<Option<String>>,
 }
 
 /// A run's tabs, in the order they were opened.
@@ -129,6 +131,7 @@ impl RunPage {
             world: tokio::sync::Mutex::new(None),
             frame_worlds: tokio::sync::Mutex::new(HashMap::new()),
             pointer: std::sync::Mutex::new((0.0, 0.0)),
+            restoring: std::sync::Mutex::new(None),
         };
         let requests = run_page.set_up(&page).await?;
         run_page.tabs.lock().await.tabs.push(Tab { page, requests });
@@ -174,6 +177,10 @@ impl RunPage {
         );
         self.guard(page.execute(metrics)).await?;
         self.guard(page.evaluate_on_new_document(SAME_TAB)).await?;
+        let restoring = self.restoring.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(script) = restoring {
+            self.guard(page.evaluate_on_new_document(script)).await?;
+        }
         if let Some(off_limits) = &self.settings.off_limits {
             self.guard(page.evaluate_on_new_document(off_limits.guard_script())).await?;
             self.keep_away(page, off_limits.clone()).await?;
@@ -202,7 +209,7 @@ impl RunPage {
     pub async fn open_beside(&self) -> Result<RunPage, BrowserError> {
         let page = self.blank_tab().await?;
         let settings = self.settings.clone();
-        RunPage::new(
+        let beside = RunPage::new(
             page,
             self.browser.clone(),
             self.context_id.clone(),
@@ -210,7 +217,35 @@ impl RunPage {
             &settings,
             self.download_dir.clone(),
         )
-        .await
+        .await?;
+        let restoring = self.restoring.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(script) = restoring {
+            beside.add_restoring_script(script).await?;
+        }
+        Ok(beside)
+    }
+
+    /// Runs `script` before the page's own scripts in every document of this page's tabs, and of
+    /// the tabs it opens later.
+    pub(super) async fn add_restoring_script(&self, script: String) -> Result<(), BrowserError> {
+        *self.restoring.lock().unwrap_or_else(|p| p.into_inner()) = Some(script.clone());
+        for page in self.tab_pages().await {
+            self.guard(page.evaluate_on_new_document(script.clone())).await?;
+        }
+        Ok(())
+    }
+
+    /// Every tab of this page.
+    pub(super) async fn tab_pages(&self) -> Vec<Page> {
+        self.tabs.lock().await.tabs.iter().map(|tab| tab.page.clone()).collect()
+    }
+
+    pub(super) fn browser(&self) -> &Arc<Browser> {
+        &self.browser
+    }
+
+    pub(super) fn context_id(&self) -> &BrowserContextId {
+        &self.context_id
     }
 
     /// A new blank tab in the run's context.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{Block, BlockKind, DefinitionError, PlanRequest, run_parameters};
-use crate::ids::{PlanId, SessionId};
+use crate::ids::{BrowserProfileId, PlanId, SessionId};
 use crate::runs::TotpSettings;
 
 /// The body as Skyvern's SDK sends it.
@@ -55,6 +55,8 @@ pub struct PlanRunSpec {
     pub browser_address: Option<String>,
     /// The browser session the run drives, instead of a context of its own.
     pub browser_session_id: Option<SessionId>,
+    /// The browser profile the run's own context starts from.
+    pub browser_profile_id: Option<BrowserProfileId>,
     pub run_metadata: Map<String, Value>,
     /// Where the run's verification codes come from: the run's `totp_identifier` and `totp_url`,
     /// else those of the first block that gives them.
@@ -85,6 +87,16 @@ impl PlanRunRequest {
             Some(id) => Some(SessionId::parse(id).map_err(|error| refused("browser_session_id", error.to_string()))?),
             None => None,
         };
+        let browser_profile_id = match &self.browser_profile_id {
+            Some(id) => {
+                Some(BrowserProfileId::parse(id).map_err(|error| refused("browser_profile_id", error.to_string()))?)
+            }
+            None => None,
+        };
+        if browser_profile_id.is_some() && browser_session_id.is_some() {
+            let message = "a run on a browser session has the session's storage: name a session or a profile, not both";
+            return Err(refused("browser_profile_id", message));
+        }
         let parameters = run_parameters(&plan.definition, self.parameters.as_ref())?;
         let webhook_url = self.webhook_url.or_else(|| plan.webhook_callback_url.clone());
         if let Some(url) = &webhook_url {
@@ -115,6 +127,7 @@ impl PlanRunRequest {
             extra_http_headers,
             browser_address: self.browser_address,
             browser_session_id,
+            browser_profile_id,
             run_metadata: self.run_metadata.unwrap_or_default(),
             totp,
         })
@@ -210,6 +223,11 @@ mod tests {
             (json!({"agent_id": "wpid_1", "max_elapsed_time_minutes": 481}), "max_elapsed_time_minutes"),
             (json!({"agent_id": "wpid_1", "webhook_url": "https://user:pw@example.org/"}), "webhook_url"),
             (json!({"agent_id": "wpid_1", "browser_session_id": "tsk_1"}), "browser_session_id"),
+            (json!({"agent_id": "wpid_1", "browser_profile_id": "pbs_1"}), "browser_profile_id"),
+            (
+                json!({"agent_id": "wpid_1", "browser_profile_id": "bp_1", "browser_session_id": "pbs_1"}),
+                "browser_profile_id",
+            ),
             (json!({"agent_id": "wpid_1", "browser_address": "localhost:9222"}), "browser_address"),
             (json!({"agent_id": "wpid_1", "parameters": {"count": "many"}}), "parameters"),
         ];

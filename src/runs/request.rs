@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::Engine;
 use crate::engine::{ScriptStep, script};
-use crate::ids::SessionId;
+use crate::ids::{BrowserProfileId, SessionId};
 
 /// The body as the SDK sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -30,6 +30,7 @@ pub struct TaskRequest {
     pub totp_identifier: Option<String>,
     pub totp_url: Option<String>,
     pub browser_session_id: Option<String>,
+    pub browser_profile_id: Option<String>,
     pub model: Option<serde_json::Map<String, Value>>,
     pub extra_http_headers: Option<BTreeMap<String, Option<String>>>,
     pub cdp_connect_headers: Option<BTreeMap<String, Option<String>>>,
@@ -64,6 +65,8 @@ pub struct TaskSpec {
     pub browser_address: Option<String>,
     /// The browser session the run drives, instead of a context of its own.
     pub browser_session_id: Option<SessionId>,
+    /// The browser profile the run's own context starts from.
+    pub browser_profile_id: Option<BrowserProfileId>,
     pub webhook_url: Option<String>,
     /// The agent's step limit for this run (else `agent.max_steps`).
     pub max_steps: Option<u32>,
@@ -172,6 +175,18 @@ impl TaskRequest {
             Some(id) => Some(SessionId::parse(id).or_else(|error| invalid("browser_session_id", error.to_string()))?),
             None => None,
         };
+        let browser_profile_id = match &self.browser_profile_id {
+            Some(id) => {
+                Some(BrowserProfileId::parse(id).or_else(|error| invalid("browser_profile_id", error.to_string()))?)
+            }
+            None => None,
+        };
+        if browser_profile_id.is_some() && browser_session_id.is_some() {
+            return invalid(
+                "browser_profile_id",
+                "a run on a browser session has the session's storage: name a session or a profile, not both",
+            );
+        }
         if let Some(location) = &self.proxy_location
             && !(location.is_null() || location == "NONE")
         {
@@ -258,6 +273,7 @@ impl TaskRequest {
             extra_http_headers,
             browser_address: self.browser_address,
             browser_session_id,
+            browser_profile_id,
             webhook_url: self.webhook_url,
             max_steps: self.max_steps.map(|steps| steps as u32),
             model,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::Scheduler;
 use crate::config::RunsConfig;
+use crate::ids::BrowserProfileId;
 use crate::plans::{PlanJob, PlanRequest, PlanRunRequest};
 use crate::runs::{Run, RunType, TaskRequest, TaskSpec, TotpSettings};
 
@@ -45,6 +46,14 @@ impl Job {
         match self {
             Job::Task(_) => None,
             Job::Plan(job) => Some(job.version.plan_id.as_str()),
+        }
+    }
+
+    /// The browser profile the run's own context starts from.
+    pub(super) fn browser_profile_id(&self) -> Option<&BrowserProfileId> {
+        match self {
+            Job::Task(spec) => spec.browser_profile_id.as_ref(),
+            Job::Plan(job) => job.spec.browser_profile_id.as_ref(),
         }
     }
 

@@ -38,6 +38,7 @@ use crate::files::UploadedFiles;
 use crate::ids::RunId;
 use crate::live::LiveRuns;
 use crate::plans::Review;
+use crate::profiles::Profiles;
 use crate::recording::Recorder;
 use crate::runs::Run;
 use crate::sessions::Sessions;
@@ -75,6 +76,8 @@ struct Shared {
     code_timing: CodeTiming,
     /// Records every run that opens a browser.
     recorder: Recorder,
+    /// Profiles runs start from, and where each run's final storage is kept.
+    profiles: Profiles,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     files: UploadedFiles,
     /// Cancel tokens of the runs that workers hold.
@@ -99,6 +102,8 @@ pub struct SchedulerParts {
     pub code_timing: CodeTiming,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     pub files: UploadedFiles,
+    /// Profiles runs start from, and where each run's final storage is kept.
+    pub profiles: Profiles,
 }
 
 #[derive(Clone)]
@@ -121,6 +126,7 @@ impl Scheduler {
             webhooks,
             code_timing,
             files,
+            profiles,
         } = parts;
         Scheduler {
             shared: Arc::new(Shared {
@@ -136,6 +142,7 @@ impl Scheduler {
                 webhooks,
                 code_timing,
                 files,
+                profiles,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),

@@ -57,6 +57,15 @@ impl Scheduler {
             let message = format!("browser session {session} is not open");
             return Err(DefinitionError { location: vec!["browser_session_id".into()], message }.into());
         }
+        if let Some(profile) = &spec.browser_profile_id {
+            match store.profile(profile).await {
+                Err(StoreError::NotFound(_)) => {
+                    let message = format!("browser profile {profile} does not exist");
+                    return Err(DefinitionError { location: vec!["browser_profile_id".into()], message }.into());
+                }
+                other => other.map(drop)?,
+            }
+        }
         self.check_named_files(&plan.definition, &spec.parameters).await?;
         let (trigger, schedule, rerun_of) = match origin {
             RunOrigin::Api => ("api", None, None),

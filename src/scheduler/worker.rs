@@ -6,7 +6,9 @@
 //! spends it too), the inactivity timeout and shutdown, while the page is cast to its viewers and
 //! its recording, and a controlling viewer's input is applied. Whatever wins, the recording is
 //! finished, the context closed and the final status written; if a person canceled while the
-//! engine finished, cancel wins. Then the live view ends. A panic while the browser is open
+//! engine finished, cancel wins. Then the live view ends. A run named with a browser profile
+//! has it put into its context before the engine starts; the storage every run leaves is kept
+//! before its context closes. A panic while the browser is open
 //! ends the run `failed` (`internal_error`) through the same closing; a panic anywhere else in
 //! the worker ends it so too, its browser and slot freed as the panic unwinds (`contained`).
 
@@ -21,7 +23,7 @@ use super::Scheduler;
 use super::contained::{Panicked, contained, internal_error};
 use super::held::HeldBrowser;
 use super::job::Job;
-use crate::browser::{BrowserError, BrowserLocation, RunBrowser, Slot};
+use crate::browser::{BrowserError, BrowserLocation, BrowserStorage, RunBrowser, Slot};
 use crate::engine::{self, Activity, Outcome, RunRecorder};
 use crate::ids::{RunId, SessionId};
 use crate::live::LiveRun;
@@ -29,6 +31,9 @@ use crate::recording::{Owner, RecordingError};
 use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
 use crate::sessions::SessionTurn;
 use crate::store::{StatusChange, StoreError, Transition};
+
+/// How long the storage a run leaves may take to read.
+const STORAGE_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Why the engine stopped, seen from the worker.
 enum Ending {
@@ -142,8 +147,15 @@ impl Scheduler {
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
         let activity = Activity::new();
         let location = job.browser_address().map_or(BrowserLocation::Local, BrowserLocation::Remote);
+        let profile = match job.browser_profile_id() {
+            Some(id) => match self.shared.profiles.storage(id).await {
+                Ok(storage) => Some(storage),
+                Err(error) => return (failed("browser_profile_unavailable", error.to_string()), turn),
+            },
+            None => None,
+        };
 
-        let opening = self.hold_browser(turn, slot, location);
+        let opening = self.hold_browser(turn, slot, location, profile.as_ref());
         let held = tokio::select! {
             held = opening => held,
             _ = token.cancelled() => return (Ending::Canceled, None),
@@ -203,8 +215,9 @@ impl Scheduler {
             }
         };
         let ending = contained(&run.id, "a run's engine", driving).await.unwrap_or(Ending::Panicked);
-        // The pictures of the last actions are kept before the run ends.
+        // The pictures of the last actions and the storage it leaves are kept before the run ends.
         recorder.flush_screenshots().await;
+        self.keep_final_storage(&run.id, browser).await;
         let ending = match ending {
             // An engine error caused by a crash is reported as the crash.
             Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
@@ -234,20 +247,48 @@ impl Scheduler {
     }
 
     /// The browser the run drives: its turn on the session it names, or a context of its own
-    /// on its slot; why not, as the run's ending.
+    /// on its slot (starting from `profile`, if given); why not, as the run's ending.
     async fn hold_browser(
         &self,
         turn: Option<SessionTurn>,
         slot: Option<Slot>,
         location: BrowserLocation,
+        profile: Option<&BrowserStorage>,
     ) -> Result<HeldBrowser, Ending> {
         match (turn, slot) {
             (Some(turn), _) => Ok(HeldBrowser::Session(turn)),
-            (None, Some(slot)) => match self.shared.pool.open(slot, location).await {
-                Ok(browser) => Ok(HeldBrowser::Own(Box::new(browser))),
-                Err(error) => Err(browser_failure(&error)),
-            },
+            (None, Some(slot)) => {
+                let browser = self.shared.pool.open(slot, location).await.map_err(|error| browser_failure(&error))?;
+                if let Some(storage) = profile
+                    && let Err(error) = browser.page.restore(storage).await
+                {
+                    browser.close().await;
+                    return Err(failed(
+                        "browser_profile_unavailable",
+                        format!("the profile could not be restored: {error}"),
+                    ));
+                }
+                Ok(HeldBrowser::Own(Box::new(browser)))
+            }
             (None, None) => Err(failed("no_browser_slot", "the run was started without a browser slot".into())),
+        }
+    }
+
+    /// Keeps the storage the run leaves (for `include=storage` and profiles), if its browser is
+    /// still there; a failure costs the run nothing but that.
+    async fn keep_final_storage(&self, run_id: &RunId, browser: &RunBrowser) {
+        if !browser.is_alive() {
+            return;
+        }
+        let kept = match tokio::time::timeout(STORAGE_PATIENCE, browser.page.storage()).await {
+            Ok(Ok(storage)) => {
+                self.shared.profiles.keep_final_storage(run_id.as_str(), &storage).await.map_err(|e| e.to_string())
+            }
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!("the browser did not answer within {} s", STORAGE_PATIENCE.as_secs())),
+        };
+        if let Err(error) = kept {
+            tracing::warn!(%run_id, %error, "the storage the run left could not be kept");
         }
     }
 
@@ -390,9 +431,16 @@ mod tests {
         let launcher = Launcher::new(config.browser.clone(), dir.join("browser-profiles"));
         let pool = BrowserPool::new(launcher, 1, page_settings);
         let recorder = Recorder::new(config.recording, artifacts.clone(), dir.join("recordings"), (1280, 720));
-        let sessions =
-            crate::sessions::Sessions::new(store.clone(), pool.clone(), &config.sessions, recorder.clone(), 70);
         let vault = crate::vault::Vault::open(&dir.join("vault.key"), store.clone()).await.unwrap();
+        let profiles = crate::profiles::Profiles::new(store.clone(), vault.clone());
+        let sessions = crate::sessions::Sessions::new(
+            store.clone(),
+            pool.clone(),
+            profiles.clone(),
+            &config.sessions,
+            recorder.clone(),
+            70,
+        );
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
         let webhooks = crate::webhooks::Webhooks::new(store.clone(), config.webhooks, links.clone()).unwrap();
         let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
@@ -412,6 +460,7 @@ mod tests {
                 wait_at_most: Duration::from_secs(1),
             },
             files,
+            profiles,
         })
     }
 

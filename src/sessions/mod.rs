@@ -15,6 +15,11 @@
 //! `sessions.expose_cdp`, a session also has an unguessable token that opens its browser's CDP
 //! endpoint to a client (`cdp_address`); such a session's browser is retired at its end instead of
 //! going back to the pool, so nothing a client did to it reaches a later run.
+//!
+//! A session may start from a browser profile (its cookies and local storage put into the new
+//! context before the first page opens). Its keeper keeps the session's storage when it ends,
+//! before closing the context, if it was asked to (`generate_browser_profile`, which may be
+//! changed while it is open) or if it started from a profile; a profile can be made from that.
 
 mod attendant;
 mod model;
@@ -33,10 +38,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::browser::{BrowserError, BrowserLocation, BrowserPool, RunBrowser, RunPage};
+use crate::browser::{BrowserError, BrowserLocation, BrowserPool, BrowserStorage, RunBrowser, RunPage};
 use crate::config::SessionsConfig;
 use crate::ids::{RunId, SessionId};
 use crate::live::LiveRun;
+use crate::profiles::{ProfileError, Profiles};
 use crate::recording::Recorder;
 use crate::store::{Store, StoreError};
 
@@ -53,6 +59,8 @@ pub enum SessionError {
     #[error("browser session {0} is not open")]
     NotOpen(SessionId),
     #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -65,6 +73,7 @@ pub struct Sessions {
 struct Inner {
     store: Store,
     pool: BrowserPool,
+    profiles: Profiles,
     /// How long one minute of a `timeout` lasts.
     minute: Duration,
     /// How long opening a session waits for a free browser slot.
@@ -162,6 +171,7 @@ impl Sessions {
     pub fn new(
         store: Store,
         pool: BrowserPool,
+        profiles: Profiles,
         config: &SessionsConfig,
         recorder: Recorder,
         jpeg_quality: u8,
@@ -170,6 +180,7 @@ impl Sessions {
             inner: Arc::new(Inner {
                 store,
                 pool,
+                profiles,
                 minute: Duration::from_secs(config.timeout_unit_seconds),
                 slot_wait: Duration::from_secs(config.slot_wait_seconds),
                 open: Mutex::new(HashMap::new()),
@@ -187,27 +198,38 @@ impl Sessions {
         self.inner.store.interrupt_open_sessions("the appliance stopped while the session was open").await
     }
 
-    /// Opens a session: takes a browser slot, opens a context (at `url` if given), and starts
-    /// its keeper.
+    /// Opens a session: takes a browser slot, opens a context (from the profile and at `url` if
+    /// given), and starts its keeper.
     pub async fn open(&self, spec: &SessionSpec) -> Result<Session, SessionError> {
         let inner = &self.inner;
+        let profile = match &spec.browser_profile_id {
+            Some(id) => Some(inner.profiles.storage(id).await?),
+            None => None,
+        };
         let slot = tokio::time::timeout(inner.slot_wait, inner.pool.acquire_slot())
             .await
             .map_err(|_| SessionError::NoSlot(inner.slot_wait.as_secs()))?;
         let browser = inner.pool.open(slot, BrowserLocation::Local).await?;
-        if let Some(url) = &spec.url
-            && let Err(error) = browser.page.goto(url).await
-        {
+        let prepared = async {
+            if let Some(storage) = &profile {
+                browser.page.restore(storage).await?;
+            }
+            match &spec.url {
+                Some(url) => browser.page.goto(url).await.map_err(|error| match error {
+                    BrowserError::Crashed => SessionError::Browser(error),
+                    error => SessionError::Unreachable(error),
+                }),
+                None => Ok(()),
+            }
+        };
+        if let Err(error) = prepared.await {
             browser.close().await;
-            return Err(match error {
-                BrowserError::Crashed => error.into(),
-                error => SessionError::Unreachable(error),
-            });
+            return Err(error);
         }
         let id = SessionId::generate();
         let lifetime = self.minutes(spec.timeout_minutes);
         let expires_at = crate::clock::format(time::OffsetDateTime::now_utc() + lifetime);
-        let stored = match inner.store.insert_session(&id, spec.timeout_minutes, spec.url.clone(), expires_at).await {
+        let stored = match inner.store.insert_session(&id, spec, expires_at).await {
             Ok(stored) => stored,
             Err(error) => {
                 browser.close().await;
@@ -304,6 +326,43 @@ impl Sessions {
         Ok(SessionTurn { browser, ending: session.ending.clone(), session: session.clone(), _turn: turn })
     }
 
+    /// An open session's storage now (a run using it goes on).
+    pub async fn storage(&self, id: &SessionId) -> Result<BrowserStorage, SessionError> {
+        let session = self.open_session(id)?;
+        let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let browser = browser.ok_or_else(|| SessionError::NotOpen(id.clone()))?;
+        Ok(browser.page.storage().await?)
+    }
+
+    /// Says whether an open session keeps its storage when it ends.
+    pub async fn keep_storage_at_end(&self, id: &SessionId, keep: bool) -> Result<Session, SessionError> {
+        self.open_session(id)?;
+        Ok(self.inner.store.set_generate_browser_profile(id, keep).await?)
+    }
+
+    /// Keeps the storage of a session ending now, if it is to be kept.
+    async fn keep_final_storage(&self, id: &SessionId, browser: &RunBrowser) {
+        let keep = match self.inner.store.session(id).await {
+            Ok(session) => session.generate_browser_profile || session.browser_profile_id.is_some(),
+            Err(error) => {
+                tracing::warn!(session_id = %id, %error, "could not read whether the session keeps its storage");
+                false
+            }
+        };
+        if !keep || !browser.is_alive() {
+            return;
+        }
+        let kept = match browser.page.storage().await {
+            Ok(storage) => {
+                self.inner.profiles.keep_final_storage(id.as_str(), &storage).await.map_err(|e| e.to_string())
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = kept {
+            tracing::warn!(session_id = %id, %error, "the storage of an ending session could not be kept");
+        }
+    }
+
     /// Closes a session at a person's request; a run using it stops.
     pub async fn close(&self, id: &SessionId) -> Result<Session, SessionError> {
         match self.open_session(id) {
@@ -361,8 +420,10 @@ impl Sessions {
         let browser = session.browser.lock().unwrap_or_else(|p| p.into_inner()).take();
         drop(last_turn);
         match browser.map(Arc::try_unwrap) {
-            Some(Ok(browser)) if session.cdp_token.is_some() => browser.retire().await,
-            Some(Ok(browser)) => browser.close().await,
+            Some(Ok(browser)) => {
+                self.keep_final_storage(&id, &browser).await;
+                if session.cdp_token.is_some() { browser.retire().await } else { browser.close().await }
+            }
             _ => tracing::warn!(session_id = %id, "a session's browser was still in use when it ended"),
         }
         if let Err(error) = self.inner.store.end_session(&id, status, reason).await {

@@ -1,11 +1,12 @@
 //! What a browser session is, as stored, and how a request to open one is read: Skyvern's
 //! `CreateBrowserSessionRequest`, its `timeout` in minutes (at least 5, 60 unless given, at most
-//! 240: a longer one is cut to 240 and the response says so).
+//! 240: a longer one is cut to 240 and the response says so), the profile it starts from, and
+//! whether its storage is kept when it ends.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::ids::SessionId;
+use crate::ids::{BrowserProfileId, SessionId};
 
 /// The shortest, default and longest lifetimes of a session, in minutes (Skyvern's).
 pub const MIN_TIMEOUT_MINUTES: i64 = 5;
@@ -59,6 +60,8 @@ pub struct Session {
     pub timeout_minutes: i64,
     pub url: Option<String>,
     pub browser_profile_id: Option<String>,
+    /// Whether its storage is kept when it ends, to make a profile of it later.
+    pub generate_browser_profile: bool,
     pub ended_reason: Option<String>,
     pub started_at: Option<String>,
     pub expires_at: Option<String>,
@@ -74,6 +77,7 @@ pub struct SessionRequest {
     pub timeout: Option<i64>,
     pub proxy_location: Option<Value>,
     pub browser_profile_id: Option<String>,
+    pub generate_browser_profile: Option<bool>,
     pub browser_type: Option<String>,
     pub extensions: Option<Value>,
 }
@@ -83,6 +87,9 @@ pub struct SessionRequest {
 pub struct SessionSpec {
     pub url: Option<String>,
     pub timeout_minutes: i64,
+    /// The profile its context starts from.
+    pub browser_profile_id: Option<BrowserProfileId>,
+    pub generate_browser_profile: bool,
     /// Said in the response when the timeout asked for was cut.
     pub warning: Option<String>,
 }
@@ -103,9 +110,13 @@ impl SessionRequest {
         {
             return invalid("url", message);
         }
-        if let Some(profile) = &self.browser_profile_id {
-            return invalid("browser_profile_id", format!("browser profile `{profile}` does not exist"));
-        }
+        let browser_profile_id = match &self.browser_profile_id {
+            Some(id) => Some(
+                BrowserProfileId::parse(id)
+                    .map_err(|error| InvalidSession { field: "browser_profile_id", message: error.to_string() })?,
+            ),
+            None => None,
+        };
         let asked = self.timeout.unwrap_or(DEFAULT_TIMEOUT_MINUTES);
         if asked < MIN_TIMEOUT_MINUTES {
             return invalid("timeout", format!("must be at least {MIN_TIMEOUT_MINUTES} minutes"));
@@ -113,7 +124,13 @@ impl SessionRequest {
         let warning = (asked > MAX_TIMEOUT_MINUTES).then(|| {
             format!("timeout {asked} is over {MAX_TIMEOUT_MINUTES} minutes; the session lasts {MAX_TIMEOUT_MINUTES}")
         });
-        Ok(SessionSpec { url: self.url, timeout_minutes: asked.min(MAX_TIMEOUT_MINUTES), warning })
+        Ok(SessionSpec {
+            url: self.url,
+            timeout_minutes: asked.min(MAX_TIMEOUT_MINUTES),
+            browser_profile_id,
+            generate_browser_profile: self.generate_browser_profile.unwrap_or(false),
+            warning,
+        })
     }
 }
 
@@ -130,11 +147,20 @@ mod tests {
     #[test]
     fn the_timeout_defaults_to_an_hour_is_at_least_five_minutes_and_is_cut_at_four_hours_with_a_warning() {
         assert_eq!(spec(json!({"timeout": null})).unwrap().timeout_minutes, 60);
-        assert_eq!(spec(json!({"timeout": 5})).unwrap(), SessionSpec { url: None, timeout_minutes: 5, warning: None });
+        let five = spec(json!({"timeout": 5})).unwrap();
+        assert_eq!((five.timeout_minutes, five.warning), (5, None));
         assert_eq!(spec(json!({"timeout": 4})).unwrap_err().field, "timeout");
         let long = spec(json!({"timeout": 600})).unwrap();
         assert_eq!(long.timeout_minutes, 240);
         assert!(long.warning.unwrap().contains("600"));
+    }
+
+    #[test]
+    fn a_profile_is_named_by_its_bp_id() {
+        assert_eq!(spec(json!({"browser_profile_id": "pbs_1"})).unwrap_err().field, "browser_profile_id");
+        let from_profile = spec(json!({"browser_profile_id": "bp_12", "generate_browser_profile": true})).unwrap();
+        assert_eq!(from_profile.browser_profile_id.unwrap().as_str(), "bp_12");
+        assert!(from_profile.generate_browser_profile);
     }
 
     #[test]

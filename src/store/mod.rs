@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod artifacts;
+mod browser_profiles;
 mod credentials;
 mod events;
 mod files;
@@ -33,6 +34,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::events::Event;
 
 pub use api_keys::ApiKeyRecord;
+pub use browser_profiles::ProfileFilter;
 pub use credentials::CredentialFilter;
 pub use plans::PlanFilter;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};

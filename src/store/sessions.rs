@@ -8,10 +8,10 @@ use super::{Store, StoreError, rows};
 use crate::artifacts::SessionRecording;
 use crate::clock;
 use crate::ids::{ArtifactId, SessionId};
-use crate::sessions::{Session, SessionStatus};
+use crate::sessions::{Session, SessionSpec, SessionStatus};
 
-const COLUMNS: &str = "id, status, timeout_minutes, url, browser_profile_id, ended_reason, started_at, expires_at,
-    completed_at, created_at, modified_at";
+const COLUMNS: &str = "id, status, timeout_minutes, url, browser_profile_id, generate_browser_profile, ended_reason,
+    started_at, expires_at, completed_at, created_at, modified_at";
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -20,6 +20,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         timeout_minutes: row.get("timeout_minutes")?,
         url: row.get("url")?,
         browser_profile_id: row.get("browser_profile_id")?,
+        generate_browser_profile: row.get("generate_browser_profile")?,
         ended_reason: row.get("ended_reason")?,
         started_at: row.get("started_at")?,
         expires_at: row.get("expires_at")?,
@@ -36,22 +37,30 @@ fn load(connection: &Connection, id: &SessionId) -> Result<Session, StoreError> 
 }
 
 impl Store {
-    /// Records a session that just opened, `running` until `expires_at`.
+    /// Records a session that just opened as `spec` asked, `running` until `expires_at`.
     pub async fn insert_session(
         &self,
         id: &SessionId,
-        timeout_minutes: i64,
-        url: Option<String>,
+        spec: &SessionSpec,
         expires_at: String,
     ) -> Result<Session, StoreError> {
         let id = id.clone();
+        let spec = spec.clone();
         self.write(move |tx| {
             let now = clock::now();
             tx.execute(
-                "INSERT INTO browser_sessions (id, status, timeout_minutes, url, started_at, expires_at, created_at,
-                    modified_at)
-                 VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?4, ?4)",
-                params![id.as_str(), timeout_minutes, url, now, expires_at],
+                "INSERT INTO browser_sessions (id, status, timeout_minutes, url, browser_profile_id,
+                    generate_browser_profile, started_at, expires_at, created_at, modified_at)
+                 VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
+                params![
+                    id.as_str(),
+                    spec.timeout_minutes,
+                    spec.url,
+                    spec.browser_profile_id.as_ref().map(|profile| profile.as_str()),
+                    spec.generate_browser_profile,
+                    now,
+                    expires_at
+                ],
             )?;
             load(tx, &id)
         })
@@ -89,6 +98,20 @@ impl Store {
                 "UPDATE browser_sessions SET timeout_minutes = ?2, expires_at = ?3, modified_at = ?4
                  WHERE id = ?1 AND status = 'running'",
                 params![id.as_str(), timeout_minutes, expires_at, clock::now()],
+            )?;
+            load(tx, &id)
+        })
+        .await
+    }
+
+    /// Says whether an open session keeps its storage when it ends.
+    pub async fn set_generate_browser_profile(&self, id: &SessionId, keep: bool) -> Result<Session, StoreError> {
+        let id = id.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE browser_sessions SET generate_browser_profile = ?2, modified_at = ?3
+                 WHERE id = ?1 AND status = 'running'",
+                params![id.as_str(), keep, clock::now()],
             )?;
             load(tx, &id)
         })

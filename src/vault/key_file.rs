@@ -104,8 +104,8 @@ mod tests {
         let again = load_or_create(&path).unwrap();
         assert!(!again.created);
         let id = CredentialId::generate();
-        let sealed = made.key.seal(&id, b"value");
-        assert_eq!(again.key.open(&id, &sealed).unwrap().as_slice(), b"value", "the same key");
+        let sealed = made.key.seal(id.as_str(), b"value");
+        assert_eq!(again.key.open(id.as_str(), &sealed).unwrap().as_slice(), b"value", "the same key");
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //! Values live in memory as `values::SecretText`, which prints as `<redacted>` and is wiped
 //! when dropped; responses, logs and error messages never carry one.
 //!
+//! Browser profiles and runs' final storage are sealed the same way (`Vault::seal_blob`), each
+//! with its own id as associated data.
+//!
 //! Runs use the vault through two calls: `Vault::reveal` (a credential's values, opened) and
 //! `Vault::totp_code` (the code its seed makes now, and how long it lasts); a code pushed by a
 //! person or a mail relay (`pushed`) is kept with `Vault::push_code`, which wakes the runs
@@ -61,6 +64,11 @@ pub enum VaultError {
          another key (put that key's file back and restart) or are damaged"
     )]
     DoesNotOpen(CredentialId),
+    #[error(
+        "what is stored for {0} does not open with this appliance's vault key: it was sealed under another key \
+         or is damaged"
+    )]
+    BlobDoesNotOpen(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -130,7 +138,7 @@ impl Vault {
     /// A credential's values, opened: for a run to type them, never to show them.
     pub async fn reveal(&self, id: &CredentialId) -> Result<CredentialValues, VaultError> {
         let sealed = self.store.sealed_credential(id).await?;
-        let plaintext = self.key.open(id, &sealed).map_err(|_| VaultError::DoesNotOpen(id.clone()))?;
+        let plaintext = self.key.open(id.as_str(), &sealed).map_err(|_| VaultError::DoesNotOpen(id.clone()))?;
         // serde's message could quote a value: it is dropped.
         serde_json::from_slice(&plaintext).map_err(|_| VaultError::DoesNotOpen(id.clone()))
     }
@@ -164,7 +172,18 @@ impl Vault {
     fn seal(&self, id: &CredentialId, values: &CredentialValues) -> Sealed {
         let plaintext =
             Zeroizing::new(serde_json::to_vec(values).expect("credential values always serialise: string keys only"));
-        self.key.seal(id, &plaintext)
+        self.key.seal(id.as_str(), &plaintext)
+    }
+
+    /// Seals a blob that belongs to `owner` (a browser profile, a run's final storage), with
+    /// `owner`'s id as associated data, as a credential's values are.
+    pub fn seal_blob(&self, owner: &str, plaintext: &[u8]) -> Sealed {
+        self.key.seal(owner, plaintext)
+    }
+
+    /// Opens a blob sealed for `owner`.
+    pub fn open_blob(&self, owner: &str, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.key.open(owner, sealed).map_err(|_| VaultError::BlobDoesNotOpen(owner.to_owned()))
     }
 }
 

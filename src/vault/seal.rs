@@ -1,14 +1,12 @@
 //! Sealing values with the vault key: XChaCha20-Poly1305 (RustCrypto), a fresh random 24-byte
-//! nonce for every sealing, and the credential's id as associated data, so a sealed value copied
-//! onto another credential's row does not open.
+//! nonce for every sealing, and the id of what it belongs to (a credential, a browser profile, a
+//! run's final storage) as associated data, so a sealed value copied onto another row does not open.
 
 use std::fmt;
 
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
-
-use crate::ids::CredentialId;
 
 /// The length of a vault key, in bytes.
 pub const KEY_BYTES: usize = 32;
@@ -47,20 +45,20 @@ impl VaultKey {
         Zeroizing::new(Key::generate().into())
     }
 
-    /// Seals `plaintext` for the credential `id`.
-    pub fn seal(&self, id: &CredentialId, plaintext: &[u8]) -> Sealed {
+    /// Seals `plaintext` for what has the id `owner`.
+    pub fn seal(&self, owner: &str, plaintext: &[u8]) -> Sealed {
         let nonce = XNonce::generate();
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plaintext, aad: id.as_str().as_bytes() })
+            .encrypt(&nonce, Payload { msg: plaintext, aad: owner.as_bytes() })
             .expect("XChaCha20-Poly1305 seals any value that fits in memory");
         Sealed { nonce: nonce.to_vec(), ciphertext }
     }
 
-    /// Opens what was sealed for the credential `id`.
-    pub fn open(&self, id: &CredentialId, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, DoesNotOpen> {
+    /// Opens what was sealed for `owner`.
+    pub fn open(&self, owner: &str, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>, DoesNotOpen> {
         let nonce = XNonce::try_from(sealed.nonce.as_slice()).map_err(|_| DoesNotOpen)?;
-        let payload = Payload { msg: sealed.ciphertext.as_slice(), aad: id.as_str().as_bytes() };
+        let payload = Payload { msg: sealed.ciphertext.as_slice(), aad: owner.as_bytes() };
         self.cipher.decrypt(&nonce, payload).map(Zeroizing::new).map_err(|_| DoesNotOpen)
     }
 }
@@ -74,6 +72,7 @@ impl fmt::Debug for VaultKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::CredentialId;
 
     fn a_key() -> VaultKey {
         VaultKey::from_bytes(&VaultKey::random_bytes())
@@ -82,19 +81,20 @@ mod tests {
     #[test]
     fn a_sealed_value_opens_with_its_key_for_its_credential_only() {
         let (key, id) = (a_key(), CredentialId::generate());
-        let sealed = key.seal(&id, b"correct horse battery staple");
-        assert_eq!(key.open(&id, &sealed).unwrap().as_slice(), b"correct horse battery staple");
-        assert_eq!(a_key().open(&id, &sealed), Err(DoesNotOpen), "another key");
-        assert_eq!(key.open(&CredentialId::generate(), &sealed), Err(DoesNotOpen), "another credential");
+        let id = id.as_str();
+        let sealed = key.seal(id, b"correct horse battery staple");
+        assert_eq!(key.open(id, &sealed).unwrap().as_slice(), b"correct horse battery staple");
+        assert_eq!(a_key().open(id, &sealed), Err(DoesNotOpen), "another key");
+        assert_eq!(key.open(CredentialId::generate().as_str(), &sealed), Err(DoesNotOpen), "another credential");
         let mut damaged = sealed.clone();
         damaged.ciphertext[0] ^= 1;
-        assert_eq!(key.open(&id, &damaged), Err(DoesNotOpen), "a changed byte");
+        assert_eq!(key.open(id, &damaged), Err(DoesNotOpen), "a changed byte");
     }
 
     #[test]
     fn sealing_twice_uses_two_nonces_and_never_shows_the_plaintext() {
         let (key, id) = (a_key(), CredentialId::generate());
-        let (first, second) = (key.seal(&id, b"hunter2hunter2"), key.seal(&id, b"hunter2hunter2"));
+        let (first, second) = (key.seal(id.as_str(), b"hunter2hunter2"), key.seal(id.as_str(), b"hunter2hunter2"));
         assert_eq!(first.nonce.len(), 24);
         assert_ne!(first.nonce, second.nonce);
         assert_ne!(first.ciphertext, second.ciphertext);

@@ -1,8 +1,9 @@
 //! How runs, list items, artifacts, uploaded files (`files`), plans (`plans`), schedules
-//! (`schedules`) and credentials (`credentials`) look to the outside, in API responses, events and
-//! webhook bodies: Skyvern's field names, so the SDK's models parse them, plus this appliance's
-//! extensions.
+//! (`schedules`), credentials (`credentials`) and browser profiles (`browser_profiles`) look to
+//! the outside, in API responses, events and webhook bodies: Skyvern's field names, so the SDK's
+//! models parse them, plus this appliance's extensions.
 
+mod browser_profiles;
 mod credentials;
 mod files;
 mod plan_runs;
@@ -10,6 +11,7 @@ mod plans;
 mod schedules;
 mod sessions;
 
+pub use browser_profiles::{profile_response, storage_response};
 pub use credentials::{VAULT_TYPE, credential_json, pushed_code_json};
 pub use files::uploaded_file_response;
 pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
@@ -69,6 +71,10 @@ pub struct Include {
     pub input: bool,
     pub artifacts: bool,
     pub screenshots: bool,
+    /// The run's final cookies and local storage (`storage_response`).
+    pub storage: bool,
+    /// With `storage`, the values of http-only cookies too.
+    pub storage_values: bool,
 }
 
 impl Include {
@@ -77,9 +83,16 @@ impl Include {
         for part in text.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
                 "input" => include.input = true,
-                "artifacts" | "storage" => include.artifacts = true,
+                "artifacts" => include.artifacts = true,
+                // The storage a run leaves, with the data it extracted (its artifacts).
+                "storage" => (include.artifacts, include.storage) = (true, true),
+                "storage_values" => (include.artifacts, include.storage, include.storage_values) = (true, true, true),
                 "screenshots" => include.screenshots = true,
-                other => return Err(format!("include: `{other}` is not one of input, artifacts, screenshots")),
+                other => {
+                    return Err(format!(
+                        "include: `{other}` is not one of input, artifacts, screenshots, storage, storage_values"
+                    ));
+                }
             }
         }
         Ok(include)
@@ -112,6 +125,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "finished_at": run.finished_at,
         "app_url": links.run_page(run),
         "browser_session_id": run.browser_session_id,
+        "browser_profile_id": run.request.get("browser_profile_id").cloned().unwrap_or(Value::Null),
         "rerun_of": run.rerun_of,
         "step_count": run.step_count,
         "action_count": run.action_count,

@@ -62,7 +62,7 @@ pub fn session_response(session: &Session, state: &SessionState<'_>, links: &Lin
         "browser_address": state.cdp_token.map(|token| links.session_cdp(&session.id, token)),
         "app_url": format!("{}/browser_sessions/{}", links.base, session.id),
         "browser_profile_id": session.browser_profile_id,
-        "generate_browser_profile": false,
+        "generate_browser_profile": session.generate_browser_profile,
         "vnc_streaming_supported": false,
         "download_path": links.session_downloads(&session.id),
         "downloaded_files": super::downloaded_files(state.downloads, links),

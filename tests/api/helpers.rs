@@ -30,6 +30,7 @@ impl Fixtures {
                 .route("/miniwob/{seed}/{path:.*}", actix_web::web::get().to(miniwob_page))
                 .route("/slow/{ms}", actix_web::web::get().to(slow_answer))
                 .route("/redirect", actix_web::web::get().to(redirect))
+                .route("/remember-me", actix_web::web::get().to(remember_me))
                 .service(actix_files::Files::new("/", root.clone()));
         });
         Fixtures { base, _server: server }
@@ -66,6 +67,20 @@ fn miniwob_root() -> &'static Path {
 async fn redirect(query: actix_web::web::Query<std::collections::HashMap<String, String>>) -> actix_web::HttpResponse {
     let to = query.get("to").cloned().unwrap_or_default();
     actix_web::HttpResponse::Found().insert_header(("location", to)).finish()
+}
+
+/// The value of the http-only session cookie `/remember-me` sets.
+pub const REMEMBERED_TOKEN: &str = "tok-5f1c9e-remembered-session";
+
+/// Sets an http-only session cookie (`token`, no expiry) and redirects to the page in `?to=`.
+async fn remember_me(
+    query: actix_web::web::Query<std::collections::HashMap<String, String>>,
+) -> actix_web::HttpResponse {
+    let to = query.get("to").cloned().unwrap_or_else(|| "/".into());
+    actix_web::HttpResponse::Found()
+        .insert_header(("set-cookie", format!("token={REMEMBERED_TOKEN}; Path=/; HttpOnly")))
+        .insert_header(("location", to))
+        .finish()
 }
 
 /// Answers after the number of milliseconds in the path (at most 10 s): a slow server.
@@ -211,6 +226,10 @@ impl TestApp {
 
     pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.put(self.url(path)).header("x-api-key", API_KEY)
+    }
+
+    pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).header("x-api-key", API_KEY)
     }
 
     pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {

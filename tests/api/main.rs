@@ -5,6 +5,7 @@ mod api_contract;
 mod appliance_unreachable;
 mod browser_failures;
 mod browser_isolation;
+mod browser_profiles;
 mod cancel;
 mod code_runs;
 mod credentials;

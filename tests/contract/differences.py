@@ -20,7 +20,7 @@ def cancel_of_an_ended_run(paths):
 
 def unknown_ids(paths):
     """404 for an unknown run, plan, schedule or credential on the operations whose document
-    lists no 404."""
+    lists no 404, and for an unknown session or run a browser profile is to be made from."""
     for path, method in [
         ("/v1/runs/{run_id}/cancel", "post"),
         ("/v1/runs/{run_id}/artifacts", "get"),
@@ -39,6 +39,9 @@ def unknown_ids(paths):
         ("/v1/credentials/{credential_id}/delete", "post"),
     ]:
         paths[path][method]["responses"].setdefault("404", {"description": "No such credential"})
+    paths["/v1/browser_profiles"]["post"]["responses"].setdefault(
+        "404", {"description": "No such browser session or run to make the profile from"}
+    )
     for path, item in paths.items():
         if path.startswith("/v1/agents/{workflow_permanent_id}/schedules"):
             for method in METHODS & item.keys():
@@ -47,11 +50,8 @@ def unknown_ids(paths):
 
 def sessions_over_the_pool(paths):
     """429 from opening a browser session when no browser slot is free (each holds one for its
-    life), and 409 from closing one that has already ended."""
-    sessions = "/v1/browser_sessions"
-    paths[sessions]["post"]["responses"]["429"] = {"description": "No browser slot is free"}
-    close = paths[sessions + "/{browser_session_id}/close"]["post"]
-    close["responses"]["409"] = {"description": "The session has already ended"}
+    life)."""
+    paths["/v1/browser_sessions"]["post"]["responses"]["429"] = {"description": "No browser slot is free"}
 
 
 def refused_schedules(paths):

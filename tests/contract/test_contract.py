@@ -100,6 +100,12 @@ DOCUMENTS = [
             ("get", "/v1/browser_sessions"),
             ("get", "/v1/browser_sessions/{browser_session_id}"),
             ("post", "/v1/browser_sessions/{browser_session_id}/close"),
+            ("post", "/v1/browser_profiles"),
+            ("get", "/v1/browser_profiles"),
+            ("get", "/v1/browser_profiles/{profile_id}"),
+            ("patch", "/v1/browser_profiles/{profile_id}"),
+            ("delete", "/v1/browser_profiles/{profile_id}"),
+            ("patch", "/v1/browser_sessions/{browser_session_id}"),
         ],
         differences=differences.skyvern,
     ),
@@ -124,7 +130,8 @@ def served_document(document: Document) -> dict:
 
 def seeded_ids(base_url: str, fixtures_url: str) -> dict:
     """Ids of a finished run, of its artifacts, of a saved plan, of its finished run, of its
-    schedule, of a credential and of a closed browser session, for schemathesis to use."""
+    schedule, of a credential, of a browser profile and of a closed browser session, for
+    schemathesis to use."""
     headers = {"x-api-key": API_KEY}
     script = [{"action": "screenshot"}]
     run = httpx.post(
@@ -160,12 +167,18 @@ def seeded_ids(base_url: str, fixtures_url: str) -> dict:
         headers=headers,
         json={"name": "seed", "credential_type": "secret", "credential": {"secret_value": "seed"}},
     ).json()
+    profile = httpx.post(
+        f"{base_url}/v1/browser_profiles",
+        headers=headers,
+        json={"name": "seed", "workflow_run_id": run["run_id"]},
+    ).json()
     # Closed again at once, so the one browser slot is free for the sessions schemathesis opens.
     session = httpx.post(f"{base_url}/v1/browser_sessions", headers=headers, json={}).json()
     httpx.post(f"{base_url}/v1/browser_sessions/{session['browser_session_id']}/close", headers=headers)
     return {
         "browser_session_id": [session["browser_session_id"]],
         "credential_id": [credential["credential_id"]],
+        "profile_id": [profile["browser_profile_id"]],
         "workflow_run_id": [plan_run["run_id"]],
         "run_id": [run["run_id"]],
         "artifact_id": [a["artifact_id"] for a in artifacts],

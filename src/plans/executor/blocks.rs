@@ -216,6 +216,7 @@ impl Execution<'_> {
             extra_http_headers: BTreeMap::new(),
             browser_address: None,
             browser_session_id: None,
+            browser_profile_id: None,
             webhook_url: None,
             max_steps,
             model: None,
