@@ -5,16 +5,17 @@
 //! go in the order they asked) for as long as it runs, and drives the session's page. One
 //! **keeper** task per session owns its end: it waits for the session's timeout (which `extend`
 //! moves), a close, the loss of its browser or the appliance's shutdown; then it tells the run
-//! holding the turn to stop (that run ends `canceled`), waits for the turn, closes the browser
-//! context (freeing the slot) and records how the session ended. A run that asks for a session's
+//! holding the turn to stop (that run ends `canceled`), waits for the turn, ends the session's
+//! Chromium (a fresh one takes its slot, so whatever hours of browsing piled up in that process
+//! go back to the system, and nothing a CDP client did to it reaches a later run) and records how
+//! the session ended. A run that asks for a session's
 //! turn after it ended is refused. At start-up, sessions a previous process left open are
 //! recorded `interrupted`: their browser went with that process.
 //!
 //! Between runs, an **attendant** shows the session's page to the viewers of its live view and
 //! lets one of them drive it, holding the turn meanwhile (see `attendant`). With
 //! `sessions.expose_cdp`, a session also has an unguessable token that opens its browser's CDP
-//! endpoint to a client (`cdp_address`); such a session's browser is retired at its end instead of
-//! going back to the pool, so nothing a client did to it reaches a later run.
+//! endpoint to a client (`cdp_address`).
 //!
 //! A session may start from a browser profile (its cookies and local storage put into the new
 //! context before the first page opens). Its keeper keeps the session's storage when it ends,
@@ -422,7 +423,8 @@ impl Sessions {
         match browser.map(Arc::try_unwrap) {
             Some(Ok(browser)) => {
                 self.keep_final_storage(&id, &browser).await;
-                if session.cdp_token.is_some() { browser.retire().await } else { browser.close().await }
+                // Stopping, the pool ends every Chromium anyway: no fresh one is launched.
+                if status == SessionStatus::Interrupted { browser.close().await } else { browser.retire().await }
             }
             _ => tracing::warn!(session_id = %id, "a session's browser was still in use when it ended"),
         }

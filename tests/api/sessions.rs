@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, test_config};
+use crate::helpers::{TestApp, chromium_browser_pids, test_config};
 
 async fn open_session(app: &TestApp, body: Value) -> Value {
     let response = app.post("/v1/browser_sessions").json(&body).send().await.unwrap();
@@ -115,11 +115,13 @@ async fn closing_a_session_while_a_run_uses_it_ends_that_run_canceled_and_frees_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_session_times_out_and_its_browser_context_is_closed() {
+async fn an_idle_session_times_out_and_its_chromium_process_is_gone() {
     let app = TestApp::spawn_with(|config| config.sessions.timeout_unit_seconds = 1).await;
     let opened = open_session(&app, json!({"timeout": 5})).await;
     let id = opened["browser_session_id"].as_str().unwrap().to_owned();
     let before = app.pool().await;
+    let session_chromium = chromium_browser_pids(app.data_dir.path());
+    assert_eq!(session_chromium.len(), 1, "one slot, held by the session: {session_chromium:?}");
     let extended = app
         .post(&format!("/v1/browser_sessions/{id}/extend"))
         .json(&json!({"additional_minutes": 1}))
@@ -131,13 +133,22 @@ async fn an_idle_session_times_out_and_its_browser_context_is_closed() {
 
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(session(&app, &id).await["status"], "running", "extended past its first timeout");
-    let ended = app.wait_for_pool("the session's context closed", |now| {
-        now["contexts_closed"].as_i64() > before["contexts_closed"].as_i64()
-    });
-    tokio::time::timeout(Duration::from_secs(10), ended).await.unwrap();
-    let ended = session(&app, &id).await;
+    let ended = async {
+        loop {
+            let now = session(&app, &id).await;
+            if now["status"] != "running" {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let ended = tokio::time::timeout(Duration::from_secs(10), ended).await.expect("the session ended");
     assert_eq!(ended["status"], "timed_out", "{ended}");
+    assert!(app.pool().await["contexts_closed"].as_i64() > before["contexts_closed"].as_i64());
     assert_eq!(ended["ended_reason"], "the session reached its timeout");
+    let now = chromium_browser_pids(app.data_dir.path());
+    assert!(!now.contains(&session_chromium[0]), "the session's Chromium is gone: {session_chromium:?} then {now:?}");
+    assert!(now.len() <= 1, "at most the fresh one in its slot: {now:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,7 +173,8 @@ async fn a_session_request_out_of_bounds_is_refused_or_cut_with_a_warning() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_asked_for_when_every_slot_is_held_is_refused_with_429_and_fits_once_one_closes() {
-    let app = TestApp::spawn_with(|config| config.sessions.slot_wait_seconds = 1).await;
+    // Long enough for the slot of a closed session to come back with a fresh Chromium.
+    let app = TestApp::spawn_with(|config| config.sessions.slot_wait_seconds = 10).await;
     let first = open_session(&app, json!({})).await;
     let refused = app.post("/v1/browser_sessions").json(&json!({})).send().await.unwrap();
     assert_eq!(refused.status(), 429);
