@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::{ApiError, Location, Problem};
 use super::query::{number_in, single_query_value};
 use crate::ids::PlanId;
-use crate::plans::{DefinitionError, PlanRequest};
+use crate::plans::{DefinitionError, PlanRequest, StoredPlan};
 use crate::store::PlanFilter;
 use crate::views::plan_response;
 
@@ -20,12 +20,17 @@ fn plan_id(text: &str) -> Result<PlanId, ApiError> {
     PlanId::parse(text).map_err(|_| ApiError::not_found(format!("plan {}", text.chars().take(64).collect::<String>())))
 }
 
-/// The request as a validated plan, or a 422 naming the place in the body.
-fn validated(body: Value) -> Result<PlanRequest, ApiError> {
-    PlanRequest::from_request(body).map_err(|DefinitionError { location, message }| {
+impl From<DefinitionError> for ApiError {
+    /// A 422 naming the place in the body.
+    fn from(DefinitionError { location, message }: DefinitionError) -> ApiError {
         let location = location.into_iter().fold(Location::body(), Location::then);
         ApiError::invalid(location, Problem::Value, message)
-    })
+    }
+}
+
+/// The request as a validated plan, or a 422 naming the place in the body.
+fn validated(body: Value) -> Result<PlanRequest, ApiError> {
+    Ok(PlanRequest::from_request(body)?)
 }
 
 /// The canonical form a plan is saved in.
@@ -33,10 +38,16 @@ fn canonical(request: &PlanRequest) -> Result<Value, ApiError> {
     serde_json::to_value(request).map_err(|e| ApiError::internal(&e))
 }
 
-async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let request = validated(body.into_inner())?;
+/// Validates and saves a new plan (`body`: Skyvern's create request).
+pub(super) async fn save_new_plan(state: &AppState, body: Value) -> Result<StoredPlan, ApiError> {
+    let request = validated(body)?;
     let plan = state.store.create_plan(request.title.clone(), canonical(&request)?).await?;
-    tracing::info!(plan_id = %plan.plan_id, "plan created");
+    tracing::info!(plan_id = %plan.plan_id, title = request.title, "plan created");
+    Ok(plan)
+}
+
+async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let plan = save_new_plan(&state, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(plan_response(&plan)))
 }
 

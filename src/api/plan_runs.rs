@@ -35,19 +35,22 @@ impl From<PlanRunError> for ApiError {
             {
                 ApiError::new(Code::BadRequest, message)
             }
-            PlanRunError::Invalid(DefinitionError { location, message }) => {
-                let location = location.into_iter().fold(Location::body(), Location::then);
-                ApiError::invalid(location, Problem::Value, message)
-            }
+            PlanRunError::Invalid(invalid) => invalid.into(),
         }
     }
 }
 
-async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(ApiError::invalid(Location::body(), Problem::Value, "expected an object"));
+/// A run request's body, which must be an object.
+pub(super) fn run_request_body(body: Value) -> Result<Value, ApiError> {
+    if body.is_object() {
+        Ok(body)
+    } else {
+        Err(ApiError::invalid(Location::body(), Problem::Value, "expected an object"))
     }
+}
+
+async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let body = run_request_body(body.into_inner())?;
     let run = state.scheduler.queue_plan_run(body, None, RunOrigin::Api).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }

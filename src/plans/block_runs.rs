@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::DefinitionError;
+use crate::ids::CredentialId;
 
 /// Credential stores Skyvern's login reaches that this appliance does not.
 const OTHER_STORES: [&str; 3] = ["bitwarden", "1password", "azure_vault"];
@@ -20,6 +21,8 @@ pub struct BlockRun {
     pub plan: Value,
     /// The run request, as `POST /v1/run/agents` takes it, less `agent_id`.
     pub run: Map<String, Value>,
+    /// The stored credential the run signs in with (a login).
+    pub credential: Option<CredentialId>,
 }
 
 /// The options every one-block request shares with a run.
@@ -105,6 +108,10 @@ pub fn login(body: Value) -> Result<BlockRun, DefinitionError> {
     let Some(credential_id) = request.credential_id.filter(|id| !id.trim().is_empty()) else {
         return refused("credential_id", "field required: the credential (cred_…) to sign in with");
     };
+    let credential = match CredentialId::parse(&credential_id) {
+        Ok(credential) => credential,
+        Err(error) => return refused("credential_id", error.to_string()),
+    };
     let mut block = json!({
         "block_type": "login", "label": "login", "parameter_keys": ["credential"],
     });
@@ -120,7 +127,7 @@ pub fn login(body: Value) -> Result<BlockRun, DefinitionError> {
             "blocks": [block]
         }
     });
-    Ok(BlockRun { plan, run: request.options.run("Login") })
+    Ok(BlockRun { plan, run: request.options.run("Login"), credential: Some(credential) })
 }
 
 /// The plan and run of a `DownloadFilesRequest`.
@@ -146,7 +153,7 @@ pub fn download_files(body: Value) -> Result<BlockRun, DefinitionError> {
         "title": "Download files",
         "workflow_definition": {"parameters": [], "blocks": [block]}
     });
-    Ok(BlockRun { plan, run: request.options.run("Download files") })
+    Ok(BlockRun { plan, run: request.options.run("Download files"), credential: None })
 }
 
 #[cfg(test)]
@@ -159,7 +166,8 @@ mod tests {
         let body = json!({"credential_type": "skyvern", "credential_id": "cred_7", "url": "https://example.org/login",
             "prompt": null, "webhook_url": "https://hooks.example.org/", "totp_identifier": "ada@example.org",
             "browser_session_id": null, "bitwarden_item_id": null});
-        let BlockRun { plan, run } = login(body).unwrap();
+        let BlockRun { plan, run, credential } = login(body).unwrap();
+        assert_eq!(credential.map(|id| id.to_string()).as_deref(), Some("cred_7"));
         let plan = PlanRequest::from_request(plan).expect("a valid plan");
         assert_eq!(plan.title, "Login");
         assert_eq!(plan.definition.blocks.len(), 1);

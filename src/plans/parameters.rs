@@ -6,7 +6,7 @@
 //! started without that parameter still gets a value of the type its blocks expect.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{DefinitionError, Place};
 
@@ -125,6 +125,18 @@ impl ParameterKind {
                 workflow.workflow_parameter_type == WorkflowParameterType::CredentialId
             }
             ParameterKind::Output | ParameterKind::Context(_) => false,
+        }
+    }
+}
+
+impl Parameter {
+    /// The id of the stored credential the parameter names in a run whose parameter values are
+    /// `values`: a `credential` parameter's own, or a `credential_id` parameter's value.
+    pub fn credential_id<'a>(&'a self, values: &'a Map<String, Value>) -> Option<&'a str> {
+        match &self.kind {
+            ParameterKind::Credential(credential) => Some(&credential.credential_id),
+            kind if kind.names_a_credential() => values.get(&self.key).and_then(Value::as_str),
+            _ => None,
         }
     }
 }

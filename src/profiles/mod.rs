@@ -16,10 +16,13 @@ pub use model::{
 
 use zeroize::Zeroizing;
 
-use crate::browser::BrowserStorage;
+use crate::browser::{BrowserStorage, RunBrowser};
 use crate::ids::BrowserProfileId;
 use crate::store::{Store, StoreError};
 use crate::vault::{Vault, VaultError};
+
+/// How long capturing a browser's storage at the end of a run or session may take.
+const CAPTURE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Why a profile could not be made, changed or read.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +79,22 @@ impl Profiles {
     }
 
     /// Keeps the storage a run or session (`owner`) has at its end.
+    /// Captures what `browser` holds now and keeps it as `owner`'s final storage; a browser that
+    /// is gone or does not answer within `CAPTURE_PATIENCE` leaves nothing, which is logged.
+    pub async fn keep_final_storage_of(&self, owner: &str, browser: &RunBrowser) {
+        if !browser.is_alive() {
+            return;
+        }
+        let kept = match tokio::time::timeout(CAPTURE_PATIENCE, browser.page.storage()).await {
+            Ok(Ok(storage)) => self.keep_final_storage(owner, &storage).await.map_err(|e| e.to_string()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!("the browser did not answer within {} s", CAPTURE_PATIENCE.as_secs())),
+        };
+        if let Err(error) = kept {
+            tracing::warn!(owner, %error, "the storage a run or session left could not be kept");
+        }
+    }
+
     pub async fn keep_final_storage(&self, owner: &str, storage: &BrowserStorage) -> Result<(), ProfileError> {
         let sealed = self.vault.seal_blob(owner, &serialized(storage));
         Ok(self.store.keep_final_storage(owner, sealed).await?)

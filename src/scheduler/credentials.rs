@@ -13,7 +13,6 @@ use super::Scheduler;
 use super::job::Job;
 use crate::engine::{Secrets, credential_references};
 use crate::ids::CredentialId;
-use crate::plans::{ParameterKind, WorkflowParameterType};
 use crate::vault::TotpSeed;
 
 /// What the run's credentials bring besides the values typed.
@@ -29,20 +28,8 @@ pub(super) struct CredentialsUsed {
 /// `credential_id` parameters.
 fn named_by_parameters(job: &Job) -> BTreeSet<String> {
     let Job::Plan(job) = job else { return BTreeSet::new() };
-    job.plan
-        .definition
-        .parameters
-        .iter()
-        .filter_map(|parameter| match &parameter.kind {
-            ParameterKind::Credential(credential) => Some(credential.credential_id.clone()),
-            ParameterKind::Workflow(workflow)
-                if workflow.workflow_parameter_type == WorkflowParameterType::CredentialId =>
-            {
-                job.spec.parameters.get(&parameter.key).and_then(Value::as_str).map(str::to_owned)
-            }
-            _ => None,
-        })
-        .collect()
+    let parameters = &job.plan.definition.parameters;
+    parameters.iter().filter_map(|parameter| parameter.credential_id(&job.spec.parameters)).map(str::to_owned).collect()
 }
 
 impl Scheduler {

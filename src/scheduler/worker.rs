@@ -32,9 +32,6 @@ use crate::runs::{Engine, ItemStatus, Run, RunError, RunStatus, StepStatus};
 use crate::sessions::SessionTurn;
 use crate::store::{StatusChange, StoreError, Transition};
 
-/// How long the storage a run leaves may take to read.
-const STORAGE_PATIENCE: Duration = Duration::from_secs(3);
-
 /// Why the engine stopped, seen from the worker.
 enum Ending {
     Engine(Outcome),
@@ -216,8 +213,10 @@ impl Scheduler {
         };
         let ending = contained(&run.id, "a run's engine", driving).await.unwrap_or(Ending::Panicked);
         // The pictures of the last actions and the storage it leaves are kept before the run ends.
-        recorder.flush_screenshots().await;
-        self.keep_final_storage(&run.id, browser).await;
+        tokio::join!(
+            recorder.flush_screenshots(),
+            self.shared.profiles.keep_final_storage_of(run.id.as_str(), browser)
+        );
         let ending = match ending {
             // An engine error caused by a crash is reported as the crash.
             Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
@@ -271,24 +270,6 @@ impl Scheduler {
                 Ok(HeldBrowser::Own(Box::new(browser)))
             }
             (None, None) => Err(failed("no_browser_slot", "the run was started without a browser slot".into())),
-        }
-    }
-
-    /// Keeps the storage the run leaves (for `include=storage` and profiles), if its browser is
-    /// still there; a failure costs the run nothing but that.
-    async fn keep_final_storage(&self, run_id: &RunId, browser: &RunBrowser) {
-        if !browser.is_alive() {
-            return;
-        }
-        let kept = match tokio::time::timeout(STORAGE_PATIENCE, browser.page.storage()).await {
-            Ok(Ok(storage)) => {
-                self.shared.profiles.keep_final_storage(run_id.as_str(), &storage).await.map_err(|e| e.to_string())
-            }
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(_) => Err(format!("the browser did not answer within {} s", STORAGE_PATIENCE.as_secs())),
-        };
-        if let Err(error) = kept {
-            tracing::warn!(%run_id, %error, "the storage the run left could not be kept");
         }
     }
 

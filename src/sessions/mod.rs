@@ -350,17 +350,8 @@ impl Sessions {
                 false
             }
         };
-        if !keep || !browser.is_alive() {
-            return;
-        }
-        let kept = match browser.page.storage().await {
-            Ok(storage) => {
-                self.inner.profiles.keep_final_storage(id.as_str(), &storage).await.map_err(|e| e.to_string())
-            }
-            Err(error) => Err(error.to_string()),
-        };
-        if let Err(error) = kept {
-            tracing::warn!(session_id = %id, %error, "the storage of an ending session could not be kept");
+        if keep {
+            self.inner.profiles.keep_final_storage_of(id.as_str(), browser).await;
         }
     }
 

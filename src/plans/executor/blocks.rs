@@ -12,7 +12,7 @@ use super::{BlockResult, Execution, Scope};
 use crate::engine::VERIFICATION_CODE;
 use crate::engine::{Action, Outcome, ScriptStep, run_script, run_step};
 use crate::ids::{StepId, StepRunId};
-use crate::plans::{Block, BlockKind, BrowserTaskBlock, ParameterKind, RenderError};
+use crate::plans::{Block, BlockKind, BrowserTaskBlock, RenderError};
 use crate::runs::{Engine, RunError, StepStatus, TaskSpec};
 
 /// A login block's goal when it has none of its own.
@@ -168,14 +168,12 @@ impl Execution<'_> {
     /// What a login block adds to its goal: signing in (Skyvern's default when the block has no
     /// goal of its own) with the placeholders of the credential its `parameter_keys` name.
     fn login_goal(&self, task: &BrowserTaskBlock) -> Result<String, String> {
-        let credential = task.parameter_keys.iter().flatten().find_map(|key| {
-            let parameter = self.job.plan.definition.parameters.iter().find(|p| p.key == *key)?;
-            match &parameter.kind {
-                ParameterKind::Credential(credential) => Some(credential.credential_id.clone()),
-                kind if kind.names_a_credential() => self.values.get(key)?.as_str().map(str::to_owned),
-                _ => None,
-            }
-        });
+        let parameters = &self.job.plan.definition.parameters;
+        let credential = task
+            .parameter_keys
+            .iter()
+            .flatten()
+            .find_map(|key| parameters.iter().find(|p| p.key == *key)?.credential_id(&self.job.spec.parameters));
         let Some(id) = credential else {
             return Err("the login block's credential parameter has no credential id".into());
         };
