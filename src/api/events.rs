@@ -4,7 +4,8 @@
 //! its own: each event as `id: <id>` and `data: <the event as JSON>` (a plain `message` event;
 //! its `event_type` is in the data), a `: heartbeat` comment while nothing happens, and, if the
 //! client reads too slowly to keep up, a last `event: lagged` whose `id` is where to resume.
-//! `Last-Event-ID` (what browsers send when they reconnect) or `?after=` resumes after an event,
+//! `Last-Event-ID` (what browsers send when they reconnect) or `?after=` resumes after an event
+//! (`?after=now`: after the newest one, for a follower that has just read the current state),
 //! also across restarts: ids only grow and the log is in the database. Without that `Accept`,
 //! the answer is one JSON page of the same events, oldest first, at most `limit`.
 
@@ -53,7 +54,10 @@ async fn respond(state: &AppState, request: &HttpRequest, run_id: Option<RunId>)
         // Only run types this appliance never produces: nothing will ever match.
         return Ok(HttpResponse::Ok().json(Vec::<()>::new()));
     };
-    let after = resume_point(request)?;
+    let after = match resume_point(request)? {
+        ResumePoint::After(id) => id,
+        ResumePoint::Now => state.store.last_event_id().await?,
+    };
     if !wants_stream(request) {
         let limit = number_in(request, "limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
         let events = state.store.events(filter, after, limit as usize).await?;
@@ -93,21 +97,33 @@ fn wants_stream(request: &HttpRequest) -> bool {
         .any(|accept| accept.split(',').any(|kind| kind.trim().starts_with("text/event-stream")))
 }
 
-/// After which event to start: `Last-Event-ID` (a reconnecting browser's) wins over `?after=`.
-fn resume_point(request: &HttpRequest) -> Result<i64, ApiError> {
+/// Where a follower starts.
+enum ResumePoint {
+    After(i64),
+    /// After the newest event: only what happens from now on (`?after=now`).
+    Now,
+}
+
+/// After which event to start: `Last-Event-ID` (a reconnecting browser's) wins over `?after=`,
+/// which is an event id or `now`.
+fn resume_point(request: &HttpRequest) -> Result<ResumePoint, ApiError> {
     let header = request.headers().get("last-event-id").map(|value| value.to_str().unwrap_or_default().to_owned());
     let (text, location) = match header {
         Some(text) => (text, Location::header("last-event-id")),
         None => match single_query_value(request, "after") {
             Some(text) => (text, Location::query("after")),
-            None => return Ok(0),
+            None => return Ok(ResumePoint::After(0)),
         },
     };
+    if text.trim() == "now" {
+        return Ok(ResumePoint::Now);
+    }
     text.trim()
         .parse::<i64>()
         .ok()
         .filter(|id| *id >= 0)
-        .ok_or_else(|| ApiError::invalid(location, Problem::Value, "must be an event id (0 or more)"))
+        .map(ResumePoint::After)
+        .ok_or_else(|| ApiError::invalid(location, Problem::Value, "must be an event id (0 or more) or `now`"))
 }
 
 /// The filter the query asks for; `None` when it can match nothing.

@@ -1,1 +1,1 @@
-if (new URLSearchParams(location.search).has("failed")) document.getElementById("failed").classList.add("show");
+/* empty css      */new URLSearchParams(location.search).has("failed")&&document.getElementById("failed")?.removeAttribute("hidden");

@@ -1,0 +1,63 @@
+// The appliance's event log, live: one shared Server-Sent Events stream of every run's events
+// (`GET /v1/events`), which screens subscribe to while they are shown.
+import { useEffect, useRef } from 'preact/hooks';
+
+export interface RunEvent {
+  id: number;
+  run_id: string;
+  run_type: string;
+  status: string;
+  event_type: string;
+  payload: Record<string, unknown>;
+  created_at: string;
+}
+
+/** A pseudo-event sent to every listener after the stream reconnected. */
+export const RECONNECTED: RunEvent = {
+  id: 0,
+  run_id: '',
+  run_type: '',
+  status: '',
+  event_type: 'ui.reconnected',
+  payload: {},
+  created_at: '',
+};
+
+type Listener = (event: RunEvent) => void;
+const listeners = new Set<Listener>();
+let source: EventSource | null = null;
+
+function open(): void {
+  // Only events from now on: screens load their current state, then follow.
+  source = new EventSource('/v1/events?after=now');
+  let opened = false;
+  // After a reconnection, events may have been missed: screens reload what they show.
+  source.onopen = () => {
+    if (opened) listeners.forEach((listener) => listener(RECONNECTED));
+    opened = true;
+  };
+  source.onmessage = (message) => {
+    const event = JSON.parse(message.data) as RunEvent;
+    listeners.forEach((listener) => listener(event));
+  };
+}
+
+/** Calls `listener` with every event while the component is mounted. */
+export function useEvents(listener: Listener, runId?: string): void {
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => {
+    const subscribed: Listener = (event) => {
+      if (!runId || event.run_id === runId || event === RECONNECTED) latest.current(event);
+    };
+    listeners.add(subscribed);
+    if (!source) open();
+    return () => {
+      listeners.delete(subscribed);
+      if (listeners.size === 0) {
+        source?.close();
+        source = null;
+      }
+    };
+  }, [runId]);
+}

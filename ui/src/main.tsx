@@ -1,0 +1,6 @@
+// The single-page app's entry.
+import { render } from 'preact';
+import { App } from './App';
+import './styles.css';
+
+render(<App />, document.getElementById('app')!);

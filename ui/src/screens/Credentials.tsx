@@ -1,0 +1,4 @@
+// Placeholder until the screen is built.
+export function Credentials() {
+  return <h1>Credentials</h1>;
+}

@@ -1,0 +1,4 @@
+// Placeholder until the screen is built.
+export function Plans() {
+  return <h1>Plans</h1>;
+}
