@@ -6,7 +6,8 @@
 //! runs: a second `skyvern serve` on the same directory is refused, and the kernel releases the
 //! lock when the process ends, however it ends (`kill -9` included), so a restart never waits for
 //! a stale lock. The other commands (`api-key`, `backup`) take no lock: they work beside a running
-//! appliance, through SQLite's own locking.
+//! appliance, through SQLite's own locking. `skyvern doctor` only asks whether the lock is held
+//! (`holder`).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -69,6 +70,27 @@ impl DataDirLock {
     }
 }
 
+/// Whether a `skyvern serve` holds `data_dir`, and its process id if it wrote one, without taking
+/// the lock: the lock file is opened read-only (never created) and locked shared for as long as
+/// the question takes. A `serve` starting in that very instant would be refused once.
+pub fn holder(data_dir: &Path) -> Result<Option<String>, DataDirError> {
+    let unusable = |source| DataDirError::Unusable { path: data_dir.to_owned(), source };
+    let mut file = match File::open(data_dir.join(LOCK_FILE)) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(unusable(error)),
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(None),
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            Ok(Some(pid.trim().to_owned()))
+        }
+        Err(TryLockError::Error(source)) => Err(unusable(source)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +105,21 @@ mod tests {
         assert!(refused.contains(&format!("process {}", std::process::id())), "{refused}");
         drop(held);
         assert!(DataDirLock::acquire(&dir).is_ok(), "free again once dropped");
+    }
+
+    #[test]
+    fn the_holder_is_named_without_taking_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = canonical(dir.path()).unwrap();
+        assert_eq!(holder(&dir).unwrap(), None, "no lock file yet");
+        assert!(!dir.join(LOCK_FILE).exists(), "asking creates nothing");
+        let held = DataDirLock::acquire(&dir).unwrap();
+        assert_eq!(holder(&dir).unwrap(), Some(std::process::id().to_string()));
+        assert!(DataDirLock::acquire(&dir).is_err(), "still held by the first");
+        drop(held);
+        assert_eq!(holder(&dir).unwrap(), None);
+        let again = DataDirLock::acquire(&dir);
+        assert!(again.is_ok(), "asking left no lock behind");
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub mod browser;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
+pub mod doctor;
 pub mod engine;
 pub mod events;
 pub mod files;

@@ -1,8 +1,10 @@
 //! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `webhook-secret`
 //! shows or rotates the webhook signing secret; `backup` copies the database while the appliance
-//! runs; `reindex` rebuilds the search index while it is stopped.
+//! runs; `reindex` rebuilds the search index while it is stopped; `doctor` checks what the
+//! appliance needs from the machine.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -10,7 +12,7 @@ use skyvern::config::{Config, Loaded};
 use skyvern::data_dir::{self, DataDirLock};
 use skyvern::ids::ApiKeyId;
 use skyvern::webhooks::secrets;
-use skyvern::{App, app, auth, search, telemetry};
+use skyvern::{App, app, auth, doctor, search, telemetry};
 
 #[derive(Parser)]
 #[command(name = "skyvern", version, about = "A self-hosted Skyvern appliance")]
@@ -36,6 +38,9 @@ enum Command {
     Backup { target: PathBuf },
     /// Rebuild the search index from the database (refused while the appliance runs).
     Reindex,
+    /// Check Chromium, ffmpeg, the data directory and the model provider with this configuration;
+    /// exits 1 if any check fails.
+    Doctor,
 }
 
 #[derive(Subcommand)]
@@ -69,10 +74,10 @@ fn load_config(file: Option<&PathBuf>) -> anyhow::Result<Config> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let config = load_config(cli.config.as_ref())?;
-    match cli.command {
+    let done = match cli.command {
         Command::Serve => serve(config).await,
         Command::ApiKey(command) => api_key(config, command).await,
         Command::WebhookSecret(command) => webhook_secret(config, command).await,
@@ -83,7 +88,15 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => reindex(config).await,
-    }
+        Command::Doctor => return Ok(check_machine(&config).await),
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+/// `skyvern doctor`: one line per check as it completes; 1 if any failed.
+async fn check_machine(config: &Config) -> ExitCode {
+    let findings = doctor::run(config, |finding| println!("{finding}")).await;
+    if doctor::all_passed(&findings) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Rebuilds the search index, holding the data directory as `serve` does, so never beside it.

@@ -151,6 +151,29 @@ impl Launcher {
     }
 }
 
+/// What `<executable> --version` answers (e.g. `Chromium 131.0.6778.85 built on Debian …`), or
+/// why it did not: the executable runs without starting a browser.
+pub async fn executable_version(executable: &Path) -> Result<String, String> {
+    let mut command = tokio::process::Command::new(executable);
+    command.arg("--version").stdin(std::process::Stdio::null()).kill_on_drop(true);
+    let output = match tokio::time::timeout(Duration::from_secs(15), command.output()).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(error)) => return Err(format!("cannot run {} --version: {error}", executable.display())),
+        Err(_) => return Err(format!("{} --version did not answer within 15 s", executable.display())),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("{} --version failed ({}) {}", executable.display(), output.status, stderr.trim())
+            .trim_end()
+            .to_owned());
+    }
+    if stdout.is_empty() {
+        return Err(format!("{} --version printed nothing (is it Chromium?)", executable.display()));
+    }
+    Ok(stdout)
+}
+
 /// Chromium's preferences for a new profile: no network prediction, so the browser opens no
 /// connection ahead of a request (a speculative connection to the appliance would escape the
 /// checks that requests go through, see `off_limits`).

@@ -22,7 +22,7 @@ mod settle;
 mod storage;
 
 pub use input::PersonInput;
-pub use launch::{Launcher, LocalChromium};
+pub use launch::{Launcher, LocalChromium, executable_version};
 pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};

@@ -56,7 +56,7 @@ impl Encoder {
             .args(["-nostats", "-f", "matroska"])
             .input("pipe:0")
             .filter(fit)
-            .codec_video("libx264")
+            .codec_video(super::VIDEO_ENCODER)
             // The fastest preset whose videos stay small (measured in the README's figures).
             .preset("superfast")
             .args(["-tune", "zerolatency", "-threads", "1"])

@@ -18,7 +18,7 @@ mod leftovers;
 mod mailbox;
 mod matroska;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::artifacts::{ArtifactFiles, ArtifactType};
@@ -27,6 +27,9 @@ use crate::config::RecordingConfig;
 use crate::ids::{RunId, SessionId};
 
 use self::encoder::Encoder;
+
+/// The H.264 encoder that recordings use: ffmpeg must have it (Debian's `ffmpeg` does).
+pub const VIDEO_ENCODER: &str = "libx264";
 
 /// How a part's file name ends, after the run's id.
 const PART_SUFFIX: &str = ".part.mp4";
@@ -198,6 +201,48 @@ fn free_name(folder: &std::path::Path) -> PathBuf {
     video
 }
 
+/// The first line of `ffmpeg -version` (e.g. `ffmpeg version 5.1.6-0+deb12u1 …`), or why it did
+/// not answer.
+pub fn ffmpeg_version(ffmpeg: &Path) -> Result<String, String> {
+    let stdout = run_ffmpeg(ffmpeg, &["-version"])?;
+    Ok(stdout.lines().next().unwrap_or_default().trim().to_owned())
+}
+
+/// Whether `ffmpeg -encoders` lists `encoder` among its video encoders.
+pub fn ffmpeg_has_encoder(ffmpeg: &Path, encoder: &str) -> Result<bool, String> {
+    Ok(lists_video_encoder(&run_ffmpeg(ffmpeg, &["-encoders"])?, encoder))
+}
+
+/// Runs ffmpeg with `args` to the end; its output, or why it failed.
+fn run_ffmpeg(ffmpeg: &Path, args: &[&str]) -> Result<String, String> {
+    let output = std::process::Command::new(ffmpeg)
+        .args(["-hide_banner", "-nostdin"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|error| format!("cannot run {}: {error}", ffmpeg.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let run = format!("{} {}", ffmpeg.display(), args.join(" "));
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("{run} failed ({}) {}", output.status, stderr.trim()).trim_end().to_owned());
+    }
+    if stdout.trim().is_empty() {
+        return Err(format!("{run} printed nothing (is it ffmpeg?)"));
+    }
+    Ok(stdout)
+}
+
+/// Whether a listing of `ffmpeg -encoders` (` V....D libx264   libx264 H.264 …`) has `encoder`
+/// as a video encoder.
+fn lists_video_encoder(listing: &str, encoder: &str) -> bool {
+    listing.lines().any(|line| {
+        let mut words = line.split_whitespace();
+        let flags = words.next().unwrap_or_default();
+        flags.len() == 6 && flags.starts_with('V') && words.next() == Some(encoder)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +253,14 @@ mod tests {
         assert!(matches!(Owner::parse("wr_7"), Some(Owner::Run(_))));
         assert!(matches!(Owner::parse("pbs_42"), Some(Owner::Session(id)) if id.as_str() == "pbs_42"));
         assert!(Owner::parse("notes").is_none(), "anything else is left alone");
+    }
+
+    #[test]
+    fn the_video_encoder_is_found_in_ffmpegs_list_of_encoders() {
+        let listing = "Encoders:\n V..... = Video\n ------\n V....D libx264rgb           libx264 H.264 RGB\n \
+                       A....D aac                  AAC\n V....D libx264              libx264 H.264 / AVC\n";
+        assert!(lists_video_encoder(listing, "libx264"));
+        assert!(!lists_video_encoder(listing, "aac"), "an audio encoder is no video encoder");
+        assert!(!lists_video_encoder(&listing.replace(" libx264  ", " h264_v4l2m2m  "), "libx264"));
     }
 }

@@ -10,16 +10,57 @@ use super::StoreError;
 #[folder = "migrations/"]
 struct Migrations;
 
+/// Which of this binary's migrations a database has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// This binary's migrations the database has.
+    pub applied: usize,
+    /// This binary's migrations the database lacks: `skyvern serve` applies them at its start.
+    pub pending: Vec<String>,
+    /// Migrations the database has that this binary does not know: a newer binary made them.
+    pub unknown: Vec<String>,
+}
+
+/// The names of the embedded migrations, in the order they apply.
+fn embedded() -> Vec<String> {
+    let mut names: Vec<String> =
+        Migrations::iter().map(|name| name.into_owned()).filter(|name| name.ends_with(".sql")).collect();
+    names.sort();
+    names
+}
+
+/// Reads which migrations the database has, changing nothing (a database without the table
+/// has none).
+pub(super) fn status(connection: &Connection) -> Result<MigrationStatus, StoreError> {
+    let has_table: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |row| row.get(0),
+    )?;
+    let recorded = if has_table {
+        let mut statement = connection.prepare("SELECT name FROM schema_migrations")?;
+        statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(compare(&embedded(), &recorded))
+}
+
+/// What `recorded` lacks of `embedded`, and has beyond it.
+fn compare(embedded: &[String], recorded: &[String]) -> MigrationStatus {
+    let pending: Vec<String> = embedded.iter().filter(|name| !recorded.contains(name)).cloned().collect();
+    let mut unknown: Vec<String> = recorded.iter().filter(|name| !embedded.contains(name)).cloned().collect();
+    unknown.sort();
+    MigrationStatus { applied: embedded.len() - pending.len(), pending, unknown }
+}
+
 /// Applies every migration not yet recorded. Returns how many were applied.
 pub(super) fn apply(connection: &mut Connection) -> Result<usize, StoreError> {
     connection.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     )?;
-    let mut names: Vec<String> =
-        Migrations::iter().map(|name| name.into_owned()).filter(|name| name.ends_with(".sql")).collect();
-    names.sort();
     let mut applied = 0;
-    for name in names {
+    for name in embedded() {
         let done: bool = connection.query_row(
             "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = ?1)",
             [&name],
@@ -52,5 +93,24 @@ mod tests {
         assert_eq!(super::apply(&mut connection).unwrap(), 0);
         let recorded: i64 = connection.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(recorded as usize, first);
+        let status = super::status(&connection).unwrap();
+        assert_eq!((status.applied, status.pending.len(), status.unknown.len()), (first, 0, 0));
+    }
+
+    #[test]
+    fn a_database_without_migrations_has_them_all_pending() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        let status = super::status(&connection).unwrap();
+        assert_eq!(status.applied, 0);
+        assert_eq!(status.pending, super::embedded());
+    }
+
+    #[test]
+    fn migrations_are_pending_or_unknown_by_name() {
+        let names = |names: &[&str]| names.iter().map(|name| name.to_string()).collect::<Vec<_>>();
+        let status = super::compare(&names(&["0001_a.sql", "0002_b.sql"]), &names(&["0003_c.sql", "0001_a.sql"]));
+        assert_eq!(status.applied, 1);
+        assert_eq!(status.pending, names(&["0002_b.sql"]));
+        assert_eq!(status.unknown, names(&["0003_c.sql"]));
     }
 }

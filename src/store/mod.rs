@@ -36,6 +36,7 @@ use crate::events::Event;
 pub use api_keys::ApiKeyRecord;
 pub use browser_profiles::ProfileFilter;
 pub use credentials::CredentialFilter;
+pub use migrate::MigrationStatus;
 pub use plans::PlanFilter;
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};
@@ -126,6 +127,13 @@ impl Store {
                 events: tokio::sync::broadcast::Sender::new(EVENTS_KEPT),
             }),
         })
+    }
+
+    /// Reads which migrations the database at `path` has, opening it read-only: nothing is
+    /// created or migrated (for `skyvern doctor`, which may run beside the appliance).
+    pub fn migration_status(path: &Path) -> Result<MigrationStatus, StoreError> {
+        let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        migrate::status(&connection)
     }
 
     /// Runs `work` in one transaction on the writing connection, off the async threads, then

@@ -10,6 +10,7 @@ mod cancel;
 mod code_runs;
 mod credentials;
 mod data_dir;
+mod doctor;
 mod events;
 mod files;
 mod helpers;
