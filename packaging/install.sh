@@ -20,6 +20,13 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+# A copy installed from the .deb belongs to dpkg: leave it to apt.
+if dpkg-query -W -f '${Status}' skyvern 2>/dev/null | grep -q ' installed$'; then
+    echo "install.sh: the skyvern .deb is installed here; upgrade it with a newer .deb" >&2
+    echo "(apt install ./skyvern_*.deb), or remove it (apt remove skyvern) before using install.sh" >&2
+    exit 1
+fi
+
 remove() {
     # The .deb's prerm stops the service; its postrm deletes the data and the user on purge.
     sh packaging/debian/prerm remove
@@ -68,7 +75,7 @@ sh packaging/debian/postinst configure ${old:+"$old"}
 
 echo "$("$bin" --version) installed as $bin, with the unit $unit."
 if [ -n "$old" ]; then
-    echo "It replaced version $old; a running service was restarted."
+    echo "It replaced version $old; a running service was restarted (systemctl try-restart)."
 else
     echo "Check it, then start it and read the first API key:"
     echo "    sudo -u skyvern env SKYVERN__STORAGE__DATA_DIR=/var/lib/skyvern skyvern doctor"
