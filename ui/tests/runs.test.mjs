@@ -162,6 +162,14 @@ test('the search box finds a run by a word of its prompt, shows where, and keeps
     await finished.getByRole('link', { name: 'Instrument audit A' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Instrument audit B' }).count(), 0);
 
+    // A day filter: nothing was made after today.
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await finished.getByRole('link', { name: 'Instrument audit B' }).waitFor();
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+    await page.getByLabel('Created from').fill(day);
+    await finished.getByText('None match the filters.').waitFor();
+    assert.match(page.url(), new RegExp(`from=${day}`));
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await finished.getByRole('link', { name: 'Instrument audit B' }).waitFor();
   });
@@ -195,7 +203,7 @@ test('a schema that is not JSON is shown under its field and nothing is sent; a 
     await schemaError.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Start run' }).click();
     await schemaError.waitFor();
-    assert.match(await schemaError.innerText(), /not a valid JSON Schema/);
+    assert.match(await schemaError.innerText(), /Not a valid JSON Schema/);
     assert.equal(new URL(page.url()).pathname, '/runs/new');
     assert.equal(await runCount(), before);
     await screenshot(page, 'new-run-server-422');
@@ -247,6 +255,47 @@ test('run again opens the form filled in from the run’s stored request, and se
     assert.equal(request.max_steps, 7);
     assert.deepEqual(request.model, { model_name: 'gpt-test' });
     await app.waitForStatus(rerun, ['completed']);
+  });
+});
+
+test('a stored credential is named by a placeholder inserted at the cursor, and an uploaded file goes with the run', async () => {
+  const credential = await app.api('/credentials', 'POST', {
+    name: 'Example shop',
+    credential_type: 'password',
+    credential: { username: 'ada@example.org', password: 'correct horse' },
+  });
+  assert.equal(credential.status, 201, JSON.stringify(credential.body));
+  const id = credential.body.credential_id;
+  await withBrowser({}, async ({ page }) => {
+    await signIn(page, app);
+    await page.goto(`${app.url}/runs/new`);
+    await page.getByRole('radio', { name: 'Code' }).check();
+    await page.getByLabel('Title').fill('Uses a credential');
+    const prompt = page.getByLabel('Prompt');
+    await prompt.fill('Sign in as  then stop');
+    // The cursor between the two spaces.
+    await prompt.evaluate((area) => area.setSelectionRange(11, 11));
+    await page.getByLabel('Credential', { exact: true }).selectOption({ label: 'Example shop (password)' });
+    await page.getByLabel('Field', { exact: true }).selectOption('username');
+    await page.getByRole('button', { name: 'Insert placeholder' }).click();
+    assert.equal(await prompt.inputValue(), `Sign in as {{credential.${id}.username}} then stop`);
+    await page.getByText('This run uses:').waitFor();
+    await page.getByRole('listitem').filter({ hasText: id }).getByText('Example shop').waitFor();
+
+    await page.getByLabel(/^Files/).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.getByRole('list', { name: 'Files for the run' }).getByText('notes.txt').waitFor();
+    await page.getByLabel(/^URL/).fill(`${fixtures.url}/note.html`);
+    await page.getByLabel('Action script').fill('[{"action": "wait", "ms": 10}]');
+    await screenshot(page, 'new-run-credential-and-file');
+    await assertAccessible(page, 'new run form with a credential and a file');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/tsk_[^/]+\/live$/);
+    const run = new URL(page.url()).pathname.split('/')[2];
+    const request = (await app.api(`/runs/${run}/request?format=json`)).body;
+    assert.equal(request.prompt, `Sign in as {{credential.${id}.username}} then stop`);
+    assert.deepEqual(Object.keys(request.files), ['notes.txt']);
+    const uploads = (await app.api(`/runs/${run}/artifacts?artifact_type=upload`)).body;
+    assert.equal(uploads.length, 1);
   });
 });
 

@@ -216,7 +216,7 @@ export function RunForm({ initial, extra }: { initial: FormValues; extra: Record
         </button>
         {anyError && (
           <p class="field-error" role="status">
-            Some fields need attention; they are marked below their labels.
+            Some fields need attention; each says why under it.
           </p>
         )}
       </div>

@@ -211,7 +211,8 @@ export function serverErrors(body: unknown): { fields: FieldErrors; other: strin
     const path = loc[0] === 'body' ? loc.slice(1) : loc;
     const field = FROM_REQUEST_FIELD[path[0] ?? ''];
     const where = path.slice(1).length ? ` (at ${path.slice(1).join('.')})` : '';
-    const message = `${problem.msg ?? 'Not accepted'}${where}`;
+    const text = problem.msg ?? 'Not accepted';
+    const message = `${text.charAt(0).toUpperCase()}${text.slice(1)}${where}`;
     if (field) fields[field] = fields[field] ? `${fields[field]}\n${message}` : message;
     else other.push(path.length ? `${path.join('.')}: ${problem.msg ?? ''}` : problem.msg ?? 'The request was refused.');
   }

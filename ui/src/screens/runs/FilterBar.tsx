@@ -70,7 +70,7 @@ export function FilterBar({ filters, onChange }: { filters: RunFilters; onChange
         <div class="field">
           <label for="run-type">Run type</label>
           <select id="run-type" value={filters.type} onChange={(event) => onChange({ type: event.currentTarget.value })}>
-            <option value="">Tasks and plan runs</option>
+            <option value="">All runs</option>
             <option value="task">Tasks</option>
             <option value="plan">Plan runs</option>
           </select>

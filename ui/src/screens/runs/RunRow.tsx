@@ -14,6 +14,14 @@ export function runName(run: RunItem): string {
   return text || 'Untitled run';
 }
 
+/** A creation time short enough for its column; the full stamp is its tooltip. */
+function shortTime(stamp: string): string {
+  const date = new Date(stamp);
+  if (Number.isNaN(date.getTime())) return stamp;
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? `Today, ${date.toLocaleTimeString(undefined, { timeStyle: 'short' })}` : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 function count(n: number | null | undefined) {
   return n == null ? <span class="muted">—</span> : String(n);
 }
@@ -55,7 +63,9 @@ export function RunRow({ run }: { run: RunItem }) {
       <td data-label="Tokens">{formatTokens(tokensOf(run.usage))}</td>
       <td data-label="Cost">{formatCost(costOf(run.usage))}</td>
       <td data-label="Created">
-        <time dateTime={run.created_at}>{formatTime(run.created_at)}</time>
+        <time dateTime={run.created_at} title={formatTime(run.created_at)}>
+          {shortTime(run.created_at)}
+        </time>
       </td>
     </tr>
   );

@@ -1,5 +1,6 @@
 // Which status groups must load again as runs change: a status change touches the group the run
-// left and the one it entered; changes are gathered for a moment so a burst loads once.
+// left and the one it entered, a step's start or end the run's own group (its counts); changes
+// are gathered for a moment so a burst loads once, and a steady stream cannot put a load off.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useEvents } from '../../events';
 import { GROUPS } from '../../status';
@@ -19,8 +20,9 @@ export function useGroupRefresh(): Record<string, number> {
 
   const schedule = (keys: string[]) => {
     keys.forEach((key) => pending.current.add(key));
-    clearTimeout(timer.current);
+    if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {
+      timer.current = undefined;
       const due = [...pending.current];
       pending.current.clear();
       setCounters((old) => {
@@ -37,6 +39,9 @@ export function useGroupRefresh(): Record<string, number> {
     } else if (event.event_type === 'run.status_changed') {
       const keys = [groupOf(event.payload.from), groupOf(event.payload.status ?? event.status)];
       schedule(keys.filter((key): key is string => !!key));
+    } else if (event.event_type === 'run.step_run') {
+      const key = groupOf(event.status);
+      if (key) schedule([key]);
     }
   });
   return counters;
