@@ -84,6 +84,28 @@ test('a group shows five runs a page, with its own pager, and the page is kept i
   });
 });
 
+test('without the x-total-count header, a group still knows whether it has a next page', async () => {
+  await withBrowser({}, async ({ page }) => {
+    // An older appliance: the listing without its total.
+    await page.route(/\/v1\/runs\?/, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['x-total-count'];
+      await route.fulfill({ response, headers });
+    });
+    await signIn(page, app);
+    const finished = group(page, 'Finished');
+    await finished.getByRole('link', { name: 'Batch run 7' }).waitFor();
+    assert.equal(await finished.locator('tbody tr').count(), 5);
+    assert.match(await finished.getByRole('heading').innerText(), /5\+/);
+    await finished.getByRole('button', { name: 'Next' }).click();
+    await finished.getByRole('link', { name: 'Batch run 1' }).waitFor();
+    assert.equal(await finished.locator('tbody tr').count(), 2);
+    assert.ok(await finished.getByRole('button', { name: 'Next' }).isDisabled());
+    assert.match(await finished.getByRole('heading').innerText(), /\b7\b/);
+  });
+});
+
 test('a run made with the form waits, runs and finishes on the runs page without a reload, and a second waits behind it', async () => {
   await withBrowser({}, async ({ page, context }) => {
     await signIn(page, app);
