@@ -14,6 +14,11 @@ import { SessionSelect } from './SessionSelect';
 const SCHEMA_EXAMPLE = '{"type": "object", "properties": {"price": {"type": "number"}}}';
 const SCRIPT_EXAMPLE = '[{"action": "wait_for_selector", "selector": "h1"},\n {"action": "extract", "fields": {"title": "h1"}}]';
 
+/** Rows for a JSON text area: its lines, within bounds. */
+function rowsFor(text: string, least: number): number {
+  return Math.min(18, Math.max(least, text.split('\n').length + 1));
+}
+
 export function RunForm({ initial, extra }: { initial: FormValues; extra: Record<string, unknown> }) {
   const [values, setValues] = useState(initial);
   const [server, setServer] = useState<FieldErrors>({});
@@ -138,7 +143,7 @@ export function RunForm({ initial, extra }: { initial: FormValues; extra: Record
             <textarea
               id="run-script"
               ref={script}
-              rows={8}
+              rows={rowsFor(values.script, 6)}
               spellcheck={false}
               placeholder={SCRIPT_EXAMPLE}
               value={values.script}
@@ -155,7 +160,7 @@ export function RunForm({ initial, extra }: { initial: FormValues; extra: Record
         <Field id="run-schema" label="Data extraction schema" optional hint={schemaHint} error={error('schema')}>
           <textarea
             id="run-schema"
-            rows={6}
+            rows={rowsFor(values.schema, 4)}
             spellcheck={false}
             placeholder={SCHEMA_EXAMPLE}
             value={values.schema}

@@ -2,7 +2,7 @@
 import { ErrorBox, Loading } from '../../components/Notice';
 import { Pager } from '../../components/Pager';
 import { useLoad } from '../../components/useLoad';
-import { fetchPage } from './fetchPage';
+import { fetchPage, type Page } from './fetchPage';
 import { RunRow } from './RunRow';
 import type { RunItem } from './types';
 
@@ -16,6 +16,18 @@ const EMPTY: Record<string, string> = {
   finished: 'No finished runs yet.',
 };
 
+/** The group's size: the API's total, else what the pages so far show ("10+" when more follow). */
+function countOf(data: Page<RunItem>, page: number): string {
+  if (data.total !== null) return String(data.total);
+  const seen = (page - 1) * PAGE_SIZE + data.items.length;
+  return data.hasNext ? `${seen}+` : String(seen);
+}
+
+function pagesOf(data: Page<RunItem>, page: number): number {
+  if (data.total !== null) return Math.max(1, Math.ceil(data.total / PAGE_SIZE));
+  return data.hasNext ? page + 1 : page;
+}
+
 export function RunGroup(props: {
   groupKey: string;
   title: string;
@@ -28,8 +40,8 @@ export function RunGroup(props: {
 }) {
   const { data, error, loading } = useLoad(() => fetchPage<RunItem>(props.path, props.page, PAGE_SIZE), [props.path, props.page, props.refresh]);
   const headingId = `group-${props.groupKey}`;
-  const count = data ? (data.total ?? (data.hasNext ? `${(props.page - 1) * PAGE_SIZE + data.items.length}+` : (props.page - 1) * PAGE_SIZE + data.items.length)) : null;
-  const pages = data ? (data.total !== null ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : data.hasNext ? props.page + 1 : props.page) : props.page;
+  const count = data ? countOf(data, props.page) : null;
+  const pages = data ? pagesOf(data, props.page) : props.page;
   const empty = data && data.items.length === 0 && props.page === 1;
   return (
     <section class={`run-group${empty ? ' run-group-empty' : ''}`} aria-labelledby={headingId} aria-busy={loading}>
@@ -37,7 +49,7 @@ export function RunGroup(props: {
         {props.title}{' '}
         <span class="group-count">
           {count ?? '…'}
-          <span class="sr-only"> {count === 1 ? 'run' : 'runs'}</span>
+          <span class="sr-only"> {count === '1' ? 'run' : 'runs'}</span>
         </span>
       </h2>
       {error && <ErrorBox title={`The ${props.title.toLowerCase()} runs could not be loaded`}>{error}</ErrorBox>}
