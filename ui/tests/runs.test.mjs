@@ -321,6 +321,32 @@ test('a stored credential is named by a placeholder inserted at the cursor, and 
   });
 });
 
+test('a run can be given an open browser session', async () => {
+  const session = await app.api('/browser_sessions', 'POST', { url: `${fixtures.url}/note.html` });
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  const sessionId = session.body.browser_session_id;
+  try {
+    await withBrowser({}, async ({ page }) => {
+      await signIn(page, app);
+      await page.goto(`${app.url}/runs/new`);
+      await page.getByRole('radio', { name: 'Code' }).check();
+      await page.getByLabel('Title').fill('In a session');
+      await page.getByLabel('Action script').fill('[{"action": "wait", "ms": 10}]');
+      const select = page.getByLabel(/^Browser session/);
+      await select.locator(`option[value="${sessionId}"]`).waitFor({ state: 'attached' });
+      await select.selectOption(sessionId);
+      await page.getByRole('button', { name: 'Start run' }).click();
+      await page.waitForURL(/\/runs\/tsk_[^/]+\/live$/);
+      const run = new URL(page.url()).pathname.split('/')[2];
+      const done = await app.waitForStatus(run, ['completed', 'failed']);
+      assert.equal(done.browser_session_id, sessionId);
+      assert.equal(done.status, 'completed', done.failure_reason);
+    });
+  } finally {
+    await app.api(`/browser_sessions/${sessionId}/close`, 'POST');
+  }
+});
+
 test('on a phone, the runs page shows each run as a card and stays usable', async () => {
   await withBrowser({ viewport: { width: 390, height: 844 } }, async ({ page }) => {
     await signIn(page, app);

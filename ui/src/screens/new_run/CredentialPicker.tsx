@@ -76,6 +76,7 @@ export function CredentialPicker(props: { text: string; target: string; onInsert
           <div>
             <label for="run-credential-field">Field</label>
             <select id="run-credential-field" value={fieldValue} disabled={!credential} onChange={(e) => setField(e.currentTarget.value)}>
+              {!credential && <option value="">Choose a credential first</option>}
               {fields.map(([name, label]) => (
                 <option key={name} value={name}>
                   {label}

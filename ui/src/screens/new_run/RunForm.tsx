@@ -129,6 +129,7 @@ export function RunForm({ initial, extra }: { initial: FormValues; extra: Record
             ref={prompt}
             rows={4}
             class="prose"
+            aria-required={!code}
             value={values.prompt}
             onFocus={() => setTarget('prompt')}
             onInput={(e) => set('prompt', e.currentTarget.value)}
@@ -144,6 +145,7 @@ export function RunForm({ initial, extra }: { initial: FormValues; extra: Record
               id="run-script"
               ref={script}
               rows={rowsFor(values.script, 6)}
+              aria-required="true"
               spellcheck={false}
               placeholder={SCRIPT_EXAMPLE}
               value={values.script}
