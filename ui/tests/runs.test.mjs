@@ -78,8 +78,10 @@ test('a group shows five runs a page, with its own pager, and the page is kept i
     await screenshot(page, 'runs-finished-page-2');
     await assertAccessible(page, 'runs page, second page of a group');
 
-    // A row opens its run.
-    await finished.getByRole('link', { name: 'Batch run 1' }).click();
+    // A row opens its run, by keyboard too.
+    await finished.getByRole('link', { name: 'Batch run 1' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/runs\/tsk_/);
     assert.equal(new URL(page.url()).pathname, `/runs/${ids[0]}`);
   });
 });
@@ -138,6 +140,17 @@ test('a run made with the form waits, runs and finishes on the runs page without
     await group(page, 'Running').getByRole('link', { name: 'Slow live run' }).waitFor();
     await group(page, 'Waiting').getByRole('link', { name: 'Second in line' }).waitFor();
     assert.equal((await app.api(`/runs/${secondId}`)).body.status, 'queued');
+    // The running one's duration ticks.
+    const duration = group(page, 'Running').locator('td[data-label="Duration"]');
+    const shown = await duration.innerText();
+    assert.match(shown, /\d/);
+    await page.waitForFunction(
+      ([selector, before]) => {
+        const cell = document.querySelector(selector);
+        return cell && cell.textContent !== before && /\d/.test(cell.textContent);
+      },
+      ['section[aria-labelledby="group-running"] td[data-label="Duration"]', shown],
+    );
     await screenshot(page, 'runs-one-running-one-waiting');
     await assertAccessible(page, 'runs page with running and waiting runs');
 
