@@ -102,10 +102,19 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
     if (controlling) screen.current?.focus();
   }, [controlling]);
 
-  /** A point on the picture in the page's own pixels. */
+  /** A point on the picture in the page's own pixels; the picture is letterboxed (object-fit:
+   * contain) when its shape differs from the screen's, so the bands are taken off first. */
   const point = (event: MouseEvent) => {
     const img = image.current!;
-    return { x: (event.offsetX * img.naturalWidth) / img.clientWidth, y: (event.offsetY * img.naturalHeight) / img.clientHeight };
+    const box = img.getBoundingClientRect();
+    const scale = Math.min(box.width / img.naturalWidth, box.height / img.naturalHeight) || 1;
+    const left = (box.width - img.naturalWidth * scale) / 2;
+    const top = (box.height - img.naturalHeight * scale) / 2;
+    const clamp = (value: number, max: number) => Math.max(0, Math.min(max, value));
+    return {
+      x: clamp((event.clientX - box.left - left) / scale, img.naturalWidth),
+      y: clamp((event.clientY - box.top - top) / scale, img.naturalHeight),
+    };
   };
   const mouse = (kind: 'pressed' | 'released' | 'moved') => (event: MouseEvent) => {
     if (!controlling) return;
@@ -130,7 +139,7 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
     <div class="live">
       <div class="live-bar row">
         {!ended && (
-          <button type="button" disabled={!connected} onClick={() => send({ type: controlling ? 'release_control' : 'take_control' })}>
+          <button type="button" disabled={!connected || (!frame && !controlling)} onClick={() => send({ type: controlling ? 'release_control' : 'take_control' })}>
             {controlling ? 'Stop controlling' : 'Take control'}
           </button>
         )}
