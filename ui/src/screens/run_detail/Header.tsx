@@ -12,7 +12,8 @@ import { isPlanRun, runName, type Run } from './types';
 export function Header({ run, onChanged }: { run: Run; onChanged: () => void }) {
   const [apiOpen, setApiOpen] = useState(false);
   const ended = isTerminal(run.status);
-  const planId = run.workflow_permanent_id;
+  // A plan run names its plan as `workflow_id` (the `wpid_…`), as Skyvern's run response does.
+  const planId = run.workflow_permanent_id ?? (typeof run.workflow_id === 'string' && run.workflow_id.startsWith('wpid_') ? run.workflow_id : null);
   return (
     <header class="run-header">
       <div class="run-title">

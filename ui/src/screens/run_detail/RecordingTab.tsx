@@ -7,10 +7,11 @@ import { useLoad } from '../../components/useLoad';
 import { isTerminal } from '../../status';
 import { flatten, type Run, type TimelineItem } from './types';
 
-/** `m:ss` */
+/** `m:ss.s` (tenths: short runs act within a second). */
 function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const tenths = Math.max(0, Math.floor(seconds * 10));
+  const s = Math.floor(tenths / 10);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}.${tenths % 10}`;
 }
 
 function NoRecording({ run }: { run: Run }) {
