@@ -3,17 +3,37 @@
 // confirmation, and Approve / Reject of a plan waiting for review.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAccessible, openBrowser, screenshot, serveFixtures, signIn, startAppliance } from './harness.mjs';
+import { assertAccessible, elementId, openBrowser, screenshot, scriptedModel, serveFixtures, signIn, startAppliance } from './harness.mjs';
 
 let app;
 let fixtures;
+let model;
 before(async () => {
-  app = await startAppliance();
   fixtures = await serveFixtures();
+  // An agent that asks a person for a code, types the answer and reads the result.
+  model = await scriptedModel((prompt) => {
+    if (prompt.includes('searched ')) {
+      return { reasoning: 'The search ran; I read the result.', actions: [{ action: 'extract', fields: { result: elementId(prompt, 'searched ') } }, { action: 'complete' }] };
+    }
+    const answered = prompt.split('\n').find((line) => line.includes('they answered:'));
+    if (answered) {
+      const code = answered.split(': ').at(-1).trim();
+      return {
+        reasoning: `The person gave the code ${code}; I type it and search.`,
+        actions: [
+          { action: 'fill', element: elementId(prompt, 'input'), text: code, intent: 'type the code' },
+          { action: 'click', element: elementId(prompt, '"Search"'), intent: 'send the code' },
+        ],
+      };
+    }
+    return { reasoning: 'I need the code the phone received; only the person has it.', actions: [{ action: 'ask_user', question: 'Which code did your phone receive?' }] };
+  });
+  app = await startAppliance(model.settings);
 });
 after(async () => {
-  await fixtures?.close();
   await app?.stop();
+  await model?.close();
+  await fixtures?.close();
 });
 
 /** Opens a browser for `fn(page)`; closes it whatever happens (asserting no console errors on success). */
@@ -189,4 +209,38 @@ test('a plan run waiting for review is approved from the live screen and goes on
   await page.getByText(/The totals are wrong/).first().waitFor();
   await screenshot(page, 'live-rejected');
   });
+});
+
+test('a run waiting for a person shows its question; the answer sent from the live screen lets it go on', async () => {
+  const { status, body } = await app.api('/run/tasks', 'POST', { url: `${fixtures.url}/small.html`, prompt: 'Enter the code' });
+  assert.equal(status, 200, JSON.stringify(body));
+  const runId = body.run_id;
+  await withBrowser(
+    'live-question',
+    async (page) => {
+      await page.goto(`${app.url}/runs/${runId}/live`);
+      const ask = page.getByRole('form', { name: 'The agent asks you' });
+      await ask.waitFor();
+      assert.match(await ask.innerText(), /Which code did your phone receive\?/);
+      const log = page.getByRole('log', { name: 'Thoughts and actions' });
+      await log.getByText('only the person has it').waitFor();
+      assert.match(await log.innerText(), /Decision/);
+      await ask.getByRole('button', { name: 'Send the answer' }).click();
+      await ask.getByRole('alert').filter({ hasText: 'Write an answer first.' }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `nothing runs off a phone's screen (${overflow}px)`);
+      await assertAccessible(page, 'live execution on a phone, asking');
+      await screenshot(page, 'live-question-phone');
+      await ask.getByLabel('Your answer').fill('246810');
+      await ask.getByRole('button', { name: 'Send the answer' }).click();
+      const run = await app.waitForStatus(runId, ['completed', 'failed', 'terminated', 'timed_out']);
+      assert.equal(run.status, 'completed', JSON.stringify(run));
+      assert.deepEqual(run.output, { result: 'searched 246810' });
+      await page.getByText('The run ended').waitFor();
+      await log.getByText('The person gave the code 246810').waitFor();
+      await log.getByText(/#\d+ click/).waitFor();
+      assert.equal(await ask.count(), 0, 'the question is gone once answered');
+    },
+    { viewport: { width: 390, height: 844 } },
+  );
 });

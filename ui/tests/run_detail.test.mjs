@@ -225,6 +225,32 @@ test('the curl of API & Webhooks makes the same run again; the webhook delivery 
   });
 });
 
+test('the page of a running run follows it live: the live picture, new cards, the end and the extracted information', async () => {
+  const runId = await createRun({
+    url: `${fixtures.url}/small.html`,
+    prompt: 'Search live',
+    engine: 'code',
+    script: [{ action: 'wait', ms: 2500 }, { action: 'fill', selector: '#q', value: 'live' }, { action: 'click', selector: '#go' }, { action: 'extract', fields: { result: '#result' } }],
+  });
+  await withBrowser('run-detail-live', async (page) => {
+    await page.goto(`${app.url}/runs/${runId}`);
+    await page.getByRole('img', { name: /The page at .*small\.html/ }).waitFor();
+    await page.getByRole('link', { name: 'Watch live' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Rerun' }).count(), 0);
+    assert.equal(await page.locator('.run-header .badge').innerText(), 'running');
+    await screenshot(page, 'run-detail-running');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByRole('button', { name: /#4 click #go/ }).waitFor();
+    await page.locator('.run-header .badge', { hasText: 'completed' }).waitFor();
+    await page.getByRole('link', { name: 'Rerun' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Watch live' }).count(), 0);
+    const extracted = page.getByRole('region', { name: 'Extracted information' });
+    await extracted.getByText('"searched live"').waitFor();
+    await page.getByRole('img', { name: 'The page as the run left it' }).waitFor();
+  });
+});
+
 test("a failed run's reason in a red box", async () => {
   const runId = await createRun({ url: `${fixtures.url}/small.html`, prompt: 'Press a missing button', engine: 'code', script: [{ action: 'click', selector: '#nope' }] });
   const run = await app.waitForStatus(runId, ['failed', 'completed']);

@@ -46,7 +46,7 @@ export function OverviewTab(props: {
             )}
           </>
         ) : live ? (
-          <LiveScreen path={`/v1/runs/${encodeURIComponent(run.run_id)}/live`} onStatus={props.onStatus} />
+          <LiveScreen path={`/v1/runs/${encodeURIComponent(run.run_id)}/live`} onStatus={props.onStatus} onEnd={props.onStatus} />
         ) : (
           <>
             <h3>Latest screenshot</h3>
