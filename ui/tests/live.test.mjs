@@ -189,6 +189,8 @@ test('a plan run waiting for review is approved from the live screen and goes on
   const review = page.getByRole('region', { name: 'Approval required' });
   await review.waitFor();
   assert.match(await review.innerText(), /Check the totals/);
+  await page.locator('.live-config').getByText('Check the totals').waitFor();
+  assert.match(await page.locator('.live-config').innerText(), /sign_off \(running\)/);
   await assertAccessible(page, 'live execution, review required');
   await screenshot(page, 'live-review');
   await review.getByLabel('Comment').fill('Totals match');

@@ -321,6 +321,11 @@ test('a plan run has Edit and a Steps tab; the run page fits a phone', async () 
     await page.getByRole('list', { name: 'Timeline' }).getByRole('button', { name: /Block.*pause/ }).click();
     await tab(page, 'Parameters').click();
     await panel(page).getByRole('heading', { name: /Block .pause./ }).waitFor();
+    const config = await panel(page).getByLabel('Configuration of block pause').innerText();
+    assert.match(config, /"block_type": "wait"/);
+    assert.match(config, /"wait_sec": 0/);
+    await assertAccessible(page, 'run detail parameters with a block');
+    await screenshot(page, 'run-detail-plan-block');
     await tab(page, 'Steps').click();
     assert.equal(await panel(page).getAttribute('id'), 'panel-steps');
     await screenshot(page, 'run-detail-plan-steps');

@@ -1,5 +1,6 @@
 // The live screen's left panel: what the run was asked (the plan block now running, its URL and
 // prompt, or the task's) and its live status.
+import { usePlanBlocks } from '../run_detail/planBlocks';
 import { StatusBadge } from '../../components/StatusBadge';
 import { flatten, last, requestText, type Run, type TimelineItem } from '../run_detail/types';
 
@@ -18,10 +19,11 @@ export function currentBlock(timeline: TimelineItem[]): TimelineItem | null {
 export function ConfigPanel({ run, timeline }: { run: Run; timeline: TimelineItem[] }) {
   const plan = run.run_id.startsWith('wr_');
   const block = plan ? currentBlock(timeline) : null;
-  const detail = (block?.detail ?? {}) as Record<string, unknown>;
+  const blocks = usePlanBlocks(run);
+  const detail = ((block && blocks?.[block.label]) ?? {}) as Record<string, unknown>;
   const url = text(detail.url) || requestText(run, 'url') || text(run.url);
   const prompt =
-    text(detail.navigation_goal) || text(detail.prompt) || text(detail.data_extraction_goal) || requestText(run, 'prompt') || requestText(run, 'navigation_goal');
+    text(detail.navigation_goal) || text(detail.prompt) || text(detail.data_extraction_goal) || text(detail.instructions) || requestText(run, 'prompt') || requestText(run, 'navigation_goal');
   return (
     <section class="live-panel live-config" aria-labelledby="live-config-title">
       <h2 id="live-config-title">Configuration</h2>
@@ -32,7 +34,10 @@ export function ConfigPanel({ run, timeline }: { run: Run; timeline: TimelineIte
         {plan && (
           <>
             <dt>Block</dt>
-            <dd>{block ? `${block.label} (${block.status})` : 'Not started yet'}</dd>
+            <dd>
+              {block ? `${block.label} (${block.status})` : 'Not started yet'}
+              {text(detail.block_type) && <span class="muted"> · {text(detail.block_type).replace(/_/g, ' ')}</span>}
+            </dd>
           </>
         )}
         <dt>URL</dt>

@@ -39,7 +39,7 @@ function Script({ title, text, label }: { title: string; text: string; label: st
   return (
     <section>
       <div class="row spread">
-        <h3>{title}</h3>
+        <h2>{title}</h2>
         <CopyButton text={text} label={`Copy the ${label}`} />
       </div>
       <pre class="code" tabIndex={0} aria-label={title}>

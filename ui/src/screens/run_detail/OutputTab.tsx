@@ -7,9 +7,9 @@ export function OutputTab({ run }: { run: Run }) {
   const files = run.downloaded_files ?? [];
   return (
     <div>
-      <h3>Run output</h3>
+      <h2>Run output</h2>
       {run.output == null ? <Empty>No output yet.</Empty> : <JsonView value={run.output} label="Run output" />}
-      <h3>Downloaded files</h3>
+      <h2>Downloaded files</h2>
       {files.length === 0 ? (
         <Empty>The run downloaded no file.</Empty>
       ) : (

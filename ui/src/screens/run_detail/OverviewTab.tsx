@@ -34,7 +34,7 @@ export function OverviewTab(props: {
         {selected ? (
           <>
             <div class="row spread">
-              <h3>Screenshot of {label}</h3>
+              <h2>Screenshot of {label}</h2>
               <button type="button" class="secondary small" onClick={() => props.onSelect(null)}>
                 {live ? 'Back to the live browser' : 'Show the latest screenshot'}
               </button>
@@ -49,14 +49,14 @@ export function OverviewTab(props: {
           <LiveScreen path={`/v1/runs/${encodeURIComponent(run.run_id)}/live`} onStatus={props.onStatus} onEnd={props.onStatus} />
         ) : (
           <>
-            <h3>Latest screenshot</h3>
+            <h2>Latest screenshot</h2>
             <Screenshot src={latest} alt="The page as the run left it" />
           </>
         )}
       </section>
       <section class="overview-timeline" aria-labelledby="timeline-title">
         <div class="row spread">
-          <h3 id="timeline-title">Timeline</h3>
+          <h2 id="timeline-title">Timeline</h2>
           <dl class="counters">
             <div>
               <dt>Actions</dt>

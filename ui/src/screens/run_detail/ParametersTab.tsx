@@ -2,6 +2,7 @@
 // URL, proxy and headers, secret-looking values masked), and the selected block's configuration.
 import { Empty } from '../../components/Notice';
 import { JsonView } from '../../components/JsonView';
+import { usePlanBlocks } from './planBlocks';
 import { maskIfSecret, requestOf, type Run, type TimelineItem } from './types';
 
 const SHOWN_ELSEWHERE = new Set(['parameters', 'extra_http_headers', 'webhook_url', 'webhook_callback_url', 'proxy_location', 'script', 'data_extraction_schema']);
@@ -21,7 +22,7 @@ function Value({ name, value }: { name: string; value: unknown }) {
 function Pairs({ title, entries, empty }: { title: string; entries: [string, unknown][]; empty: string }) {
   return (
     <section>
-      <h3>{title}</h3>
+      <h2>{title}</h2>
       {entries.length === 0 ? (
         <Empty>{empty}</Empty>
       ) : (
@@ -41,6 +42,7 @@ function Pairs({ title, entries, empty }: { title: string; entries: [string, unk
 }
 
 export function ParametersTab({ run, selected }: { run: Run; selected: TimelineItem | null }) {
+  const blocks = usePlanBlocks(run);
   const request = requestOf(run);
   const parameters = (run.parameters ?? request.parameters ?? {}) as Record<string, unknown>;
   const headers = (request.extra_http_headers ?? {}) as Record<string, unknown>;
@@ -50,8 +52,8 @@ export function ParametersTab({ run, selected }: { run: Run; selected: TimelineI
     <div class="parameters">
       {selected?.kind === 'block' && (
         <section class="panel">
-          <h3>Block “{selected.label}”</h3>
-          <JsonView value={maskAll(selected.detail ?? {})} label={`Configuration of block ${selected.label}`} />
+          <h2>Block “{selected.label}”</h2>
+          <JsonView value={maskAll(blocks?.[selected.label] ?? selected.detail ?? {})} label={`Configuration of block ${selected.label}`} />
         </section>
       )}
       <Pairs title="Request" entries={fields} empty="The stored request has no fields." />
@@ -69,13 +71,13 @@ export function ParametersTab({ run, selected }: { run: Run; selected: TimelineI
       <Pairs title="HTTP headers" entries={Object.entries(headers)} empty="No extra HTTP headers." />
       {request.data_extraction_schema != null && (
         <section>
-          <h3>Data schema</h3>
+          <h2>Data schema</h2>
           <JsonView value={request.data_extraction_schema} label="Data schema" />
         </section>
       )}
       {Array.isArray(request.script) && (
         <section>
-          <h3>Script</h3>
+          <h2>Script</h2>
           <JsonView value={maskAll(request.script)} label="Script" />
         </section>
       )}

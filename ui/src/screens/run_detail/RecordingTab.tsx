@@ -51,7 +51,7 @@ export function RecordingTab({ run, timeline }: { run: Run; timeline: TimelineIt
           Your browser cannot play this video; <a href={run.recording_url}>download it</a>.
         </video>
       </div>
-      <h3>Chapters</h3>
+      <h2>Chapters</h2>
       {chapters.length === 0 ? (
         <Empty>The run took no action.</Empty>
       ) : (
