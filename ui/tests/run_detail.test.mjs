@@ -269,6 +269,24 @@ test("a failed run's reason in a red box", async () => {
   });
 });
 
+test('an unknown run says so, on its page and on its live screen', async () => {
+  await withBrowser(
+    'run-detail-unknown',
+    async (page) => {
+      for (const path of ['/runs/tsk_999999', '/runs/tsk_999999/live']) {
+        await page.goto(`${app.url}${path}`);
+        const box = page.getByRole('alert').filter({ hasText: 'The run could not be loaded' });
+        await box.waitFor();
+        assert.match(await box.innerText(), /tsk_999999/);
+        assert.doesNotMatch(await box.innerText(), /[{}]/, 'a readable message, not JSON');
+      }
+      await assertAccessible(page, 'unknown run');
+      await screenshot(page, 'run-detail-unknown');
+    },
+    { allowErrors: [/status of 404/] },
+  );
+});
+
 test('a run canceled from its page while queued shows no recording, with the reason', async () => {
   const holder = await createRun({ url: `${fixtures.url}/small.html`, prompt: 'Hold the browser', engine: 'code', script: [{ action: 'wait', ms: 60000 }] });
   await app.waitForStatus(holder, ['running']);
