@@ -339,6 +339,7 @@ test('a plan run has Edit and a Steps tab; the run page fits a phone', async () 
     await page.getByRole('list', { name: 'Timeline' }).getByRole('button', { name: /Block.*pause/ }).click();
     await tab(page, 'Parameters').click();
     await panel(page).getByRole('heading', { name: /Block .pause./ }).waitFor();
+    await panel(page).getByLabel('Configuration of block pause').getByText('"wait_sec"').waitFor();
     const config = await panel(page).getByLabel('Configuration of block pause').innerText();
     assert.match(config, /"block_type": "wait"/);
     assert.match(config, /"wait_sec": 0/);
@@ -351,7 +352,8 @@ test('a plan run has Edit and a Steps tab; the run page fits a phone', async () 
   await withBrowser(
     'run-detail-phone',
     async (page) => {
-      await page.goto(`${app.url}/runs/${agentRunId}`);
+      // The agent run of the first test (richer), or this plan run when run alone.
+      await page.goto(`${app.url}/runs/${agentRunId ?? runId}`);
       await page.getByRole('list', { name: 'Timeline' }).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `nothing runs off a phone's screen (${overflow}px)`);

@@ -1,6 +1,6 @@
 // Parameters: the request that produced the run (its fields; a plan run's parameters; webhook
 // URL, proxy and headers, secret-looking values masked), and the selected block's configuration.
-import { Empty } from '../../components/Notice';
+import { Empty, Loading } from '../../components/Notice';
 import { JsonView } from '../../components/JsonView';
 import { usePlanBlocks } from './planBlocks';
 import { maskIfSecret, requestOf, type Run, type TimelineItem } from './types';
@@ -53,7 +53,11 @@ export function ParametersTab({ run, selected }: { run: Run; selected: TimelineI
       {selected?.kind === 'block' && (
         <section class="panel">
           <h2>Block “{selected.label}”</h2>
-          <JsonView value={maskAll(blocks?.[selected.label] ?? selected.detail ?? {})} label={`Configuration of block ${selected.label}`} />
+          {blocks === undefined ? (
+            <Loading />
+          ) : (
+            <JsonView value={maskAll(blocks[selected.label] ?? selected.detail ?? {})} label={`Configuration of block ${selected.label}`} />
+          )}
         </section>
       )}
       <Pairs title="Request" entries={fields} empty="The stored request has no fields." />
