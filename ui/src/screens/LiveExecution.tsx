@@ -3,7 +3,7 @@
 // Cancel while it can be canceled; when the run ends, how it ended and a link to its details.
 import { useEffect } from 'preact/hooks';
 import { Link } from '../router';
-import { isTerminal } from '../status';
+import { isCancelable, isTerminal } from '../status';
 import { LiveScreen } from '../components/LiveScreen';
 import { ErrorBox, Loading } from '../components/Notice';
 import { StatusBadge } from '../components/StatusBadge';
@@ -15,7 +15,6 @@ import { ReviewBox, reviewRequest } from './live/ReviewBox';
 import { CancelButton } from './run_detail/CancelButton';
 import { runName } from './run_detail/types';
 import { useRun } from './run_detail/useRun';
-import { isCancelable } from '../status';
 import './run_detail/run_detail.css';
 import './live/live.css';
 
