@@ -319,6 +319,25 @@ test('settings: an API key is shown once, listed and revoked; the webhook secret
   await close();
 });
 
+test('settings: revoking the key of the current login warns that it signs you out', async () => {
+  const made = await app.api('/api_keys', 'POST', { name: 'laptop' });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const { page, close } = await openBrowser();
+  await signIn(page, app, made.body.api_key);
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.goto(`${app.url}/settings`);
+  const row = page.getByRole('row').filter({ hasText: 'laptop' });
+  await row.getByText('this login').waitFor();
+  await row.getByRole('button', { name: 'Revoke laptop' }).click();
+  const revoke = page.getByRole('dialog', { name: 'Revoke this API key?' });
+  await revoke.getByText('This is the key you signed in with').waitFor();
+  await assertAccessible(page, 'settings-revoke-own-key');
+  await screenshot(page, 'settings-revoke-own-key');
+  await revoke.getByRole('button', { name: 'Keep it' }).click();
+  assert.equal((await app.api('/api_keys')).body.find((k) => k.name === 'laptop').revoked_at, null);
+  await close();
+});
+
 test('settings: the connection test against a closed port says what went wrong', async () => {
   const port = await closedPort();
   const offline = await startAppliance({ ...model.settings, LLM__BASE_URL: `http://127.0.0.1:${port}/v1` });

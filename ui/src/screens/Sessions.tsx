@@ -1,5 +1,5 @@
 // The browser sessions page: the open sessions (open, extend, close) and the browser profiles.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Empty, ErrorBox, Loading } from '../components/Notice';
 import { useLoad } from '../components/useLoad';
@@ -16,6 +16,11 @@ export function Sessions() {
   const [opening, setOpening] = useState(false);
   const [error, setError] = useState('');
   const [opened, setOpened] = useState<BrowserSession | null>(null);
+  // Turns and time left change on their own: the list is read again every 15 seconds.
+  useEffect(() => {
+    const timer = setInterval(sessions.reload, 15_000);
+    return () => clearInterval(timer);
+  }, [sessions.reload]);
 
   return (
     <section class="sessions-page">

@@ -35,7 +35,7 @@ export function ModelProvider() {
         <dl class="facts">
           <div>
             <dt>Provider</dt>
-            <dd>{model.data.provider}</dd>
+            <dd>{model.data.provider ?? <span class="muted">none configured</span>}</dd>
           </div>
           <div>
             <dt>Model</dt>

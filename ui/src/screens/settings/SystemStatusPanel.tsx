@@ -5,22 +5,11 @@ import { useLoad } from '../../components/useLoad';
 import { formatBytes } from '../sessions/model';
 import type { SystemStatus } from './model';
 
-/** The first number among `keys` in a record. */
-function pick(record: Record<string, unknown>, keys: string[]): number | undefined {
-  for (const key of keys) if (typeof record[key] === 'number') return record[key] as number;
-  return undefined;
-}
-
-function words(key: string): string {
-  return key.replace(/_/g, ' ');
-}
-
 export function SystemStatusPanel() {
   const status = useLoad(() => api<SystemStatus>('/system/status'), []);
   const data = status.data;
-  const pool = data?.browser_pool ?? {};
-  const total = pick(pool, ['size', 'total', 'slots', 'pool_size']);
-  const used = pick(pool, ['in_use', 'used', 'busy', 'leased']);
+  const pool = data?.browser_pool;
+  const used = pool ? pool.slots - pool.free_slots : 0;
   const disk = data?.disk;
   const diskShare = disk && disk.total_bytes > 0 ? Math.round(((disk.total_bytes - disk.free_bytes) / disk.total_bytes) * 100) : null;
 
@@ -34,25 +23,22 @@ export function SystemStatusPanel() {
       </div>
       {status.error && <ErrorBox title="The status could not be loaded">{status.error}</ErrorBox>}
       {status.loading && !data && <Loading />}
-      {data && (
+      {data && pool && (
         <div class="status-grid">
           <div class="stat" data-testid="pool-slots">
             <h3>Browser slots</h3>
-            <p class="stat-value">{used != null && total != null ? `${used} of ${total} in use` : '—'}</p>
-            {used != null && total != null && total > 0 && (
-              <meter min={0} max={total} value={used} aria-label="Browser slots in use">
-                {used} of {total}
+            <p class="stat-value">
+              {used} of {pool.slots} in use
+            </p>
+            {pool.slots > 0 && (
+              <meter min={0} max={pool.slots} value={used} aria-label="Browser slots in use">
+                {used} of {pool.slots}
               </meter>
             )}
             <ul class="stat-more muted">
-              {Object.entries(pool)
-                .filter(([, value]) => typeof value === 'number' || typeof value === 'boolean')
-                .filter(([key]) => !['size', 'total', 'slots', 'pool_size', 'in_use', 'used', 'busy', 'leased'].includes(key))
-                .map(([key, value]) => (
-                  <li key={key}>
-                    {words(key)}: {String(value)}
-                  </li>
-                ))}
+              {pool.idle_browsers != null && <li>{pool.idle_browsers} warm browsers waiting</li>}
+              {pool.browsers_launched != null && <li>{pool.browsers_launched} browsers launched since start</li>}
+              {pool.contexts_opened != null && <li>{pool.contexts_opened} run contexts opened</li>}
             </ul>
           </div>
           <div class="stat" data-testid="queue">
@@ -66,7 +52,7 @@ export function SystemStatusPanel() {
             {disk && (
               <>
                 <p class="stat-value">
-                  {formatBytes(disk.used_bytes)} used by the appliance, {formatBytes(disk.free_bytes)} free of {formatBytes(disk.total_bytes)}
+                  {formatBytes(disk.free_bytes)} free of {formatBytes(disk.total_bytes)}
                 </p>
                 {diskShare != null && (
                   <meter min={0} max={100} value={diskShare} low={70} high={90} optimum={0} aria-label="Disk filled">
@@ -74,7 +60,8 @@ export function SystemStatusPanel() {
                   </meter>
                 )}
                 <p class="muted small-text">
-                  Data folder <code>{disk.data_dir}</code>
+                  {formatBytes(disk.used_bytes)} used by the appliance in <code>{disk.data_dir}</code>
+                  {diskShare != null && <>; the disk is {diskShare}% full</>}
                 </p>
               </>
             )}

@@ -9,7 +9,8 @@ import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../format';
 import type { WebhookSecret as Secret } from './model';
 
-function masked(secret: string): string {
+function masked(secret: string | null): string {
+  if (!secret) return '';
   return `${secret.slice(0, 6)}${'•'.repeat(Math.max(8, Math.min(24, secret.length - 6)))}`;
 }
 
@@ -42,7 +43,8 @@ export function WebhookSecret() {
       </p>
       {loaded.error && <ErrorBox title="The secret could not be loaded">{loaded.error}</ErrorBox>}
       {loaded.loading && !current && <Loading />}
-      {current && (
+      {current && !current.secret && <p class="empty">No signing secret yet: one is made at the appliance's start.</p>}
+      {current?.secret && (
         <>
           <div class="row">
             <code class="secret-box" data-testid="webhook-secret" aria-label={revealed ? 'Webhook signing secret' : 'Webhook signing secret, hidden'}>

@@ -15,20 +15,21 @@ export interface CreatedApiKey extends ApiKey {
 }
 
 export interface UiSession {
+  /** The name of the key the login used (`configured key` for the configuration's). */
   key_name: string | null;
   key_id?: string | null;
-  csrf_token: string;
-  expires_at: string;
+  csrf_token: string | null;
+  expires_at: string | null;
 }
 
 export interface WebhookSecret {
-  secret: string;
+  secret: string | null;
   configured: boolean;
   older: { secret: string; signs_until: string }[];
 }
 
 export interface ModelSettings {
-  provider: string;
+  provider: string | null;
   base_url: string | null;
   model: string;
   vision: boolean;
@@ -37,10 +38,17 @@ export interface ModelSettings {
 
 export type ModelTest =
   | { ok: true; provider: string; model: string; latency_ms: number; reply: string }
-  | { ok: false; provider: string; model: string; error: string };
+  | { ok: false; provider: string | null; model: string; error: string };
 
 export interface SystemStatus {
-  browser_pool: Record<string, unknown>;
+  browser_pool: {
+    slots: number;
+    free_slots: number;
+    idle_browsers?: number;
+    browsers_launched?: number;
+    contexts_opened?: number;
+    contexts_closed?: number;
+  };
   queue: { queued: number; running: number };
   disk: { data_dir: string; used_bytes: number; free_bytes: number; total_bytes: number };
   version: string;
