@@ -108,7 +108,7 @@ export function CredentialForm({ onCreated, onCancel }: { onCreated: (credential
           </label>
         ))}
       </fieldset>
-      <div class={type === 'credit_card' ? 'grid-2' : undefined}>
+      <div class={type === 'credit_card' ? 'card-grid' : undefined}>
         {FIELDS[type].map((field) => (
           <div class="field" key={`${type}-${field.name}`}>
             <label for={`credential-${field.name}`}>{field.label}</label>
