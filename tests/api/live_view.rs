@@ -189,7 +189,7 @@ async fn the_live_view_needs_an_api_key_and_a_websocket() {
     assert_eq!(body["code"], "not_a_websocket_request");
     let unknown = app.get("/v1/runs/tsk_999999/live").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
-    let cookie = format!("skyvern_api_key={}", crate::helpers::API_KEY);
+    let cookie = app.sign_in().await.cookie();
     let from_another_site =
         app.client.get(app.url(&path)).header("cookie", cookie).header("origin", "https://elsewhere.example");
     let refused = from_another_site.send().await.unwrap();
@@ -256,13 +256,11 @@ async fn logged_in_browser(app: &TestApp) -> (skyvern::browser::LocalChromium, c
     let settings = crate::helpers::test_config(app.data_dir.path()).browser;
     let person = skyvern::browser::Launcher::new(settings, profiles.path().to_owned()).launch().await.unwrap();
     let page = person.browser.new_page("about:blank").await.unwrap();
-    let login = CookieParam::builder()
-        .name("skyvern_api_key")
-        .value(crate::helpers::API_KEY)
-        .url(app.address.clone())
-        .build()
-        .unwrap();
-    page.set_cookie(login).await.unwrap();
+    let signed_in = app.sign_in().await;
+    for (name, value) in [("skyvern_session", signed_in.session), ("skyvern_csrf", signed_in.csrf)] {
+        let cookie = CookieParam::builder().name(name).value(value).url(app.address.clone()).build().unwrap();
+        page.set_cookie(cookie).await.unwrap();
+    }
     (person, page, profiles)
 }
 

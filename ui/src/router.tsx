@@ -46,8 +46,9 @@ export function Link(props: JSX.HTMLAttributes<HTMLAnchorElement> & { href: stri
 
 /** Matches `path` against a pattern such as `/runs/:id`; answers the named parts or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split('/');
-  const have = path.replace(/\/+$/, '').split('/');
+  const trim = (text: string) => (text.length > 1 ? text.replace(/\/+$/, '') : text);
+  const want = trim(pattern).split('/');
+  const have = trim(path).split('/');
   if (want.length !== have.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
