@@ -119,12 +119,22 @@ test('a plan written in the editor: a refusal on its line, a syntax error, then 
   const yaml = page.getByLabel('Plan definition (YAML)');
   assert.match(await yaml.inputValue(), /^title: Editor plan$/m);
   await preview.getByRole('article', { name: 'open_other: not run' }).waitFor();
+  // A refusal of YAML text lands on its YAML line too.
+  const yamlText = (await yaml.inputValue()).replace('{{ site }}/other', '{{ nowhere }}/other');
+  await yaml.fill(yamlText);
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  const yamlLine = lineOf(yamlText, 'nowhere');
+  await problems.getByRole('button', { name: `Line ${yamlLine}` }).waitFor();
+  assert.match(await problems.innerText(), /nowhere/);
+  await yaml.fill(yamlText.replace('{{ nowhere }}', '{{ site }}'));
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved as version 3' }).waitFor();
 
   // The list shows it with its version and block count; the search finds it by title.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).click();
   const row = page.getByRole('row', { name: /Editor plan/ });
   await row.waitFor();
-  assert.equal(await row.getByRole('cell').nth(1).innerText(), 'v2');
+  assert.equal(await row.getByRole('cell').nth(1).innerText(), 'v3');
   assert.equal(await row.getByRole('cell').nth(3).innerText(), '3', 'three blocks');
   await page.getByLabel('Search titles').fill('nothing like it');
   await page.getByText('No plan\u2019s title contains').waitFor();
@@ -274,6 +284,33 @@ test('a plan run from the UI with parameters: loop items, the branch taken, retr
   await graph.getByRole('article', { name: 'read: completed' }).waitFor();
   await screenshot(page, 'plan-run-view-phone');
   await assertAccessible(page, 'plan run view (phone)');
+  await close();
+});
+
+test('the steps view follows a run as it goes, without a reload', async () => {
+  const plan = {
+    title: 'Slow loop',
+    workflow_definition: {
+      parameters: [{ parameter_type: 'workflow', key: 'items', workflow_parameter_type: 'json', default_value: [1, 2, 3] }],
+      blocks: [
+        { block_type: 'for_loop', label: 'slow', loop_over_parameter_key: 'items', loop_blocks: [{ block_type: 'wait', label: 'nap', wait_sec: 1 }] },
+        { block_type: 'wait', label: 'done', wait_sec: 0 },
+      ],
+    },
+  };
+  const created = await app.api('/agents', 'POST', { json_definition: plan });
+  const { page, close } = await openBrowser();
+  await signIn(page, app);
+  const started = await app.api('/run/agents', 'POST', { agent_id: created.body.workflow_permanent_id, parameters: {} });
+  const runId = started.body.run_id;
+  await page.goto(`${app.url}/runs/${runId}/steps`);
+  const graph = page.getByRole('list', { name: 'Blocks of the plan' });
+  await graph.getByRole('article', { name: 'done: pending' }).waitFor();
+  await page.evaluate(() => (window.__samePage = true));
+  await graph.getByRole('article', { name: 'done: completed' }).waitFor({ timeout: 30_000 });
+  await page.locator('.run-totals').getByText('completed').waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Iterations of slow' }).getByRole('listitem').filter({ hasText: /^#\d/ }).count(), 3);
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'no reload');
   await close();
 });
 

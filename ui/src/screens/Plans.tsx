@@ -80,12 +80,12 @@ export function Plans() {
                   <th scope="row">
                     <Link href={`/plans/${plan.workflow_permanent_id}`}>{plan.title || '(untitled)'}</Link>
                   </th>
-                  <td class="id-cell">
+                  <td class="id-cell" data-label="ID">
                     <code>{plan.workflow_permanent_id}</code> <CopyButton text={plan.workflow_permanent_id} label="Copy ID" />
                   </td>
-                  <td>v{plan.version}</td>
-                  <td>{formatTime(plan.modified_at)}</td>
-                  <td>{countBlocks(plan.workflow_definition.blocks)}</td>
+                  <td data-label="Version">v{plan.version}</td>
+                  <td data-label="Updated">{formatTime(plan.modified_at)}</td>
+                  <td data-label="Blocks">{countBlocks(plan.workflow_definition.blocks)}</td>
                   <td class="actions">
                     <button type="button" class="small" onClick={() => setRunning(plan)} aria-label={`Run ${plan.title}`}>
                       Run
