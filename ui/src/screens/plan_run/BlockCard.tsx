@@ -30,7 +30,7 @@ export function BlockCard({ block, ctx, step, visits }: { block: Block; ctx: Car
   const tokens = step && step.usage.input_tokens + step.usage.output_tokens > 0 ? step.usage : null;
   return (
     <article
-      class={`block-card status-${status.replace(/ /g, '_')}`}
+      class={`block-card status-${status.replace(/ /g, '_')}${block.block_type === 'for_loop' ? ' loop' : ''}`}
       aria-label={`${block.label}: ${status.replace(/_/g, ' ')}`}
       onClick={(event) => {
         // A click anywhere on the card that is not on a control opens the step.

@@ -12,7 +12,7 @@ interface Path {
   ly: number;
 }
 
-export function DagView(props: { graph: Graph; visible: (label: string) => boolean; label: string; renderNode: (label: string) => JSX.Element }) {
+export function DagView(props: { graph: Graph; visible: (label: string) => boolean; label: string; renderNode: (label: string) => JSX.Element; compact?: boolean; wide?: (label: string) => boolean }) {
   const { graph } = props;
   const shown = graph.order.filter(props.visible);
   // Rows of shown nodes, each centred on a grid twice as wide as the widest row.
@@ -26,12 +26,15 @@ export function DagView(props: { graph: Graph; visible: (label: string) => boole
   const place = new Map<string, { row: number; column: number }>();
   ranks.forEach((r, rowIndex) => {
     const row = rows.get(r) ?? [];
-    row.forEach((label, i) => place.set(label, { row: rowIndex + 1, column: widest - row.length + 2 * i + 1 }));
+    // A wide node (a loop with its body) alone in its row takes the whole row.
+    row.forEach((label, i) => place.set(label, { row: rowIndex + 1, column: row.length === 1 && props.wide?.(label) ? 0 : widest - row.length + 2 * i + 1 }));
   });
 
   const box = useRef<HTMLDivElement>(null);
   const [paths, setPaths] = useState<Path[]>([]);
   const [size, setSize] = useState({ w: 0, h: 0 });
+  // A graph wider than its box scrolls, and then takes the focus so a keyboard can scroll it.
+  const [scrolls, setScrolls] = useState(false);
   const edges = graph.edges.filter((e) => place.has(e.from) && place.has(e.to));
   const key = shown.join('|') + edges.map((e) => `${e.from}>${e.to}`).join('|');
 
@@ -71,6 +74,7 @@ export function DagView(props: { graph: Graph; visible: (label: string) => boole
       const h = container.scrollHeight;
       setPaths((old) => (JSON.stringify(old) === JSON.stringify(next) ? old : next));
       setSize((old) => (old.w === w && old.h === h ? old : { w, h }));
+      setScrolls(w > container.clientWidth + 1);
     };
     measure();
     const observer = new ResizeObserver(measure);
@@ -80,7 +84,14 @@ export function DagView(props: { graph: Graph; visible: (label: string) => boole
   });
 
   return (
-    <div class="dag" ref={box} data-key={key}>
+    <div
+      class={props.compact ? 'dag compact' : 'dag'}
+      ref={box}
+      data-key={key}
+      tabIndex={scrolls ? 0 : undefined}
+      role={scrolls ? 'group' : undefined}
+      aria-label={scrolls ? `${props.label} (scrolls sideways)` : undefined}
+    >
       <svg class="dag-edges" width={size.w} height={size.h} aria-hidden="true" focusable="false">
         <defs>
           <marker id="dag-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -98,11 +109,11 @@ export function DagView(props: { graph: Graph; visible: (label: string) => boole
           </g>
         ))}
       </svg>
-      <ol class="dag-grid" aria-label={props.label} style={{ gridTemplateColumns: `repeat(${widest * 2}, minmax(7.5rem, 1fr))` }}>
+      <ol class="dag-grid" aria-label={props.label} style={{ gridTemplateColumns: `repeat(${widest * 2}, minmax(${props.compact ? 4.5 : 7.5}rem, 1fr))` }}>
         {shown.map((label) => {
           const at = place.get(label) ?? { row: 1, column: 1 };
           return (
-            <li key={label} class="dag-cell" data-node={label} style={{ gridRow: String(at.row), gridColumn: `${at.column} / span 2` }}>
+            <li key={label} class="dag-cell" data-node={label} style={{ gridRow: String(at.row), gridColumn: at.column === 0 ? '1 / -1' : `${at.column} / span 2` }}>
               {props.renderNode(label)}
             </li>
           );

@@ -29,7 +29,7 @@ export function PlanGraph(props: PlanGraphProps) {
     },
     models: props.models ?? (() => []),
     open: props.onOpen ?? (() => undefined),
-    body: (block) => <BlockList blocks={block.loop_blocks ?? []} ctx={ctx} label={`Body of ${block.label}`} steps={undefined} showSkipped />,
+    body: (block) => <BlockList blocks={block.loop_blocks ?? []} ctx={ctx} label={`Body of ${block.label}`} steps={undefined} showSkipped compact />,
   };
   const skipped = run ? props.blocks.filter((b) => ctx.stepOf(b.label).step?.status === 'skipped').map((b) => b.label) : [];
   return (
@@ -48,7 +48,7 @@ export function PlanGraph(props: PlanGraphProps) {
   );
 }
 
-function BlockList(props: { blocks: Block[]; finallyLabel?: string | null; ctx: CardContext; label: string; steps?: StepNode[]; showSkipped: boolean }) {
+function BlockList(props: { blocks: Block[]; finallyLabel?: string | null; ctx: CardContext; label: string; steps?: StepNode[]; showSkipped: boolean; compact?: boolean }) {
   const graph = blockGraph(props.blocks, props.finallyLabel);
   const byLabel = new Map(props.blocks.map((b) => [b.label, b]));
   const found = (label: string) => props.ctx.stepOf(label, props.steps);
@@ -56,6 +56,8 @@ function BlockList(props: { blocks: Block[]; finallyLabel?: string | null; ctx: 
     <DagView
       graph={graph}
       label={props.label}
+      compact={props.compact}
+      wide={(label) => byLabel.get(label)?.block_type === 'for_loop'}
       visible={(label) => props.showSkipped || found(label).step?.status !== 'skipped'}
       renderNode={(label) => {
         const { step, visits } = found(label);
