@@ -244,6 +244,10 @@ test('a plan run from the UI with parameters: loop items, the branch taken, retr
   assert.ok((await gantt.getByRole('listitem').count()) >= 6, 'loop, 3 items, branch, big, read');
   assert.ok((await page.locator('.gantt-bar').count()) >= 7, 'read has two bars');
   assert.ok((await page.locator('.gantt-tick').count()) >= 2, 'a time axis');
+  await page.getByText('Times of each step run').click();
+  const times = page.getByRole('row', { name: /^read 1 failed/ });
+  await times.waitFor();
+  await page.getByRole('row', { name: /^read 2 completed/ }).waitFor();
   // Tokens: 3 model calls of 100 in (20 cached) and 10 out.
   const totals = page.locator('.run-totals');
   assert.match(await totals.innerText(), /Input tokens\s*300/);

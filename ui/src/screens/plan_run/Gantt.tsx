@@ -26,7 +26,7 @@ function rowsOf(steps: StepNode[], origin: number, now: number, prefix = ''): Ro
       }));
     const label = `${prefix}${step.label}${step.visit > 1 ? ` (visit ${step.visit})` : ''}`;
     if (bars.length) rows.push({ key: step.step_id, label, bars });
-    for (const iteration of step.iterations ?? []) rows.push(...rowsOf(iteration.steps, origin, now, `${step.label} #${iteration.index + 1} › `));
+    for (const iteration of step.iterations ?? []) rows.push(...rowsOf(iteration.steps, origin, now, `#${iteration.index + 1} › `));
   }
   return rows;
 }
@@ -85,9 +85,38 @@ export function Gantt({ steps, startedAt, finishedAt }: { steps: StepNode[]; sta
         </span>
       </div>
       <p class="gantt-legend muted">
-        <span class="legend bar-completed" /> completed <span class="legend bar-failed" /> failed <span class="legend bar-running" /> running
-        <span class="legend bar-canceled" /> canceled — hover a bar for its times.
+        <span class="legend bar-completed" /> completed <span class="legend bar-failed" /> failed (striped) <span class="legend bar-running" /> running
+        <span class="legend bar-canceled" /> canceled
       </p>
+      <details class="gantt-times">
+        <summary>Times of each step run</summary>
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Times of each step run">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Attempt</th>
+                <th scope="col">Status</th>
+                <th scope="col">Started after</th>
+                <th scope="col">Took</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.flatMap((row) =>
+                row.bars.map((bar) => (
+                  <tr key={bar.id}>
+                    <th scope="row">{row.label}</th>
+                    <td>{bar.attempt}</td>
+                    <td>{bar.status.replace(/_/g, ' ')}</td>
+                    <td>{formatDuration(bar.start)}</td>
+                    <td>{formatDuration(bar.end - bar.start)}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </div>
+      </details>
     </div>
   );
 }

@@ -18,7 +18,7 @@ function Cells({ usage }: { usage: Usage }) {
 export function UsageTable({ steps, total }: { steps: StepNode[]; total: Usage }) {
   const shown = steps.filter((s) => s.status !== 'skipped');
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Tokens and cost per step">
       <table class="usage-table">
         <caption class="visually-hidden">Tokens and cost per step</caption>
         <thead>

@@ -48,7 +48,7 @@ export function Schedules({ planId, parameters }: { planId: string; parameters: 
       {list.loading && !list.data && <Loading />}
       {list.data && schedules.length === 0 && <Empty>No schedules: this plan runs only when asked.</Empty>}
       {schedules.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Schedules of this plan">
           <table>
             <caption class="visually-hidden">Schedules of this plan</caption>
             <thead>
