@@ -20,11 +20,20 @@ export interface SavedPlan {
 const PLAN_STAMPS = ['agent_id', 'workflow_id', 'workflow_permanent_id', 'organization_id', 'version', 'created_at', 'modified_at', 'deleted_at'];
 const PARAMETER_STAMPS = ['workflow_id', 'workflow_parameter_id', 'output_parameter_id', 'created_at', 'modified_at', 'deleted_at'];
 
+/** The object with the `first` keys (those it has) leading, the others after in their order. */
+function ordered<T extends object>(value: T, first: string[]): T {
+  const record = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of first) if (key in record) out[key] = record[key];
+  for (const [key, v] of Object.entries(record)) if (!(key in out)) out[key] = v;
+  return out as T;
+}
+
 function cleanBlock(block: Block): Block {
   const { output_parameter: _output, ...rest } = block as Block & { output_parameter?: unknown };
   void _output;
   if (Array.isArray(rest.loop_blocks)) rest.loop_blocks = rest.loop_blocks.map(cleanBlock);
-  return rest;
+  return ordered(rest, ['block_type', 'label', 'title', 'url', 'next_block_label', 'depends_on']);
 }
 
 /** The request that would save this plan again. */
@@ -38,7 +47,9 @@ export function editable(plan: SavedPlan): Record<string, unknown> {
   for (const [key, value] of Object.entries(plan)) if (!PLAN_STAMPS.includes(key) && !(key in out)) out[key] = value;
   definition.parameters = (plan.workflow_definition.parameters ?? [])
     .filter((p) => p.parameter_type !== 'output')
-    .map((p) => Object.fromEntries(Object.entries(p).filter(([key]) => !PARAMETER_STAMPS.includes(key))));
+    .map((p) =>
+      ordered(Object.fromEntries(Object.entries(p).filter(([key]) => !PARAMETER_STAMPS.includes(key))), ['parameter_type', 'key', 'workflow_parameter_type', 'default_value', 'description']),
+    );
   definition.blocks = (plan.workflow_definition.blocks ?? []).map(cleanBlock);
   return out;
 }
