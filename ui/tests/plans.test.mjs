@@ -111,6 +111,7 @@ test('a plan written in the editor: a refusal on its line, a syntax error, then 
   const version = page.getByRole('dialog', { name: /Version 1 of Editor plan/ });
   await version.waitFor();
   assert.match(await version.getByLabel('Definition of version 1').innerText(), /\/other/);
+  await assertAccessible(page, 'version dialog');
   await version.getByRole('button', { name: 'Load into the editor' }).click();
   assert.match(await editor.inputValue(), /\{\{ site \}\}\/other/);
 
@@ -209,6 +210,8 @@ test('a plan run from the UI with parameters: loop items, the branch taken, retr
   await dialog.getByLabel('site').fill(fixtures.url);
   await dialog.getByRole('button', { name: 'Start run' }).click();
   await dialog.getByText('Not valid JSON').waitFor();
+  await screenshot(page, 'plan-run-dialog');
+  await assertAccessible(page, 'run dialog');
   await dialog.getByLabel('cities').fill('["Paris", "Rome", "Oslo"]');
   await dialog.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(/\/runs\/wr_[^/]+\/live$/);
