@@ -6,7 +6,6 @@ import { Runs } from './screens/Runs';
 import { NewRun } from './screens/NewRun';
 import { LiveExecution } from './screens/LiveExecution';
 import { RunDetail } from './screens/RunDetail';
-import { PlanRunView } from './screens/plan_run/PlanRunView';
 import { Plans } from './screens/Plans';
 import { PlanEditor } from './screens/PlanEditor';
 import { Sessions } from './screens/Sessions';
@@ -22,7 +21,6 @@ const ROUTES: [string, Screen][] = [
   ['/runs', () => <Runs />],
   ['/runs/new', () => <NewRun />],
   ['/runs/:id/live', ({ id }) => <LiveExecution runId={id} />],
-  ['/runs/:id/steps', ({ id }) => <PlanRunView runId={id} />],
   ['/runs/:id', ({ id }) => <RunDetail runId={id} />],
   ['/plans', () => <Plans />],
   ['/plans/new', () => <PlanEditor />],

@@ -220,7 +220,7 @@ test('a plan run from the UI with parameters: loop items, the branch taken, retr
   assert.equal(run.status, 'completed', JSON.stringify(run));
   assert.deepEqual(run.run_request.parameters.cities, ['Paris', 'Rome', 'Oslo'], 'the JSON parameter went as a list');
 
-  await page.goto(`${app.url}/runs/${runId}/steps`);
+  await page.goto(`${app.url}/runs/${runId}?tab=steps`);
   const graph = page.getByRole('list', { name: 'Blocks of the plan' });
   await graph.waitFor();
   // The loop with its three items.
@@ -310,7 +310,7 @@ test('the steps view follows a run as it goes, without a reload', async () => {
   await signIn(page, app);
   const started = await app.api('/run/agents', 'POST', { agent_id: created.body.workflow_permanent_id, parameters: {} });
   const runId = started.body.run_id;
-  await page.goto(`${app.url}/runs/${runId}/steps`);
+  await page.goto(`${app.url}/runs/${runId}?tab=steps`);
   const graph = page.getByRole('list', { name: 'Blocks of the plan' });
   await graph.getByRole('article', { name: 'done: pending' }).waitFor();
   await page.evaluate(() => (window.__samePage = true));

@@ -1,6 +1,7 @@
 // A run's page: header (status, id, actions), what it extracted or why it failed, and its tabs
 // (Overview, Output, Parameters, Recording, Code, and Steps for plan runs), all kept live.
 import { useEffect, useState } from 'preact/hooks';
+import { navigate, useLocation } from '../router';
 import { ErrorBox, Loading } from '../components/Notice';
 import { PlanRunView } from './plan_run/PlanRunView';
 import { AnswerBox, openQuestion } from './live/AnswerBox';
@@ -27,12 +28,11 @@ const TABS: TabSpec[] = [
 
 export function RunDetail({ runId }: { runId: string }) {
   const { run, timeline, error, timelineError, setStatus, reload } = useRun(runId);
-  const [tab, setTab] = useState('overview');
+  // The tab is part of the address, so a link or a reload opens the same one.
+  const tab = useLocation().query.get('tab') ?? 'overview';
+  const setTab = (key: string) => navigate(key === 'overview' ? `/runs/${runId}` : `/runs/${runId}?tab=${key}`, true);
   const [selected, setSelected] = useState<TimelineItem | null>(null);
-  useEffect(() => {
-    setSelected(null);
-    setTab('overview');
-  }, [runId]);
+  useEffect(() => setSelected(null), [runId]);
   useEffect(() => {
     if (run) document.title = `${runName(run)} · Skyvern appliance`;
   }, [run?.run_id, run?.title]);
