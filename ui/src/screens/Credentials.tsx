@@ -1,7 +1,8 @@
 // The credentials page: the vault's credentials (never their values), adding one, deleting one,
 // and how a run names their values.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api } from '../api';
+import { useAction } from '../components/useAction';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Empty, ErrorBox, Loading } from '../components/Notice';
 import { useLoad } from '../components/useLoad';
@@ -18,18 +19,11 @@ export function Credentials() {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Credential | null>(null);
   const [created, setCreated] = useState<Credential | null>(null);
-  const [error, setError] = useState('');
-
-  const remove = async (credential: Credential) => {
-    setError('');
-    try {
-      await api(`/credentials/${credential.credential_id}/delete`, 'POST');
-      if (created?.credential_id === credential.credential_id) setCreated(null);
-      credentials.reload();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
+  const { error, run: remove } = useAction(async (credential: Credential) => {
+    await api(`/credentials/${credential.credential_id}/delete`, 'POST');
+    if (created?.credential_id === credential.credential_id) setCreated(null);
+    credentials.reload();
+  });
 
   const list = credentials.data ?? [];
   return (

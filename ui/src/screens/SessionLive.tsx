@@ -107,7 +107,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       {open ? (
         <section class="panel" aria-labelledby="live-heading">
           <h2 id="live-heading">Live browser</h2>
-          <p class="turn" role="status">
+          <p class="session-turn" role="status">
             {holder ? (
               <>
                 Run <Link href={runHref(holder)}>{holder}</Link> holds the session's turn: watch it in that run's live view.

@@ -1,7 +1,8 @@
 // The form that creates a credential: its name and type, then the values of that type. The values
 // live only in this form's state, which goes away when the dialog closes.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import type { Credential, CredentialType } from './model';
 import { TYPE_LABELS } from './model';
 
@@ -65,23 +66,15 @@ export function CredentialForm({ onCreated, onCancel }: { onCreated: (credential
   const [name, setName] = useState('');
   const [type, setType] = useState<CredentialType>('password');
   const [values, setValues] = useState<Values>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-
-  const submit = async (event: Event) => {
+  const { busy, error, run: save } = useAction(async () => {
+    const created = await api<Credential>('/credentials', 'POST', requestBody(name, type, values));
+    setValues({});
+    setName('');
+    onCreated(created);
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const created = await api<Credential>('/credentials', 'POST', requestBody(name, type, values));
-      setValues({});
-      setName('');
-      onCreated(created);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    save();
   };
 
   return (

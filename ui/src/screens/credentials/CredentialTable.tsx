@@ -8,7 +8,7 @@ export function CredentialTable({ credentials, onDelete }: { credentials: Creden
   const showCreated = credentials.some((c) => c.created_at);
   return (
     <div class="table-wrap">
-      <table class="credentials-table">
+      <table class="credentials-table stacking-table">
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/Notice';
+import { useAction } from '../../components/useAction';
 import { navigate } from '../../router';
 import type { Parameter } from '../plan_run/model';
 import { ParameterFields, initialValues, readValues, workflowParameters, type Values } from './ParameterFields';
@@ -18,12 +19,14 @@ export function RunPlanDialog({ plan, onClose }: { plan: RunnablePlan | null; on
   const parameters = workflowParameters(plan?.workflow_definition.parameters);
   const [values, setValues] = useState<Values>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const start = useAction(async (plan: RunnablePlan, chosen: Record<string, unknown>) => {
+    const run = await api<{ run_id: string }>('/run/agents', 'POST', { agent_id: plan.workflow_permanent_id, parameters: chosen });
+    onClose();
+    navigate(`/runs/${run.run_id}/live`);
+  });
   useEffect(() => {
     setValues(initialValues(parameters));
     setErrors({});
-    setFailure(undefined);
   }, [plan?.workflow_permanent_id]);
 
   const submit = async (event: Event) => {
@@ -32,30 +35,20 @@ export function RunPlanDialog({ plan, onClose }: { plan: RunnablePlan | null; on
     const read = readValues(parameters, values);
     setErrors(read.errors);
     if (Object.keys(read.errors).length) return;
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      const run = await api<{ run_id: string }>('/run/agents', 'POST', { agent_id: plan.workflow_permanent_id, parameters: read.values });
-      onClose();
-      navigate(`/runs/${run.run_id}/live`);
-    } catch (e) {
-      setFailure((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    start.run(plan, read.values);
   };
 
   return (
     <Dialog title={plan ? `Run ${plan.title || plan.workflow_permanent_id}` : 'Run'} open={!!plan} onClose={onClose}>
       <form class="dialog-body" onSubmit={submit} noValidate>
         <ParameterFields parameters={parameters} values={values} errors={errors} onChange={setValues} idPrefix="run-param" />
-        {failure && <ErrorBox title="The run was not started">{failure}</ErrorBox>}
+        {start.error && <ErrorBox title="The run was not started">{start.error}</ErrorBox>}
         <div class="dialog-actions flush">
           <button type="button" class="secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Starting…' : 'Start run'}
+          <button type="submit" disabled={start.busy}>
+            {start.busy ? 'Starting…' : 'Start run'}
           </button>
         </div>
       </form>

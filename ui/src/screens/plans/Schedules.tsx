@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Empty, ErrorBox, Loading } from '../../components/Notice';
+import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../format';
 import type { Parameter } from '../plan_run/model';
@@ -118,25 +119,18 @@ function NewSchedule({ base, parameters, onCreated }: { base: string; parameters
   const [zone, setZone] = useState(LOCAL_ZONE);
   const [values, setValues] = useState<Values>(() => initialValues(parameters));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string>();
   const [next, setNext] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
+  const add = useAction(async (chosen: Record<string, unknown>) => {
+    const made = await api<{ next_runs?: string[] }>(base, 'POST', { cron_expression: cron.trim(), timezone: zone.trim(), parameters: chosen });
+    setNext(made.next_runs ?? []);
+    onCreated();
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
     const read = readValues(parameters, values);
     setErrors(read.errors);
     if (Object.keys(read.errors).length) return;
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      const made = await api<{ next_runs?: string[] }>(base, 'POST', { cron_expression: cron.trim(), timezone: zone.trim(), parameters: read.values });
-      setNext(made.next_runs ?? []);
-      onCreated();
-    } catch (e) {
-      setFailure((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    add.run(read.values);
   };
   return (
     <form class="new-schedule" onSubmit={submit} noValidate>
@@ -168,9 +162,9 @@ function NewSchedule({ base, parameters, onCreated }: { base: string; parameters
           <ParameterFields parameters={parameters} values={values} errors={errors} onChange={setValues} idPrefix="schedule-param" />
         </fieldset>
       )}
-      {failure && <ErrorBox title="The schedule was not saved">{failure}</ErrorBox>}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Adding…' : 'Add schedule'}
+      {add.error && <ErrorBox title="The schedule was not saved">{add.error}</ErrorBox>}
+      <button type="submit" disabled={add.busy}>
+        {add.busy ? 'Adding…' : 'Add schedule'}
       </button>
       {next.length > 0 && (
         <p class="muted" role="status">

@@ -58,7 +58,7 @@ export function RunRow({ run }: { run: RunItem }) {
       </td>
       <td data-label="Steps">
         {count(run.step_count)}
-        {run.action_count != null && <span class="muted run-actions"> ({run.action_count} actions)</span>}
+        {run.action_count != null && <span class="muted action-count"> ({run.action_count} actions)</span>}
       </td>
       <td data-label="Tokens">{formatTokens(tokensOf(run.usage))}</td>
       <td data-label="Cost">{formatCost(costOf(run.usage))}</td>

@@ -1,8 +1,9 @@
 // The dialog that opens a new browser session: the page it starts on, its timeout, and
 // optionally a browser profile to start from and whether to keep its storage at the end.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { Dialog } from '../../components/Dialog';
+import { useAction } from '../../components/useAction';
 import type { BrowserProfile, BrowserSession } from './model';
 
 export function OpenSessionDialog(props: {
@@ -15,26 +16,18 @@ export function OpenSessionDialog(props: {
   const [timeout, setTimeoutMinutes] = useState('60');
   const [profile, setProfile] = useState('');
   const [keep, setKeep] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError('');
+  const { busy, error, run: openSession } = useAction(async () => {
     const body: Record<string, unknown> = { timeout: Number(timeout) };
     if (url.trim()) body.url = url.trim();
     if (profile) body.browser_profile_id = profile;
     if (keep) body.generate_browser_profile = true;
-    try {
-      const session = await api<BrowserSession>('/browser_sessions', 'POST', body);
-      setUrl('');
-      props.onOpened(session);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    const session = await api<BrowserSession>('/browser_sessions', 'POST', body);
+    setUrl('');
+    props.onOpened(session);
+  });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    openSession();
   };
 
   return (

@@ -1,6 +1,7 @@
 // The browser profiles: what each was made from, and Delete behind a confirmation.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import { ConfirmDialog } from '../../components/Dialog';
 import { CopyButton } from '../../components/CopyButton';
 import { Empty, ErrorBox, Loading } from '../../components/Notice';
@@ -10,17 +11,10 @@ import type { BrowserProfile } from './model';
 
 export function ProfilesPanel({ profiles }: { profiles: Loaded<BrowserProfile[]> }) {
   const [deleting, setDeleting] = useState<BrowserProfile | null>(null);
-  const [error, setError] = useState('');
-
-  const remove = async (profile: BrowserProfile) => {
-    setError('');
-    try {
-      await api(`/browser_profiles/${profile.browser_profile_id}`, 'DELETE');
-      profiles.reload();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
+  const { error, run: remove } = useAction(async (profile: BrowserProfile) => {
+    await api(`/browser_profiles/${profile.browser_profile_id}`, 'DELETE');
+    profiles.reload();
+  });
 
   return (
     <section class="panel" aria-labelledby="profiles-heading">

@@ -1,41 +1,31 @@
 // Saving a session's cookies and storage as a browser profile: now, from the open session, or at
 // its end (generate_browser_profile, set with PATCH).
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import type { BrowserProfile, BrowserSession } from './model';
 
 export function SaveProfile({ session, onChanged }: { session: BrowserSession; onChanged: (session: BrowserSession) => void }) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
   const [saved, setSaved] = useState<BrowserProfile | null>(null);
   const id = session.browser_session_id;
   const open = session.status === 'running';
   const canSave = open || session.generate_browser_profile;
 
-  const keepAtEnd = async (keep: boolean) => {
-    setError('');
-    try {
-      onChanged(await api<BrowserSession>(`/browser_sessions/${id}`, 'PATCH', { generate_browser_profile: keep }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
-
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError('');
+  const keepAtEnd = useAction(async (keep: boolean) => {
+    onChanged(await api<BrowserSession>(`/browser_sessions/${id}`, 'PATCH', { generate_browser_profile: keep }));
+  });
+  const saveNow = useAction(async () => {
     setSaved(null);
-    try {
-      setSaved(await api<BrowserProfile>('/browser_profiles', 'POST', { name: name.trim(), browser_session_id: id }));
-      setName('');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    setSaved(await api<BrowserProfile>('/browser_profiles', 'POST', { name: name.trim(), browser_session_id: id }));
+    setName('');
+  });
+  const save = (event: Event) => {
+    event.preventDefault();
+    saveNow.run();
   };
+  const busy = saveNow.busy;
+  const error = keepAtEnd.error || saveNow.error;
 
   return (
     <section class="panel" aria-labelledby="profile-heading">
@@ -43,7 +33,7 @@ export function SaveProfile({ session, onChanged }: { session: BrowserSession; o
       <p class="muted">A profile keeps this session's cookies and local storage, so later sessions and runs start signed in where it was.</p>
       {open && (
         <div class="field check">
-          <input id="keep-storage" type="checkbox" checked={session.generate_browser_profile} onChange={(e) => keepAtEnd(e.currentTarget.checked)} />
+          <input id="keep-storage" type="checkbox" checked={session.generate_browser_profile} onChange={(e) => keepAtEnd.run(e.currentTarget.checked)} />
           <label for="keep-storage">Keep its storage when it ends, to save it as a profile afterwards</label>
         </div>
       )}

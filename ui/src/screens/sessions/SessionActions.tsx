@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { useAction } from '../../components/useAction';
 import type { BrowserSession } from './model';
 
 export function SessionActions(props: { session: BrowserSession; onChanged: (session: BrowserSession) => void; onError: (message: string) => void }) {
@@ -57,22 +58,15 @@ export function SessionActions(props: { session: BrowserSession; onChanged: (ses
 
 function ExtendDialog(props: { session: BrowserSession; open: boolean; onClose: () => void; onExtended: (session: BrowserSession) => void }) {
   const [minutes, setMinutes] = useState('30');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const submit = async (event: Event) => {
+  const { busy, error, run: extend } = useAction(async () => {
+    const next = await api<BrowserSession>(`/browser_sessions/${props.session.browser_session_id}/extend`, 'POST', {
+      additional_minutes: Number(minutes),
+    });
+    props.onExtended(next);
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const next = await api<BrowserSession>(`/browser_sessions/${props.session.browser_session_id}/extend`, 'POST', {
-        additional_minutes: Number(minutes),
-      });
-      props.onExtended(next);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    extend();
   };
   return (
     <Dialog title="Extend the session" open={props.open} onClose={props.onClose}>

@@ -11,7 +11,7 @@ export function SessionTable(props: { sessions: BrowserSession[]; onChanged: (se
   const now = useNow();
   return (
     <div class="table-wrap">
-      <table class="sessions-table">
+      <table class="sessions-table stacking-table">
         <caption class="visually-hidden">Open browser sessions</caption>
         <thead>
           <tr>

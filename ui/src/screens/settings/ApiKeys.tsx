@@ -1,10 +1,11 @@
 // The API keys: listed by name and first characters (never the key), a new one shown once, and
 // revoking one behind a confirmation that warns when it is the key this login used.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { CopyButton } from '../../components/CopyButton';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { Empty, ErrorBox, Loading } from '../../components/Notice';
+import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../format';
 import type { ApiKey, CreatedApiKey, UiSession } from './model';
@@ -15,20 +16,14 @@ export function ApiKeys() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [error, setError] = useState('');
 
   const isCurrent = (key: ApiKey) =>
     !!login.data && (login.data.key_id ? login.data.key_id === key.id : login.data.key_name != null && login.data.key_name === key.name);
 
-  const revoke = async (key: ApiKey) => {
-    setError('');
-    try {
-      await api(`/api_keys/${encodeURIComponent(key.id)}/revoke`, 'POST');
-      keys.reload();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
+  const { error, run: revoke } = useAction(async (key: ApiKey) => {
+    await api(`/api_keys/${encodeURIComponent(key.id)}/revoke`, 'POST');
+    keys.reload();
+  });
 
   return (
     <section class="panel" aria-labelledby="keys-heading">
@@ -49,7 +44,7 @@ export function ApiKeys() {
       {keys.data && keys.data.length === 0 && <Empty>No API keys are stored (the configuration's key still works).</Empty>}
       {keys.data && keys.data.length > 0 && (
         <div class="table-wrap">
-          <table class="keys-table">
+          <table class="keys-table stacking-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -127,19 +122,10 @@ export function ApiKeys() {
 
 function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey) => void; onCancel: () => void }) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const submit = async (event: Event) => {
+  const { busy, error, run: create } = useAction(async () => onCreated(await api<CreatedApiKey>('/api_keys', 'POST', { name: name.trim() })));
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      onCreated(await api<CreatedApiKey>('/api_keys', 'POST', { name: name.trim() }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    create();
   };
   return (
     <form class="dialog-body" onSubmit={submit}>

@@ -1,7 +1,8 @@
 // The model the agent uses, as configured, and a "Test connection" that asks it for a short
 // answer and says how it went.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import { ErrorBox, Loading } from '../../components/Notice';
 import { useLoad } from '../../components/useLoad';
 import { formatDuration } from '../../format';
@@ -9,22 +10,11 @@ import type { ModelSettings, ModelTest } from './model';
 
 export function ModelProvider() {
   const model = useLoad(() => api<ModelSettings>('/model'), []);
-  const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<ModelTest | null>(null);
-  const [error, setError] = useState('');
-
-  const test = async () => {
-    setTesting(true);
+  const { busy: testing, error, run: test } = useAction(async () => {
     setResult(null);
-    setError('');
-    try {
-      setResult(await api<ModelTest>('/model/test', 'POST'));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setTesting(false);
-    }
-  };
+    setResult(await api<ModelTest>('/model/test', 'POST'));
+  });
 
   return (
     <section class="panel" aria-labelledby="model-heading">

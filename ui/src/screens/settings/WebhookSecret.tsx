@@ -1,7 +1,8 @@
 // The webhook signing secret: hidden until revealed, copyable, rotated behind a confirmation;
 // older secrets still signing during the overlap are listed with their end.
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import { CopyButton } from '../../components/CopyButton';
 import { ConfirmDialog } from '../../components/Dialog';
 import { ErrorBox, Loading } from '../../components/Notice';
@@ -19,20 +20,14 @@ export function WebhookSecret() {
   const [secret, setSecret] = useState<Secret | null>(null);
   const [revealed, setRevealed] = useState(false);
   const [rotating, setRotating] = useState(false);
-  const [error, setError] = useState('');
   const [rotated, setRotated] = useState(false);
   const current = secret ?? loaded.data;
 
-  const rotate = async () => {
-    setError('');
+  const { error, run: rotate } = useAction(async () => {
     setRotated(false);
-    try {
-      setSecret(await api<Secret>('/webhook_secret/rotate', 'POST'));
-      setRotated(true);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
+    setSecret(await api<Secret>('/webhook_secret/rotate', 'POST'));
+    setRotated(true);
+  });
 
   return (
     <section class="panel" aria-labelledby="webhook-heading">
