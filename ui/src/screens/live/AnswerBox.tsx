@@ -2,6 +2,7 @@
 // person's answer (`POST /v1/runs/{id}/interactions`).
 import { useState } from 'preact/hooks';
 import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import { flatten, last, type TimelineItem } from '../run_detail/types';
 
 /** The question the run waits on: the last unanswered one on its timeline. */
@@ -15,26 +16,19 @@ export function openQuestion(timeline: TimelineItem[]): string {
 
 export function AnswerBox({ runId, question, onAnswered }: { runId: string; question: string; onAnswered: () => void }) {
   const [answer, setAnswer] = useState('');
-  const [error, setError] = useState('');
-  const [sending, setSending] = useState(false);
-  const send = async (event: Event) => {
+  const [empty, setEmpty] = useState(false);
+  const answerIt = useAction(async () => {
+    await api(`/runs/${encodeURIComponent(runId)}/interactions`, 'POST', { response: answer });
+    setAnswer('');
+    onAnswered();
+  });
+  const send = (event: Event) => {
     event.preventDefault();
-    if (!answer.trim()) {
-      setError('Write an answer first.');
-      return;
-    }
-    setSending(true);
-    setError('');
-    try {
-      await api(`/runs/${encodeURIComponent(runId)}/interactions`, 'POST', { response: answer });
-      setAnswer('');
-      onAnswered();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setSending(false);
-    }
+    setEmpty(!answer.trim());
+    if (answer.trim()) answerIt.run();
   };
+  const sending = answerIt.busy;
+  const error = empty ? 'Write an answer first.' : answerIt.error;
   return (
     <form class="panel ask-box" onSubmit={send} aria-labelledby="ask-title">
       <h2 id="ask-title">The agent asks you</h2>

@@ -2,6 +2,7 @@
 // (`POST /v1/runs/{id}/review`); a rejected run ends `terminated` with the comment.
 import { useState } from 'preact/hooks';
 import { api } from '../../api';
+import { useAction } from '../../components/useAction';
 import { flatten, last, type TimelineItem } from '../run_detail/types';
 
 /** What the approval block asks the reviewer. */
@@ -14,20 +15,14 @@ export function reviewRequest(timeline: TimelineItem[]): Record<string, unknown>
 
 export function ReviewBox({ runId, request, onDecided }: { runId: string; request: Record<string, unknown>; onDecided: () => void }) {
   const [comment, setComment] = useState('');
-  const [error, setError] = useState('');
-  const [sending, setSending] = useState(false);
-  const decide = async (decision: 'approve' | 'reject') => {
-    setSending(true);
-    setError('');
-    try {
-      await api(`/runs/${encodeURIComponent(runId)}/review`, 'POST', { decision, comment: comment.trim() || null });
-      onDecided();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setSending(false);
-    }
-  };
+  const {
+    busy: sending,
+    error,
+    run: decide,
+  } = useAction(async (decision: 'approve' | 'reject') => {
+    await api(`/runs/${encodeURIComponent(runId)}/review`, 'POST', { decision, comment: comment.trim() || null });
+    onDecided();
+  });
   const positive = typeof request.positive_descriptor === 'string' && request.positive_descriptor ? request.positive_descriptor : '';
   const negative = typeof request.negative_descriptor === 'string' && request.negative_descriptor ? request.negative_descriptor : '';
   return (

@@ -3,19 +3,14 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api';
 import { ConfirmDialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/Notice';
+import { useAction } from '../../components/useAction';
 
 export function CancelButton({ runId, onCanceled }: { runId: string; onCanceled: () => void }) {
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState('');
-  const cancel = async () => {
-    setError('');
-    try {
-      await api(`/runs/${encodeURIComponent(runId)}/cancel`, 'POST');
-      onCanceled();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const { error, run: cancel } = useAction(async () => {
+    await api(`/runs/${encodeURIComponent(runId)}/cancel`, 'POST');
+    onCanceled();
+  });
   return (
     <>
       <button type="button" class="danger" onClick={() => setOpen(true)}>
