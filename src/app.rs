@@ -15,6 +15,7 @@ use crate::agent::Agent;
 use crate::agent::llm::LlmClient;
 use crate::api::{self, AppState};
 use crate::artifacts::ArtifactFiles;
+use crate::auth::ui_sessions::UiSessions;
 use crate::auth::{self, KeyChecker};
 use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
 use crate::config::Config;
@@ -146,7 +147,8 @@ impl App {
         pool.warm_up().await;
 
         let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
-        let agent = LlmClient::from_config(&config.llm).map_err(anyhow::Error::msg)?.map(|llm| Agent {
+        let llm = LlmClient::from_config(&config.llm).map_err(anyhow::Error::msg)?;
+        let agent = llm.clone().map(|llm| Agent {
             llm,
             prices: config.prices.clone(),
             default_max_steps: config.agent.max_steps,
@@ -204,6 +206,8 @@ impl App {
         schedules.start(Arc::new(QueuedPlanRuns::new(scheduler.clone())));
 
         let stopping = CancellationToken::new();
+        let keys = KeyChecker::new(store.clone(), &config.auth.api_key);
+        let session_lifetime = Duration::from_secs(config.ui.session_hours * 3600);
         let state = web::Data::new(AppState {
             store: store.clone(),
             scheduler: scheduler.clone(),
@@ -212,7 +216,12 @@ impl App {
             files,
             live,
             search,
-            keys: KeyChecker::new(store.clone(), &config.auth.api_key),
+            ui_sessions: UiSessions::new(store.clone(), keys.clone(), session_lifetime),
+            keys,
+            secure_cookies: config.server.public_url.starts_with("https://"),
+            llm,
+            llm_settings: config.llm.clone(),
+            data_dir: config.storage.data_dir.clone(),
             webhooks: webhooks.clone(),
             schedules: schedules.clone(),
             sessions: sessions.clone(),

@@ -31,6 +31,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub auth: AuthConfig,
+    pub ui: UiConfig,
     pub browser: BrowserConfig,
     pub runs: RunsConfig,
     pub live: LiveConfig,
@@ -65,6 +66,12 @@ pub struct StorageConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthConfig {
     pub api_key: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UiConfig {
+    /// How long a UI sign-in lasts from the moment it was made, in hours.
+    pub session_hours: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -294,6 +301,9 @@ impl Config {
         }
         if self.vault.totp_poll_seconds == 0 || self.vault.totp_wait_minutes == 0 {
             return invalid("vault.totp_poll_seconds and vault.totp_wait_minutes must be positive".into());
+        }
+        if self.ui.session_hours == 0 || self.ui.session_hours > 24 * 366 {
+            return invalid("ui.session_hours must be between 1 and 8784 (a year)".into());
         }
         if self.events.heartbeat_seconds == 0 {
             return invalid("events.heartbeat_seconds must be positive".into());

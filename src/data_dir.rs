@@ -7,13 +7,50 @@
 //! lock when the process ends, however it ends (`kill -9` included), so a restart never waits for
 //! a stale lock. The other commands (`api-key`, `backup`) take no lock: they work beside a running
 //! appliance, through SQLite's own locking. `skyvern doctor` only asks whether the lock is held
-//! (`holder`).
+//! (`holder`). `disk_usage` says how much the directory holds and how much room its file system
+//! has left.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 const LOCK_FILE: &str = "skyvern.lock";
+
+/// What the data directory holds and the room around it, in bytes.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct DiskUsage {
+    /// The sizes of the files below the directory (links are not followed).
+    pub used_bytes: u64,
+    /// What the file system has left for the appliance's user.
+    pub free_bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// Walks the directory and asks its file system; blocking, so called off the async threads.
+/// Files that vanish during the walk (a run's temporary files) are skipped.
+pub fn disk_usage(path: &Path) -> std::io::Result<DiskUsage> {
+    let stats = fs4::statvfs(path)?;
+    Ok(DiskUsage {
+        used_bytes: bytes_below(path),
+        free_bytes: stats.available_space(),
+        total_bytes: stats.total_space(),
+    })
+}
+
+fn bytes_below(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(meta) if meta.is_dir() => pending.push(entry.path()),
+                Ok(meta) if meta.is_file() => total += meta.len(),
+                _ => {}
+            }
+        }
+    }
+    total
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {

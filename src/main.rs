@@ -139,7 +139,7 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
     let store = app::open_store(&config).await?;
     match command {
         ApiKeyCommand::Create { name } => {
-            let (key, record) = auth::create_key(&store, &name).await?;
+            let (key, record) = auth::create_key(&store, &auth::key_name(&name)?).await?;
             println!("{key}");
             eprintln!("created {} ({}); it is shown only now", record.id, record.name);
         }
@@ -150,9 +150,8 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
             }
         }
         ApiKeyCommand::Revoke { id } => {
-            let id = ApiKeyId::parse(&id)?;
-            store.revoke_api_key(&id).await?;
-            println!("revoked {id}");
+            let record = auth::revoke_key(&store, &ApiKeyId::parse(&id)?).await?;
+            println!("revoked {} ({})", record.id, record.name);
         }
     }
     Ok(())
@@ -160,21 +159,18 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
 
 async fn webhook_secret(config: Config, command: WebhookSecretCommand) -> anyhow::Result<()> {
     let store = app::open_store(&config).await?;
-    let configured = !config.webhooks.signing_secret.is_empty();
-    match command {
-        WebhookSecretCommand::Show => secrets::ensure_one_exists(&store, &config.webhooks).await?,
-        WebhookSecretCommand::Rotate if configured => {
-            anyhow::bail!("webhooks.signing_secret is set in the configuration; change it there to rotate it")
-        }
+    let configured = secrets::is_configured(&config.webhooks);
+    let active = match command {
+        WebhookSecretCommand::Show => secrets::current(&store, &config.webhooks).await?,
         WebhookSecretCommand::Rotate => {
-            secrets::rotate(&store).await?;
+            let active = secrets::rotate_if_not_configured(&store, &config.webhooks).await?;
             eprintln!(
                 "a new secret was made; the previous one keeps signing beside it for {} hours",
                 config.webhooks.rotation_overlap_hours
             );
+            active
         }
-    }
-    let active = secrets::active(&store, &config.webhooks).await?;
+    };
     let (Some(oldest), Some(newest)) = (active.first(), active.last()) else {
         anyhow::bail!("there is no webhook signing secret");
     };

@@ -83,7 +83,12 @@ impl Agent {
                 Ok(step) => step,
                 Err(error) => return Outcome::Failed(system_error(error)),
             };
-            match run_step(recorder, page, &first, &Action::Goto { url: url.clone() }.into()).await {
+            let opened = run_step(recorder, page, &first, &Action::Goto { url: url.clone() }.into()).await;
+            let status = if matches!(opened, Ok(Ok(_))) { ItemStatus::Completed } else { ItemStatus::Failed };
+            if let Err(error) = recorder.finish_step(&first, status, None, None).await {
+                return Outcome::Failed(system_error(error));
+            }
+            match opened {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
                     return Outcome::Failed(crate::engine::action_error(1, &format!("go to {url}"), &error));
@@ -101,7 +106,8 @@ impl Agent {
         Outcome::Failed(RunError::new("agent", "max_steps_reached", format!("reached the maximum steps ({max_steps})")))
     }
 
-    /// One observe/decide/act step; `Some` when the run ends.
+    /// One observe/decide/act step, recorded as a step that always ends (failed when the step
+    /// could not be taken); `Some` when the run ends.
     async fn step(
         &self,
         recorder: &RunRecorder,
@@ -112,7 +118,28 @@ impl Agent {
         max_steps: u32,
     ) -> Result<Option<Outcome>, RunError> {
         let step_run = recorder.begin_step(&format!("Step {number}"), "agent_step").await.map_err(system_error)?;
-        if recorder.hand_over_if_asked(&step_run).await.map_err(system_error)? {
+        let taken = self.take_step(recorder, page, spec, progress, &step_run, (number, max_steps)).await;
+        let (status, failure) = match &taken {
+            Ok(Some(outcome)) if !matches!(outcome, Outcome::Completed { .. }) => (ItemStatus::Failed, None),
+            Ok(_) => (ItemStatus::Completed, None),
+            Err(error) => (ItemStatus::Failed, Some(error.message.clone())),
+        };
+        recorder.finish_step(&step_run, status, None, failure).await.map_err(system_error)?;
+        taken
+    }
+
+    /// Observes the page, asks the model, and acts on its decision, as step `number` of at most
+    /// `max_steps`.
+    async fn take_step(
+        &self,
+        recorder: &RunRecorder,
+        page: &RunPage,
+        spec: &TaskSpec,
+        progress: &mut Progress,
+        step_run: &StepRunId,
+        (number, max_steps): (u32, u32),
+    ) -> Result<Option<Outcome>, RunError> {
+        if recorder.hand_over_if_asked(step_run).await.map_err(system_error)? {
             progress.history.push(HANDED_BACK.into());
         }
         let settled = match (progress.acting_since.take(), progress.acted_at.take()) {
@@ -136,7 +163,7 @@ impl Agent {
         if self.llm.vision()
             && let Some(jpeg) = self.picture(recorder, page).await
         {
-            let artifact = recorder.save_artifact(&step_run, ArtifactType::ScreenshotLlm, "jpg", jpeg.clone()).await;
+            let artifact = recorder.save_artifact(step_run, ArtifactType::ScreenshotLlm, "jpg", jpeg.clone()).await;
             let jpeg_base64 = base64::engine::general_purpose::STANDARD.encode(jpeg);
             parts.push(Part::Image { jpeg_base64, artifact_id: artifact.ok().map(|a| a.id.to_string()) });
         }
@@ -147,7 +174,7 @@ impl Agent {
             system: prompt::SYSTEM.to_owned(),
             messages: vec![Message { role: Role::User, parts }],
         };
-        let decision = self.decide(&step_run, &mut request, recorder).await?;
+        let decision = self.decide(step_run, &mut request, recorder).await?;
 
         let thought = json!({
             "tag": "Decision",
@@ -156,7 +183,7 @@ impl Agent {
             "timing_ms": timing,
         });
         let item = recorder
-            .start_item(&step_run, TimelineKind::Thought, "Decision".into(), thought.clone())
+            .start_item(step_run, TimelineKind::Thought, "Decision".into(), thought.clone())
             .await
             .map_err(system_error)?;
         recorder
@@ -167,14 +194,7 @@ impl Agent {
             .await
             .map_err(system_error)?;
 
-        let outcome = self.act(recorder, page, spec, &step_run, &observation, &decision, progress).await?;
-        let status = if outcome.as_ref().is_some_and(|o| !matches!(o, Outcome::Completed { .. })) {
-            ItemStatus::Failed
-        } else {
-            ItemStatus::Completed
-        };
-        recorder.finish_step(&step_run, status, None, None).await.map_err(system_error)?;
-        Ok(outcome)
+        self.act(recorder, page, spec, step_run, &observation, &decision, progress).await
     }
 
     /// The page as the model sees it: the live view's latest picture of it (taken once the page

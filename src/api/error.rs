@@ -19,6 +19,14 @@ use crate::vault::VaultError;
 pub enum Code {
     MissingApiKey,
     InvalidApiKey,
+    /// The UI sign-in cookie names a session that is over (signed out, expired, key revoked).
+    SessionEnded,
+    /// A change made with the UI sign-in cookie without the session's `x-csrf-token`.
+    CsrfTokenInvalid,
+    /// The API key is already revoked.
+    AlreadyRevoked,
+    /// The webhook signing secret is set in the configuration, so it is not rotated here.
+    SecretConfigured,
     MalformedJson,
     InvalidRequest,
     /// A request Skyvern answers with 400: a value its plan cannot take, a run in the wrong state.
@@ -47,8 +55,9 @@ pub enum Code {
 impl Code {
     pub fn status(self) -> StatusCode {
         match self {
-            Code::MissingApiKey => StatusCode::UNAUTHORIZED,
-            Code::InvalidApiKey | Code::OtherSite => StatusCode::FORBIDDEN,
+            Code::MissingApiKey | Code::SessionEnded => StatusCode::UNAUTHORIZED,
+            Code::InvalidApiKey | Code::OtherSite | Code::CsrfTokenInvalid => StatusCode::FORBIDDEN,
+            Code::AlreadyRevoked | Code::SecretConfigured => StatusCode::CONFLICT,
             Code::MalformedJson | Code::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::NotFound | Code::NoRecording => StatusCode::NOT_FOUND,
@@ -66,6 +75,10 @@ impl Code {
         match self {
             Code::MissingApiKey => "missing_api_key",
             Code::InvalidApiKey => "invalid_api_key",
+            Code::SessionEnded => "ui_session_ended",
+            Code::CsrfTokenInvalid => "csrf_token_invalid",
+            Code::AlreadyRevoked => "api_key_already_revoked",
+            Code::SecretConfigured => "webhook_secret_configured",
             Code::MalformedJson => "malformed_json",
             Code::InvalidRequest => "invalid_request",
             Code::NoBrowserSlot => "no_browser_slot",

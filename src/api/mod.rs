@@ -1,6 +1,7 @@
 //! The HTTP API and UI: the only module that speaks actix-web.
 //!
-//! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check; `/healthz` is
+//! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check (the header, or
+//! the UI's sign-in cookie with its CSRF rule: `auth`); `/healthz` is
 //! the one unauthenticated route and says nothing but "ok"; `/cdp/…` is a browser session's CDP
 //! endpoint, authenticated by the unguessable token in its path (see `cdp`); every other path is
 //! the embedded UI, behind a login. Errors are JSON from one table of codes (`error`). Every response says
@@ -8,6 +9,7 @@
 //! labelled as.
 
 mod agents;
+mod api_keys;
 mod artifacts;
 mod auth;
 mod block_runs;
@@ -19,6 +21,7 @@ mod events;
 mod files;
 mod headers;
 mod live;
+mod model;
 mod plan_runs;
 mod query;
 mod recordings;
@@ -29,6 +32,8 @@ mod schedules;
 mod sessions;
 mod system;
 mod ui;
+mod ui_session;
+mod webhook_secret;
 mod webhooks;
 
 use std::panic::AssertUnwindSafe;
@@ -43,8 +48,10 @@ pub use error::{ApiError, Code};
 use error::{Location, Problem};
 pub use headers::security_headers;
 
+use crate::agent::llm::LlmClient;
 use crate::artifacts::ArtifactFiles;
 use crate::auth::KeyChecker;
+use crate::auth::ui_sessions::UiSessions;
 use crate::browser::BrowserPool;
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
@@ -66,6 +73,16 @@ pub struct AppState {
     pub live: LiveRuns,
     pub search: SearchIndex,
     pub keys: KeyChecker,
+    /// Sign-ins to the UI.
+    pub ui_sessions: UiSessions,
+    /// Whether cookies are marked `Secure` (the appliance's public address is HTTPS).
+    pub secure_cookies: bool,
+    /// The model provider, as the agent uses it; `None` when none is configured.
+    pub llm: Option<LlmClient>,
+    /// The model settings, to show (the API key only as set or not).
+    pub llm_settings: crate::config::LlmConfig,
+    /// The data directory, whose use `/v1/system/status` reports.
+    pub data_dir: std::path::PathBuf,
     pub links: Links,
     pub webhooks: Webhooks,
     pub sessions: crate::sessions::Sessions,
@@ -101,6 +118,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
             .service(ui::public_asset)
             .service(ui::login_page)
             .service(ui::login)
+            .service(ui::logout)
             .configure(cdp::routes)
             .service(
                 web::scope("/v1")
@@ -122,6 +140,10 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     .configure(system::routes)
                     .configure(webhooks::routes)
                     .configure(sessions::routes)
+                    .configure(api_keys::routes)
+                    .configure(webhook_secret::routes)
+                    .configure(model::routes)
+                    .configure(ui_session::routes)
                     .default_service(web::to(unknown_api_route)),
             )
             .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));

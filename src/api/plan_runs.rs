@@ -89,7 +89,7 @@ async fn list_plan_runs(
     let filter = RunFilter {
         statuses: statuses(request)?,
         run_types: vec![RunType::WorkflowRun],
-        plan_id,
+        plan_ids: plan_id.into_iter().collect(),
         request_contains: bounded_text(request, "search_key")?,
         error_code: bounded_text(request, "error_code")?,
         created_after: moment(request, "created_at_start")?,

@@ -47,16 +47,24 @@ pub(super) fn number_in(
     }
 }
 
-/// A moment given as RFC 3339 (`2025-01-31T08:00:00Z`), if `key` is in the query.
+/// A moment given as RFC 3339 (`2025-01-31T08:00:00Z`) or as a day (`2025-01-31`, its first
+/// moment in UTC), if `key` is in the query.
 pub(super) fn moment(request: &HttpRequest, key: &str) -> Result<Option<time::OffsetDateTime>, ApiError> {
     single_query_value(request, key)
         .map(|text| {
-            crate::clock::parse(&text).ok_or_else(|| {
-                let reason = "must be a date and time in RFC 3339, such as 2025-01-31T08:00:00Z";
+            crate::clock::parse(&text).or_else(|| day_start(&text)).ok_or_else(|| {
+                let reason =
+                    "must be a date and time in RFC 3339, such as 2025-01-31T08:00:00Z, or a day, such as 2025-01-31";
                 ApiError::invalid(Location::query(key), Problem::Value, reason)
             })
         })
         .transpose()
+}
+
+/// The first moment (UTC) of a day written `YYYY-MM-DD`.
+fn day_start(text: &str) -> Option<time::OffsetDateTime> {
+    let day = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(day.midnight().assume_utc())
 }
 
 /// The query's values of `key` that this appliance knows, parsed; values of Skyvern's own

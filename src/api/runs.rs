@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Location, Problem, from_body};
-use super::query::{filter_values, moment, number_in, single_query_value, statuses};
+use super::query::{filter_values, moment, number_in, query_values, single_query_value, statuses};
 use super::run_files;
 use crate::artifacts::ArtifactType;
 use crate::engine::{ScriptStep, Secrets, python};
-use crate::ids::RunId;
+use crate::ids::{PlanId, RunId};
 use crate::runs::{NewRun, Run, RunType, TaskRequest};
 use crate::search::{SearchKey, SearchOrder};
 use crate::store::{RunFilter, StoreError};
@@ -129,7 +129,10 @@ async fn get_run(
 }
 
 /// Runs, newest first; with a `search_key`, the runs the search index finds, newest or best
-/// first (`sort`), each with its `matches`.
+/// first (`sort`), each with its `matches`. Filters: `status`, `run_type`, `workflow_permanent_id`
+/// (repeated or a comma list; not with `search_key`), `created_after` (inclusive) and
+/// `created_before` (exclusive), each RFC 3339 or a day. The body is a bare array, as Skyvern's;
+/// the number of all matches is in the `x-total-count` header.
 async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let statuses = statuses(&request)?;
     let run_types = filter_values(&request, "run_type", RunType::parse, &RunType::SKYVERN_ONLY)?;
@@ -146,10 +149,21 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
             ApiError::invalid(Location::query("sort"), Problem::Enum, reason)
         })?,
     };
+    let plan_ids = query_values(&request, "workflow_permanent_id")
+        .iter()
+        .map(|text| {
+            PlanId::parse(text)
+                .map_err(|e| ApiError::invalid(Location::query("workflow_permanent_id"), Problem::Value, e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !plan_ids.is_empty() && search_key.is_some() {
+        let reason = "cannot be combined with search_key (the search index does not know plans)";
+        return Err(ApiError::invalid(Location::query("workflow_permanent_id"), Problem::Value, reason));
+    }
     let filter = RunFilter {
         statuses,
         run_types: run_types.clone().unwrap_or_default(),
-        plan_id: None,
+        plan_ids,
         request_contains: None,
         error_code: None,
         created_after: moment(&request, "created_after")?,
@@ -162,11 +176,35 @@ async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<H
         (None, _) => (Vec::new(), 0),
         (Some(_), None) => {
             let page = state.store.list_runs(filter).await?;
-            (page.runs.iter().map(list_item).collect(), page.total)
+            (list_items(&state, &page.runs, |_| None).await?, page.total)
         }
         (Some(_), Some(key)) => found_runs(&state, key, filter, order).await?,
     };
     Ok(HttpResponse::Ok().insert_header(("x-total-count", total.to_string())).json(items))
+}
+
+/// The list items of `runs`, in their order, each with its plan's title (`workflow_title`, for
+/// plan runs) and what `extra` adds.
+async fn list_items(
+    state: &AppState,
+    runs: &[Run],
+    extra: impl Fn(&Run) -> Option<Value>,
+) -> Result<Vec<Value>, ApiError> {
+    let versions = runs.iter().filter_map(|run| run.plan.as_ref().map(|plan| plan.version_id.clone())).collect();
+    let titles = state.store.plan_version_titles(versions).await?;
+    Ok(runs
+        .iter()
+        .map(|run| {
+            let mut item = list_item(run);
+            if let Some(plan) = &run.plan {
+                item["workflow_title"] = json!(titles.get(&plan.version_id));
+            }
+            if let Some(matches) = extra(run) {
+                item["matches"] = matches;
+            }
+            item
+        })
+        .collect())
 }
 
 /// The list items of the runs a search finds, in its order, each with its `matches`.
@@ -178,16 +216,10 @@ async fn found_runs(
 ) -> Result<(Vec<Value>, u64), ApiError> {
     let found = state.search.search(key, filter, order).await?;
     let runs = state.store.runs_by_ids(found.hits.iter().map(|hit| hit.run_id.clone()).collect()).await?;
-    let items = found
-        .hits
-        .into_iter()
-        .filter_map(|hit| {
-            let mut item = list_item(runs.iter().find(|run| run.id == hit.run_id)?);
-            item["matches"] = json!(hit.matches);
-            Some(item)
-        })
-        .collect();
-    Ok((items, found.total))
+    let in_order: Vec<Run> =
+        found.hits.iter().filter_map(|hit| runs.iter().find(|run| run.id == hit.run_id).cloned()).collect();
+    let matches = |run: &Run| found.hits.iter().find(|hit| hit.run_id == run.id).map(|hit| json!(hit.matches));
+    Ok((list_items(state, &in_order, matches).await?, found.total))
 }
 
 async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -1,16 +1,16 @@
-//! The UI, embedded from `ui-dist/`, and the login page that sets the UI's key cookie.
+//! The UI, embedded from `ui-dist/`, and the login page that opens a UI session: `POST /login`
+//! sets the session's cookies, `POST /logout` ends it.
 //!
 //! Pages hold no inline code: their scripts and styles are files under `ui-dist/assets/`,
 //! served to anyone (the login page needs them before a login; they hold nothing secret), and
 //! every UI response carries the strict Content-Security-Policy of `headers`.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::API_KEY_COOKIE;
+use super::auth::{CSRF_HEADER, SESSION_COOKIE, csrf_refused, removal_cookies, session_cookies};
 use super::error::ApiError;
 use super::headers::UI_CONTENT_SECURITY_POLICY;
 
@@ -45,18 +45,47 @@ pub struct LoginForm {
     api_key: String,
 }
 
-/// Checks the key and keeps it in an HTTP-only, same-site cookie for the UI.
+/// Checks the key and opens a UI session: its id in an HTTP-only cookie, its CSRF token in a
+/// cookie the page can read. The key itself is kept nowhere.
 #[post("/login")]
 pub async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, ApiError> {
-    if !state.keys.is_valid(&form.api_key).await? {
+    let Some(opened) = state.ui_sessions.open(&form.api_key).await? else {
         return Ok(HttpResponse::SeeOther().insert_header(("location", "/login?failed=1")).finish());
+    };
+    let mut response = HttpResponse::SeeOther();
+    for cookie in session_cookies(&opened, state.ui_sessions.lifetime(), state.secure_cookies) {
+        response.cookie(cookie);
     }
-    let cookie = Cookie::build(API_KEY_COOKIE, form.api_key.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish();
-    Ok(HttpResponse::SeeOther().cookie(cookie).insert_header(("location", "/")).finish())
+    Ok(response.insert_header(("location", "/")).finish())
+}
+
+/// Ends the UI session (its CSRF token is required, in `x-csrf-token` or the form field
+/// `csrf_token`), makes the browser forget both cookies and goes to the login page.
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(cookie) = request.cookie(SESSION_COOKIE)
+        && let Some(session) = state.ui_sessions.check(cookie.value()).await?
+    {
+        let header = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let field = || {
+            url::form_urlencoded::parse(&body)
+                .find(|(name, _)| name == "csrf_token")
+                .map(|(_, value)| value.into_owned())
+        };
+        if !session.csrf_matches(header.or_else(field).as_deref()) {
+            return Err(csrf_refused());
+        }
+        state.ui_sessions.end(cookie.value()).await?;
+    }
+    let mut response = HttpResponse::SeeOther();
+    for cookie in removal_cookies() {
+        response.cookie(cookie);
+    }
+    Ok(response.insert_header(("location", "/login")).finish())
 }
 
 /// Any UI path: the file if it exists, else the single-page app's index.

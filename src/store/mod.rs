@@ -23,6 +23,7 @@ mod sessions;
 mod steps;
 mod timeline;
 mod traces;
+mod ui_sessions;
 mod webhooks;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};
 pub use search_documents::RunForIndex;
 pub use traces::{NewTrace, Trace};
+pub use ui_sessions::{NewUiSession, UiSessionRecord};
 pub use webhooks::DueDeliveries;
 
 /// What went wrong in the store. `NotFound` is the caller's problem; the rest are the appliance's.

@@ -170,3 +170,27 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// The titles of the plan versions `version_ids` (those that exist), for lists of runs.
+    pub async fn plan_version_titles(
+        &self,
+        version_ids: Vec<PlanVersionId>,
+    ) -> Result<std::collections::HashMap<PlanVersionId, String>, StoreError> {
+        if version_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        self.read(move |connection| {
+            let sql =
+                format!("SELECT id, title FROM plan_versions WHERE id IN ({})", super::placeholders(version_ids.len()));
+            let mut statement = connection.prepare(&sql)?;
+            let titles = statement
+                .query_map(rusqlite::params_from_iter(version_ids.iter().map(PlanVersionId::as_str)), |row| {
+                    Ok((rows::parsed(row, "id", PlanVersionId::parse)?, row.get("title")?))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(titles)
+        })
+        .await
+    }
+}

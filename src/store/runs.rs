@@ -45,8 +45,8 @@ pub enum Transition {
 pub struct RunFilter {
     pub statuses: Vec<RunStatus>,
     pub run_types: Vec<RunType>,
-    /// Only the runs of this plan.
-    pub plan_id: Option<PlanId>,
+    /// Only the runs of these plans (any of them); empty: of any plan or none.
+    pub plan_ids: Vec<PlanId>,
     /// Only runs whose id or request (parameter values, headers) contains this text, in any case.
     pub request_contains: Option<String>,
     /// Only runs with an error of this code.
@@ -243,9 +243,9 @@ impl Store {
                 clauses.push(format!("run_type IN ({})", super::placeholders(filter.run_types.len())));
                 values.extend(filter.run_types.iter().map(|t| t.as_str().to_owned()));
             }
-            if let Some(plan_id) = &filter.plan_id {
-                clauses.push("plan_id = ?".into());
-                values.push(plan_id.as_str().to_owned());
+            if !filter.plan_ids.is_empty() {
+                clauses.push(format!("plan_id IN ({})", super::placeholders(filter.plan_ids.len())));
+                values.extend(filter.plan_ids.iter().map(|id| id.as_str().to_owned()));
             }
             if let Some(text) = &filter.request_contains {
                 clauses.push("(id LIKE ? ESCAPE '\\' OR request_json LIKE ? ESCAPE '\\')".into());

@@ -194,7 +194,10 @@ fn run_request(request: &Value) -> Value {
     request
 }
 
-/// A run in `GET /v1/runs`.
+/// A run in `GET /v1/runs`: Skyvern's fields, then this appliance's extensions for the UI's
+/// list (the run's goal, counts, usage as the run response gives it, the reason it failed, its
+/// other moments). `workflow_title`, its plan's title, is added by the caller, who looks the
+/// titles of a page up at once.
 pub fn list_item(run: &Run) -> Value {
     json!({
         "task_run_id": run.id,
@@ -209,6 +212,13 @@ pub fn list_item(run: &Run) -> Value {
         "created_at": run.created_at,
         "workflow_permanent_id": run.plan.as_ref().map(|plan| &plan.plan_id),
         "script_run": run.engine == crate::runs::Engine::Code,
+        "prompt": run.prompt,
+        "step_count": run.step_count,
+        "action_count": run.action_count,
+        "usage": run.usage,
+        "failure_reason": run.failure_reason,
+        "queued_at": run.queued_at,
+        "modified_at": run.modified_at,
     })
 }
 

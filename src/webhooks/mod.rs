@@ -227,6 +227,11 @@ impl Webhooks {
         })
     }
 
+    /// The settings the webhooks run with.
+    pub fn config(&self) -> &WebhooksConfig {
+        &self.shared.config
+    }
+
     /// Makes a signing secret if there is none, then starts the dispatcher and the sender.
     pub async fn start(&self) -> Result<(), StoreError> {
         secrets::ensure_one_exists(&self.shared.store, &self.shared.config).await?;

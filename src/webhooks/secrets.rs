@@ -2,7 +2,8 @@
 //! one. Without it, the appliance makes a `whsec_…` secret at its first start and keeps it in its
 //! database; `skyvern webhook-secret rotate` makes a new one, and the one it replaces keeps
 //! signing beside it for `webhooks.rotation_overlap_hours`, so receivers can move over without
-//! losing a delivery. Secrets are never logged.
+//! losing a delivery. Secrets are never logged. `current` and `rotate_if_not_configured` are
+//! what the CLI (`skyvern webhook-secret`) and the API (`/v1/webhook_secret`) both call.
 
 use std::time::Duration;
 
@@ -53,6 +54,39 @@ pub async fn rotate(store: &Store) -> Result<Secret, StoreError> {
     let secret = generate();
     store.add_webhook_secret(secret.clone()).await?;
     Ok(secret)
+}
+
+/// Why the secret was not rotated.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error("webhooks.signing_secret is set in the configuration; change it there to rotate it")]
+    Configured,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Whether the secret comes from the configuration (`webhooks.signing_secret`).
+pub fn is_configured(config: &WebhooksConfig) -> bool {
+    !config.signing_secret.is_empty()
+}
+
+/// The secrets that sign now, oldest first, making the first one if none exists yet.
+pub async fn current(store: &Store, config: &WebhooksConfig) -> Result<Vec<ActiveSecret>, StoreError> {
+    ensure_one_exists(store, config).await?;
+    active(store, config).await
+}
+
+/// Rotates the stored secret, refused when the configuration sets it; returns the secrets that
+/// sign after the rotation, oldest first.
+pub async fn rotate_if_not_configured(
+    store: &Store,
+    config: &WebhooksConfig,
+) -> Result<Vec<ActiveSecret>, RotateError> {
+    if is_configured(config) {
+        return Err(RotateError::Configured);
+    }
+    rotate(store).await?;
+    Ok(active(store, config).await?)
 }
 
 /// The secrets that sign now, oldest first.

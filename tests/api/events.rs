@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use skyvern::events::{EventFilter, Followed, follow};
 use skyvern::runs::{NewTimelineItem, TimelineKind};
 
-use crate::helpers::{API_KEY, PATIENCE, TestApp, store_a_queued_run, test_config};
+use crate::helpers::{PATIENCE, TestApp, store_a_queued_run, test_config};
 use crate::sse::EventStream;
 
 fn one_fill() -> Value {
@@ -121,7 +121,7 @@ async fn an_event_stream_needs_a_key_or_the_login_cookie_and_ends_when_the_appli
     let signed_in = reqwest::Client::new()
         .get(app.url("/v1/events"))
         .header("accept", "text/event-stream")
-        .header("cookie", format!("skyvern_api_key={API_KEY}"))
+        .header("cookie", app.sign_in().await.cookie())
         .send()
         .await
         .unwrap();

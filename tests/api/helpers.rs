@@ -160,6 +160,20 @@ pub fn test_config(data_dir: &Path) -> Config {
     config
 }
 
+/// A sign-in to the UI: the values of its two cookies, and the `Set-Cookie` headers that set them.
+pub struct UiSignIn {
+    pub session: String,
+    pub csrf: String,
+    pub set_cookies: Vec<String>,
+}
+
+impl UiSignIn {
+    /// The `Cookie` header a browser sends after this sign-in.
+    pub fn cookie(&self) -> String {
+        format!("skyvern_session={}; skyvern_csrf={}", self.session, self.csrf)
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -234,6 +248,27 @@ impl TestApp {
 
     pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.delete(self.url(path)).header("x-api-key", API_KEY)
+    }
+
+    /// Signs in to the UI with `key` as a browser does (`POST /login`); the session's cookies.
+    pub async fn sign_in_with(&self, key: &str) -> UiSignIn {
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = browser.post(self.url("/login")).form(&[("api_key", key)]).send().await.unwrap();
+        assert_eq!(response.status(), 303, "signing in failed");
+        let set_cookies: Vec<String> =
+            response.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap().to_owned()).collect();
+        let value_of = |name: &str| {
+            set_cookies
+                .iter()
+                .find_map(|cookie| cookie.strip_prefix(&format!("{name}="))?.split(';').next().map(str::to_owned))
+                .unwrap_or_else(|| panic!("no {name} cookie in {set_cookies:?}"))
+        };
+        UiSignIn { session: value_of("skyvern_session"), csrf: value_of("skyvern_csrf"), set_cookies }
+    }
+
+    /// Signs in to the UI with the tests' key.
+    pub async fn sign_in(&self) -> UiSignIn {
+        self.sign_in_with(API_KEY).await
     }
 
     /// GETs an API path and reads the JSON body.

@@ -189,7 +189,7 @@ async fn the_live_view_needs_an_api_key_and_a_websocket() {
     assert_eq!(body["code"], "not_a_websocket_request");
     let unknown = app.get("/v1/runs/tsk_999999/live").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
-    let cookie = format!("skyvern_api_key={}", crate::helpers::API_KEY);
+    let cookie = app.sign_in().await.cookie();
     let from_another_site =
         app.client.get(app.url(&path)).header("cookie", cookie).header("origin", "https://elsewhere.example");
     let refused = from_another_site.send().await.unwrap();
@@ -206,83 +206,6 @@ async fn a_viewer_of_a_finished_run_is_told_at_once() {
     let kinds: Vec<&str> = messages.iter().map(|m| m["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["hello", "end"]);
     assert_eq!(messages[1]["status"], "completed");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_watches_and_steers_a_run_from_its_page_in_the_ui() {
-    use chromiumoxide::layout::Point;
-
-    let app = TestApp::spawn().await;
-    let (person, page, _profiles) = logged_in_browser(&app).await;
-    let run_id = app.create_script_run("control.html", waiting_for_a_person()).await;
-    page.goto(app.url(&format!("/runs/{run_id}"))).await.unwrap();
-    let until = async |what: &str, condition: &str| {
-        let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
-        while !page.evaluate(condition).await.unwrap().into_value::<bool>().unwrap_or(false) {
-            assert!(tokio::time::Instant::now() < deadline, "the run page never showed {what}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
-    until("the live picture", "(document.querySelector('#screen img')?.naturalWidth ?? 0) > 0").await;
-
-    page.find_element("#control").await.unwrap().click().await.unwrap();
-    until("that the person holds control", "document.getElementById('control').textContent === 'Stop controlling'")
-        .await;
-    assert_eq!(app.run(&run_id).await["status"], "paused");
-    // The picture is scaled to the page: aim at the button's place in it.
-    let aim = format!(
-        "(() => {{ const r = document.querySelector('#screen img').getBoundingClientRect(); \
-         const scale = r.width / 1280; return [r.left + {} * scale, r.top + {} * scale]; }})()",
-        TARGET.0, TARGET.1
-    );
-    let [x, y]: [f64; 2] = page.evaluate(aim).await.unwrap().into_value().unwrap();
-    page.click(Point::new(x, y)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    page.find_element("#control").await.unwrap().click().await.unwrap();
-
-    let run = app.wait_until_final(&run_id).await;
-    assert_eq!(run["status"], "completed", "{run}");
-    assert_eq!(run["output"]["clicks"], "1", "the click on the picture reached the run's page");
-    until("the recording", "(document.querySelector('#screen video')?.src ?? '').includes('/content')").await;
-    person.shut_down().await;
-}
-
-/// A browser of a person (and its profile's folder), logged in to the appliance's UI, with a
-/// blank page open.
-async fn logged_in_browser(app: &TestApp) -> (skyvern::browser::LocalChromium, chromiumoxide::Page, tempfile::TempDir) {
-    use chromiumoxide::cdp::browser_protocol::network::CookieParam;
-
-    let profiles = tempfile::tempdir().unwrap();
-    let settings = crate::helpers::test_config(app.data_dir.path()).browser;
-    let person = skyvern::browser::Launcher::new(settings, profiles.path().to_owned()).launch().await.unwrap();
-    let page = person.browser.new_page("about:blank").await.unwrap();
-    let login = CookieParam::builder()
-        .name("skyvern_api_key")
-        .value(crate::helpers::API_KEY)
-        .url(app.address.clone())
-        .build()
-        .unwrap();
-    page.set_cookie(login).await.unwrap();
-    (person, page, profiles)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_run_page_in_the_ui_shows_an_animated_page_at_many_frames_a_second() {
-    let app = TestApp::spawn().await;
-    let (person, page, _profiles) = logged_in_browser(&app).await;
-    let run_id = app.create_script_run("animated.html", json!([{"action": "wait", "ms": 8000}])).await;
-    page.goto(app.url(&format!("/runs/{run_id}"))).await.unwrap();
-    let deadline = tokio::time::Instant::now() + crate::helpers::PATIENCE;
-    while !page.evaluate("!!document.querySelector('#screen img')").await.unwrap().into_value::<bool>().unwrap() {
-        assert!(tokio::time::Instant::now() < deadline, "the run page never showed the live picture");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let count = "new Promise((done) => { let n = 0; const img = document.querySelector('#screen img'); \
-        new MutationObserver(() => n++).observe(img, { attributes: true }); setTimeout(() => done(n), 2000); })";
-    let pictures: u64 = page.evaluate(count).await.unwrap().into_value().unwrap();
-    assert!(pictures >= 10, "the picture was redrawn {pictures} times in 2 s");
-    app.cancel(&run_id).await;
-    person.shut_down().await;
 }
 
 /// How old each frame was when it arrived, by the appliance's clock, in ms.

@@ -34,6 +34,7 @@ mod sessions;
 mod sse;
 mod storage_failures;
 mod timeouts;
+mod ui_backend;
 mod verification;
 mod viewer;
 mod webhooks;

@@ -36,6 +36,15 @@ fn step<'a>(tree: &'a Value, label: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {label}: {tree}"))
 }
 
+/// Whether any step or attempt anywhere in a step tree still says `running`.
+fn still_running(tree: &Value) -> bool {
+    match tree {
+        Value::Object(fields) => fields.get("status") == Some(&json!("running")) || fields.values().any(still_running),
+        Value::Array(items) => items.iter().any(still_running),
+        _ => false,
+    }
+}
+
 fn wait(label: &str, seconds: u64) -> Value {
     json!({"block_type": "wait", "label": label, "wait_sec": seconds})
 }
@@ -78,6 +87,7 @@ async fn a_loop_over_three_items_retries_the_failed_second_item_and_renders_each
     assert_eq!(run["output"]["extracted_information"].as_array().unwrap().len(), 4, "3 items and the last read: {run}");
 
     let tree = steps(&app, &run_id).await;
+    assert!(!still_running(&tree), "every step of a finished run has finished (the start page's too): {tree}");
     let each_city = step(&tree, "each_city");
     assert_eq!(each_city["status"], "completed");
     let iterations = each_city["iterations"].as_array().unwrap();

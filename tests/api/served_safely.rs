@@ -43,7 +43,7 @@ async fn a_page_a_site_handed_out_is_served_as_a_sandboxed_download_and_screensh
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ui_pages_run_only_the_appliances_own_files_under_a_strict_policy() {
     let app = TestApp::spawn().await;
-    let cookie = format!("skyvern_api_key={API_KEY}");
+    let cookie = app.sign_in().await.cookie();
     for path in ["/login", "/", "/runs/tsk_1"] {
         let page = app.client.get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(page.status(), 200, "{path}");

@@ -9,7 +9,8 @@ export function navigate(to: string, replace = false): void {
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   listeners.forEach((listener) => listener());
-  window.scrollTo(0, 0);
+  // A new screen starts at its top; a replaced address (a tab, a filter) keeps the place.
+  if (!replace) window.scrollTo(0, 0);
 }
 
 window.addEventListener('popstate', () => listeners.forEach((listener) => listener()));

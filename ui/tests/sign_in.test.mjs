@@ -1,7 +1,7 @@
 // The sign-in gate: no screen without a login, a wrong key is refused, sign out ends the session.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAccessible, openBrowser, screenshot, signIn, startAppliance } from './harness.mjs';
+import { API_KEY, assertAccessible, openBrowser, screenshot, signIn, startAppliance } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -25,4 +25,23 @@ test('every screen asks for a sign-in, a wrong key is refused, and the right one
   assert.equal(new URL(page.url()).pathname, '/');
   await screenshot(page, 'signed-in');
   await close();
+});
+
+test('the session cookie is HTTP-only, a change without the CSRF token is refused, and sign out ends the session', async () => {
+  const { page, context, close } = await openBrowser();
+  await signIn(page, app);
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'skyvern_session');
+  assert.ok(session?.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+  assert.ok(!cookies.some((c) => c.value.includes(API_KEY)), 'no cookie holds the API key');
+  const withoutToken = await page.evaluate(() => fetch('/v1/runs/cancel', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"run_ids":[]}' }).then((r) => r.status));
+  assert.equal(withoutToken, 403);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.goto(`${app.url}/runs/new`);
+  assert.match(page.url(), /\/login$/, 'the ended session opens nothing');
+  const replayed = await fetch(`${app.url}/v1/runs`, { headers: { cookie: `skyvern_session=${session.value}` } });
+  assert.equal(replayed.status, 401, 'the old session id is refused');
+  await close({ allowErrors: [/403/] });
 });

@@ -159,6 +159,32 @@ impl LlmClient {
         self.settings.vision
     }
 
+    /// The address calls go to: `llm.base_url`, or the provider's own.
+    pub fn base_url(&self) -> &str {
+        let default = match self.provider {
+            Provider::OpenAi => openai::DEFAULT_BASE_URL,
+            Provider::Anthropic => anthropic::DEFAULT_BASE_URL,
+        };
+        base_url(&self.settings, default)
+    }
+
+    /// One small call, never retried: whether the provider answers with these settings. A
+    /// person waits for it (`POST /v1/model/test`), so a failure is told at once.
+    pub async fn probe(&self) -> Result<ChatReply, LlmError> {
+        let request = ChatRequest {
+            model: self.settings.model.clone(),
+            system: "This is a connection test.".into(),
+            messages: vec![Message::text(Role::User, "Reply with the single word: ok")],
+        };
+        let started = Instant::now();
+        let sent = match self.provider {
+            Provider::OpenAi => openai::send(&self.http, &self.settings, &request).await,
+            Provider::Anthropic => anthropic::send(&self.http, &self.settings, &request).await,
+        };
+        let (text, usage, raw) = sent.map_err(|failure| failure.error)?;
+        Ok(ChatReply { text, usage, raw, latency: started.elapsed() })
+    }
+
     /// Asks the model, retrying transient failures.
     pub async fn chat(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
         let started = Instant::now();
@@ -225,8 +251,18 @@ fn http_failure(status: u16, body: &str, headers: &reqwest::header::HeaderMap, m
     AttemptError { error, transient, retry_after }
 }
 
-/// Classifies a transport failure (refused, reset, timed out): always transient.
+/// Classifies a transport failure (refused, reset, timed out): always transient. The message
+/// names the address and the deepest cause ("Connection refused"), which reqwest's own leaves out.
 fn transport_failure(error: reqwest::Error) -> AttemptError {
-    let what = if error.is_timeout() { "no answer in time".to_owned() } else { error.to_string() };
+    let address = error.url().map(|url| format!(" from {url}")).unwrap_or_default();
+    let what = if error.is_timeout() {
+        format!("no answer in time{address}")
+    } else {
+        let root = std::iter::successors(std::error::Error::source(&error), |cause| cause.source()).last();
+        match root {
+            Some(root) => format!("{error}: {root}"),
+            None => error.to_string(),
+        }
+    };
     AttemptError { error: LlmError::Unavailable(what), transient: true, retry_after: None }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::{Answer, AttemptError, ChatRequest, Part, TokenUsage, bad_response, base_url, post_json};
 use crate::config::LlmConfig;
 
-const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+pub(super) const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
 fn content(parts: &[Part]) -> Value {
     parts

@@ -44,6 +44,7 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
   const socket = useRef<WebSocket | null>(null);
   const image = useRef<HTMLImageElement>(null);
   const screen = useRef<HTMLDivElement>(null);
+  const controlButton = useRef<HTMLButtonElement>(null);
   const viewerId = useRef<number | null>(null);
   const [frame, setFrame] = useState<{ data: string; sequence: number } | null>(null);
   const [url, setUrl] = useState('');
@@ -102,10 +103,19 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
     if (controlling) screen.current?.focus();
   }, [controlling]);
 
-  /** A point on the picture in the page's own pixels. */
+  /** A point on the picture in the page's own pixels; the picture is letterboxed (object-fit:
+   * contain) when its shape differs from the screen's, so the bands are taken off first. */
   const point = (event: MouseEvent) => {
     const img = image.current!;
-    return { x: (event.offsetX * img.naturalWidth) / img.clientWidth, y: (event.offsetY * img.naturalHeight) / img.clientHeight };
+    const box = img.getBoundingClientRect();
+    const scale = Math.min(box.width / img.naturalWidth, box.height / img.naturalHeight) || 1;
+    const left = (box.width - img.naturalWidth * scale) / 2;
+    const top = (box.height - img.naturalHeight * scale) / 2;
+    const clamp = (value: number, max: number) => Math.max(0, Math.min(max, value));
+    return {
+      x: clamp((event.clientX - box.left - left) / scale, img.naturalWidth),
+      y: clamp((event.clientY - box.top - top) / scale, img.naturalHeight),
+    };
   };
   const mouse = (kind: 'pressed' | 'released' | 'moved') => (event: MouseEvent) => {
     if (!controlling) return;
@@ -114,12 +124,17 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
   const key = (kind: 'down' | 'up') => (event: KeyboardEvent) => {
     if (!controlling) return;
     event.preventDefault();
+    // Every key goes to the page, Tab too; Shift+Escape is the way out to the controls.
+    if (event.key === 'Escape' && event.shiftKey) {
+      if (kind === 'down') controlButton.current?.focus();
+      return;
+    }
     const text = kind === 'down' ? (event.key.length === 1 ? event.key : event.key === 'Enter' ? '\r' : undefined) : undefined;
     send({ type: 'key', event: kind, key: event.key, code: event.code, key_code: event.keyCode, text, modifiers: modifiers(event) });
   };
 
   const note = controlling
-    ? `You hold control: your mouse and keyboard go to the browser, and ${actor} is paused until you stop.`
+    ? `You hold control: your mouse and keyboard go to the browser (Shift+Esc leaves the picture), and ${actor} is paused until you stop.`
     : control.requested_by && control.requested_by.id === viewerId.current
       ? `Control is handed over once ${actor} finishes its current action…`
       : control.held_by
@@ -130,7 +145,7 @@ export function LiveScreen({ path, actor = 'the agent', onStatus, onEnd, onTurn 
     <div class="live">
       <div class="live-bar row">
         {!ended && (
-          <button type="button" disabled={!connected} onClick={() => send({ type: controlling ? 'release_control' : 'take_control' })}>
+          <button ref={controlButton} type="button" disabled={!connected || (!frame && !controlling)} onClick={() => send({ type: controlling ? 'release_control' : 'take_control' })}>
             {controlling ? 'Stop controlling' : 'Take control'}
           </button>
         )}

@@ -1,0 +1,68 @@
+//! API keys over HTTP (`/v1/api_keys`): list, create (the key is in the answer this once) and
+//! revoke, through the same functions as `skyvern api-key` (`crate::auth`). A listing never
+//! holds a key or its hash, only its first characters.
+//!
+//! Revoking the key the caller is using is allowed: its next request is refused, and UI sessions
+//! opened with it end. The UI warns before; the API does not second-guess (see `crate::auth`).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, Code, Location, Problem, from_body};
+use crate::auth::{self, RevokeError};
+use crate::ids::ApiKeyId;
+use crate::store::ApiKeyRecord;
+
+fn key_json(record: &ApiKeyRecord) -> Value {
+    json!({
+        "id": record.id,
+        "name": record.name,
+        "prefix": record.key_prefix,
+        "created_at": record.created_at,
+        "revoked_at": record.revoked_at,
+    })
+}
+
+async fn list_keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let keys = state.store.api_keys().await?;
+    Ok(HttpResponse::Ok().json(keys.iter().map(key_json).collect::<Vec<Value>>()))
+}
+
+#[derive(Deserialize)]
+struct NewKey {
+    name: String,
+}
+
+/// A new key: 201 with the key itself in `api_key`, shown only now, beside its record.
+async fn create_key(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let request: NewKey = from_body(body.into_inner())?;
+    let name = auth::key_name(&request.name)
+        .map_err(|invalid| ApiError::invalid(Location::body_field("name"), Problem::Value, invalid.to_string()))?;
+    let (key, record) = auth::create_key(&state.store, &name).await?;
+    tracing::info!(key_id = %record.id, "API key created over the API");
+    let mut body = key_json(&record);
+    body["api_key"] = json!(key);
+    Ok(HttpResponse::Created().json(body))
+}
+
+async fn revoke_key(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::not_found(format!("API key {}", path.chars().take(64).collect::<String>()));
+    let id = ApiKeyId::parse(&path).map_err(|_| not_found())?;
+    match auth::revoke_key(&state.store, &id).await {
+        Ok(record) => {
+            tracing::info!(key_id = %record.id, "API key revoked over the API");
+            Ok(HttpResponse::Ok().json(key_json(&record)))
+        }
+        Err(RevokeError::NotFound(_)) => Err(not_found()),
+        Err(already @ RevokeError::AlreadyRevoked(_)) => Err(ApiError::new(Code::AlreadyRevoked, already.to_string())),
+        Err(RevokeError::Store(store)) => Err(store.into()),
+    }
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/api_keys").get(list_keys).post(create_key))
+        .service(web::resource("/api_keys/{key_id}/revoke").post(revoke_key));
+}
