@@ -37,6 +37,11 @@ pub fn disk_usage(path: &Path) -> std::io::Result<DiskUsage> {
     })
 }
 
+/// What the file system holding `path` has left for the appliance's user.
+pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
+    Ok(fs4::statvfs(path)?.available_space())
+}
+
 fn bytes_below(dir: &Path) -> u64 {
     let mut total = 0;
     let mut pending = vec![dir.to_owned()];

@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::agent::llm::{ChatRequest, LlmClient, LlmError, Message, Role};
+use crate::agent::llm::{LlmClient, LlmError};
 use crate::app::DataPaths;
 use crate::browser::{self, BrowserLocation, BrowserPool, Launcher, PageSettings};
 use crate::config::{BrowserConfig, Config, LlmConfig, RecordingConfig};
@@ -290,8 +290,8 @@ fn check_data_dir_writable(dir: &Path) -> Finding {
 /// Free space in the data directory's file system (or where it will be created).
 fn check_free_space(dir: &Path) -> Finding {
     let place = existing_ancestor(dir);
-    match nix::sys::statvfs::statvfs(&place) {
-        Ok(stats) => free_space_finding(stats.blocks_available() * stats.fragment_size(), &place),
+    match data_dir::free_bytes(&place) {
+        Ok(free) => free_space_finding(free, &place),
         Err(error) => {
             Finding::warn("free space", format!("cannot read the free space of {}: {error}", place.display()))
         }
@@ -376,10 +376,7 @@ fn check_data_dir_lock(dir: &Path) -> Finding {
 /// function rather than build its own request.
 pub async fn check_model_provider(settings: &LlmConfig) -> Finding {
     const CHECK: &str = "model provider";
-    // One attempt: the doctor reports a failure rather than waiting through the agent's retries.
-    let mut settings = settings.clone();
-    settings.max_retries = 0;
-    let client = match LlmClient::from_config(&settings) {
+    let client = match LlmClient::from_config(settings) {
         Ok(Some(client)) => client,
         Ok(None) => {
             return Finding::warn(
@@ -393,14 +390,10 @@ pub async fn check_model_provider(settings: &LlmConfig) -> Finding {
     if settings.model.is_empty() {
         return Finding::fail(CHECK, "llm.model is empty: set it to a model the provider serves (SKYVERN__LLM__MODEL)");
     }
-    let request = ChatRequest {
-        model: settings.model.clone(),
-        system: "You are checked for being reachable. Answer with one word.".into(),
-        messages: vec![Message::text(Role::User, "Say OK.")],
-    };
     let at = if settings.base_url.is_empty() { String::new() } else { format!(" at {}", settings.base_url) };
     let what = format!("{} model {}{at}", client.provider_name(), settings.model);
-    match client.chat(&request).await {
+    // The same one call, never retried, as the UI's "Test connection" (`POST /v1/model/test`).
+    match client.probe().await {
         Ok(reply) => Finding::ok(CHECK, format!("{what} answered in {:.1} s", reply.latency.as_secs_f64())),
         Err(error) => {
             let (level, fix) = model_error_fix(&error);
