@@ -36,6 +36,8 @@ pub fn credential_json(credential: &Credential) -> Value {
         "folder_id": null,
         "proxy_location": null,
         "proxy_session_id": null,
+        "created_at": credential.created_at,
+        "modified_at": credential.modified_at,
     })
 }
 
