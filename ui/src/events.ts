@@ -12,7 +12,7 @@ export interface RunEvent {
   created_at: string;
 }
 
-/** A pseudo-event sent to every listener after the stream reconnected. */
+/** A pseudo-event sent to every listener each time the stream opens or reopens. */
 export const RECONNECTED: RunEvent = {
   id: 0,
   run_id: '',
@@ -30,12 +30,9 @@ let source: EventSource | null = null;
 function open(): void {
   // Only events from now on: screens load their current state, then follow.
   source = new EventSource('/v1/events?after=now');
-  let opened = false;
-  // After a reconnection, events may have been missed: screens reload what they show.
-  source.onopen = () => {
-    if (opened) listeners.forEach((listener) => listener(RECONNECTED));
-    opened = true;
-  };
+  // Whatever happened before the stream was (re)connected, from a screen's first load to the
+  // stream's opening or during a drop, is not in it: screens reload what they show.
+  source.onopen = () => listeners.forEach((listener) => listener(RECONNECTED));
   source.onmessage = (message) => {
     const event = JSON.parse(message.data) as RunEvent;
     listeners.forEach((listener) => listener(event));
