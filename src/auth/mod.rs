@@ -51,11 +51,6 @@ impl KeyChecker {
         KeyChecker { store, configured }
     }
 
-    /// Whether `presented` is a valid key.
-    pub async fn is_valid(&self, presented: &str) -> Result<bool, StoreError> {
-        Ok(self.identify(presented).await?.is_some())
-    }
-
     /// The name of the valid key `presented` (the configured key is `configured key`), or `None`.
     pub async fn identify(&self, presented: &str) -> Result<Option<String>, StoreError> {
         Ok(self.identify_key(presented).await?.map(|key| key.name))

@@ -169,9 +169,7 @@ impl Store {
         })
         .await
     }
-}
 
-impl Store {
     /// The titles of the plan versions `version_ids` (those that exist), for lists of runs.
     pub async fn plan_version_titles(
         &self,

@@ -42,7 +42,7 @@ pub fn generate() -> Secret {
 
 /// Without a configured secret, makes one on the first start.
 pub async fn ensure_one_exists(store: &Store, config: &WebhooksConfig) -> Result<(), StoreError> {
-    if config.signing_secret.is_empty() && store.webhook_secrets().await?.is_empty() {
+    if !is_configured(config) && store.webhook_secrets().await?.is_empty() {
         store.add_webhook_secret(generate()).await?;
         tracing::info!("a webhook signing secret was made; `skyvern webhook-secret show` prints it");
     }
@@ -91,7 +91,7 @@ pub async fn rotate_if_not_configured(
 
 /// The secrets that sign now, oldest first.
 pub async fn active(store: &Store, config: &WebhooksConfig) -> Result<Vec<ActiveSecret>, StoreError> {
-    if !config.signing_secret.is_empty() {
+    if is_configured(config) {
         return Ok(vec![ActiveSecret { secret: config.signing_secret.clone(), signs_until: None }]);
     }
     let overlap = Duration::from_secs(config.rotation_overlap_hours * 3600);

@@ -52,7 +52,7 @@ async fn the_first_start_creates_a_key_once_and_revoked_keys_stop_working() {
     assert!(key.starts_with(&keys[0].key_prefix));
     store.revoke_api_key(&keys[0].id).await.unwrap();
     let checker = skyvern::auth::KeyChecker::new(store, &config.auth.api_key);
-    assert!(!checker.is_valid(&key).await.unwrap());
+    assert!(checker.identify(&key).await.unwrap().is_none(), "a revoked key is not valid");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

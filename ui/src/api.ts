@@ -36,6 +36,11 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Calls `/v1{path}`; answers the parsed JSON, or throws an `ApiError` with a readable message. */
 export async function api<T = unknown>(path: string, method: Method = 'GET', body?: unknown): Promise<T> {
+  return (await request<T>(path, method, body)).body;
+}
+
+/** As `api`, with the answer's headers too (a listing's `x-total-count`). */
+export async function request<T = unknown>(path: string, method: Method = 'GET', body?: unknown): Promise<{ body: T; headers: Headers }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken();
   let payload: BodyInit | undefined;
@@ -52,7 +57,7 @@ export async function api<T = unknown>(path: string, method: Method = 'GET', bod
   const text = await response.text();
   const parsed: unknown = text ? safeJson(text) : null;
   if (!response.ok) throw new ApiError(response.status, errorMessage(parsed, `${response.status} ${response.statusText}`), parsed);
-  return parsed as T;
+  return { body: parsed as T, headers: response.headers };
 }
 
 function safeJson(text: string): unknown {

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { useAction } from '../../components/useAction';
 import type { Credential, CredentialType } from './model';
 import { TYPE_LABELS } from './model';
+import { FormActions } from '../../components/FormActions';
 
 type Values = Record<string, string>;
 
@@ -125,19 +126,7 @@ export function CredentialForm({ onCreated, onCancel }: { onCreated: (credential
         ))}
       </div>
       <p class="hint">Values are sealed in the appliance's vault and never shown again, here or by the API.</p>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <footer class="dialog-actions flush">
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save credential'}
-        </button>
-      </footer>
+      <FormActions error={error} busy={busy} submit="Save credential" busyLabel="Saving…" onCancel={onCancel} />
     </form>
   );
 }

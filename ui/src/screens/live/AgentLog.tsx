@@ -2,12 +2,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { ErrorBox, Loading } from '../../components/Notice';
 import { formatTime } from '../../format';
-import { intentOf } from '../run_detail/Timeline';
-import { flatten, last, type TimelineItem } from '../run_detail/types';
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
+import { MARK, intentOf } from '../run_detail/Timeline';
+import { flatten, last, text, type TimelineItem } from '../run_detail/types';
 
 function Entry({ item }: { item: TimelineItem }) {
   const detail = item.detail ?? {};
@@ -24,7 +20,7 @@ function Entry({ item }: { item: TimelineItem }) {
       </li>
     );
   }
-  const mark = item.status === 'completed' ? '✓' : item.status === 'failed' ? '✗' : item.status === 'running' ? '…' : '•';
+  const mark = MARK[item.status] ?? '•';
   const title = item.action_number != null ? `#${item.action_number} ${item.label}` : item.label;
   const error = text(detail.error);
   return (

@@ -2,11 +2,7 @@
 // prompt, or the task's) and its live status.
 import { usePlanBlocks } from '../run_detail/planBlocks';
 import { StatusBadge } from '../../components/StatusBadge';
-import { flatten, last, requestText, type Run, type TimelineItem } from '../run_detail/types';
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
+import { flatten, last, requestText, text, type Run, type TimelineItem } from '../run_detail/types';
 
 /** The innermost block that is running now, else the last one that ran. */
 export function currentBlock(timeline: TimelineItem[]): TimelineItem | null {

@@ -3,13 +3,10 @@
 // is a button: choosing it shows its screenshot (and a block's configuration).
 import { formatTime } from '../../format';
 import { Empty } from '../../components/Notice';
-import { flatten, type TimelineItem } from './types';
+import { flatten, text, type TimelineItem } from './types';
 
-const MARK: Record<string, string> = { completed: '✓', failed: '✗', canceled: '⊘', running: '…' };
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
+/** The mark beside a card's status (the word stays beside it). */
+export const MARK: Record<string, string> = { completed: '✓', failed: '✗', canceled: '⊘', running: '…' };
 
 /** The intent or description an action card shows under its label. */
 export function intentOf(item: TimelineItem): string {

@@ -97,6 +97,11 @@ export function requestText(run: Run, field: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** A value of a timeline item's detail as text: itself when it is a string, else empty. */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 /** What a person calls the run: its title, else its goal, else its id. */
 export function runName(run: Run): string {
   return run.title || requestText(run, 'title') || requestText(run, 'prompt') || requestText(run, 'navigation_goal') || run.run_id;

@@ -1,6 +1,6 @@
-// One page of a listing with its total: `api()` answers only the body, so this reads the
-// `x-total-count` header too, and without it finds out whether a next page exists.
-import { ApiError, errorMessage } from '../../api';
+// One page of a listing with its total, from the `x-total-count` header; without that header,
+// it finds out whether a next page exists.
+import { request } from '../../api';
 
 export interface Page<T> {
   items: T[];
@@ -9,21 +9,10 @@ export interface Page<T> {
   hasNext: boolean;
 }
 
+/** A listing's items and its `x-total-count`, if the answer has one. */
 async function getJson(path: string): Promise<{ body: unknown; total: number | null }> {
-  const response = await fetch(`/v1${path}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  if (response.status === 401) {
-    location.assign('/login');
-    throw new ApiError(401, 'signed out', null);
-  }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  if (!response.ok) throw new ApiError(response.status, errorMessage(body, `${response.status} ${response.statusText}`), body);
-  const header = response.headers.get('x-total-count');
+  const { body, headers } = await request(path);
+  const header = headers.get('x-total-count');
   const total = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : null;
   return { body, total };
 }

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { useAction } from '../../components/useAction';
 import type { BrowserProfile, BrowserSession } from './model';
+import { FormActions } from '../../components/FormActions';
 
 export function OpenSessionDialog(props: {
   open: boolean;
@@ -71,19 +72,7 @@ export function OpenSessionDialog(props: {
           <input id="session-keep" type="checkbox" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)} />
           <label for="session-keep">Keep its cookies and storage when it ends, to save them as a browser profile</label>
         </div>
-        {error && (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <footer class="dialog-actions flush">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Opening…' : 'Open session'}
-          </button>
-        </footer>
+        <FormActions error={error} busy={busy} submit="Open session" busyLabel="Opening…" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -4,6 +4,7 @@ import { api, ApiError } from '../../api';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { useAction } from '../../components/useAction';
 import type { BrowserSession } from './model';
+import { FormActions } from '../../components/FormActions';
 
 export function SessionActions(props: { session: BrowserSession; onChanged: (session: BrowserSession) => void; onError: (message: string) => void }) {
   const { session } = props;
@@ -87,19 +88,7 @@ function ExtendDialog(props: { session: BrowserSession; open: boolean; onClose: 
             Added to the time it has left (at most 240 minutes left in all). Its timeout is now {props.session.timeout} minutes.
           </p>
         </div>
-        {error && (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <footer class="dialog-actions flush">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Extending…' : 'Extend'}
-          </button>
-        </footer>
+        <FormActions error={error} busy={busy} submit="Extend" busyLabel="Extending…" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

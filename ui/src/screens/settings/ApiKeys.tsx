@@ -9,6 +9,7 @@ import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
 import { formatTime } from '../../format';
 import type { ApiKey, CreatedApiKey, UiSession } from './model';
+import { FormActions } from '../../components/FormActions';
 
 export function ApiKeys() {
   const keys = useLoad(() => api<ApiKey[]>('/api_keys'), []);
@@ -136,19 +137,7 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
           Where it will be used, for example "laptop" or "billing job".
         </p>
       </div>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <footer class="dialog-actions flush">
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" disabled={busy || !name.trim()}>
-          {busy ? 'Creating…' : 'Create key'}
-        </button>
-      </footer>
+      <FormActions error={error} busy={busy} submit="Create key" busyLabel="Creating…" disabled={!name.trim()} onCancel={onCancel} />
     </form>
   );
 }
