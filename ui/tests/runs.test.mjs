@@ -105,6 +105,8 @@ test('without the x-total-count header, a group still knows whether it has a nex
     assert.equal(await finished.locator('tbody tr').count(), 2);
     assert.ok(await finished.getByRole('button', { name: 'Next' }).isDisabled());
     assert.match(await finished.getByRole('heading').innerText(), /\b7\b/);
+    // Listings still in flight when the browser closes are no concern of this test.
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 });
 
@@ -376,5 +378,50 @@ test('on a phone, the runs page shows each run as a card and stays usable', asyn
     const formWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(formWidth <= 390, `the form is ${formWidth}px wide`);
     await screenshot(page, 'new-run-phone');
+  });
+});
+
+test('the run type and plan filters keep only the runs of that kind and that plan, each row naming its plan', async () => {
+  const savePlan = async (title) => {
+    const saved = await app.api('/agents', 'POST', {
+      json_definition: { title, workflow_definition: { parameters: [], blocks: [{ block_type: 'wait', label: 'pause', wait_sec: 0 }] } },
+    });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    return saved.body.workflow_permanent_id;
+  };
+  const startPlan = async (planId) => {
+    const started = await app.api('/run/agents', 'POST', { agent_id: planId, parameters: {} });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    return started.body.run_id;
+  };
+  const tide = await savePlan('Tide tables');
+  const moon = await savePlan('Moon phases');
+  const tideRun = await startPlan(tide);
+  const moonRun = await startPlan(moon);
+  const task = await codeRun({ title: 'Lighthouse check' });
+  for (const runId of [tideRun, moonRun, task]) await app.waitForStatus(runId, ['completed']);
+
+  await withBrowser({}, async ({ page }) => {
+    await signIn(page, app);
+    const finished = group(page, 'Finished');
+    await finished.getByRole('link', { name: 'Lighthouse check' }).waitFor();
+
+    await page.getByLabel('Run type').selectOption('plan');
+    await page.waitForURL(/type=plan/);
+    await finished.getByRole('link', { name: 'Lighthouse check' }).waitFor({ state: 'detached' });
+    assert.ok((await finished.locator(`a[href="/runs/${moonRun}"]`).count()) > 0, 'plan runs stay');
+
+    await page.getByLabel('Plan').selectOption({ label: 'Tide tables' });
+    await page.waitForURL(new RegExp(`plan=${tide}`));
+    await finished.locator(`a[href="/runs/${moonRun}"]`).waitFor({ state: 'detached' });
+    assert.ok((await finished.locator(`a[href="/runs/${tideRun}"]`).count()) > 0, 'the plan’s run stays');
+    assert.ok((await finished.getByRole('link', { name: 'Tide tables' }).count()) > 0, 'the row names its plan');
+    await screenshot(page, 'runs-plan-filter');
+    await assertAccessible(page, 'runs page filtered by plan');
+
+    await page.reload();
+    assert.equal(await page.getByLabel('Plan').inputValue(), tide, 'the filter survives a reload');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await finished.getByRole('link', { name: 'Lighthouse check' }).waitFor();
   });
 });
