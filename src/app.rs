@@ -17,6 +17,7 @@ use crate::api::{self, AppState};
 use crate::artifacts::ArtifactFiles;
 use crate::auth::ui_sessions::UiSessions;
 use crate::auth::{self, KeyChecker};
+use crate::backup;
 use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
 use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
@@ -96,6 +97,20 @@ impl DataPaths {
                 config.vault.key_file.clone()
             },
         }
+    }
+}
+
+/// What backups copy of the data directory, and what they leave out: the database (copied by the
+/// store), the lock, the vault key, the search index (rebuilt from the database) and the folders
+/// emptied at every start (Chromium's working profiles, downloads in progress).
+pub fn backup_layout(config: &Config) -> backup::Layout {
+    let paths = DataPaths::of(config);
+    backup::Layout {
+        data_dir: config.storage.data_dir.clone(),
+        database: paths.database,
+        vault_key: paths.vault_key,
+        lock: data_dir::lock_path(&config.storage.data_dir),
+        left_out: vec![paths.search_index, paths.browser_profiles, paths.downloads],
     }
 }
 

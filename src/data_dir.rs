@@ -5,8 +5,9 @@
 //! for their own. It holds an OS lock (`flock`) on `<data_dir>/skyvern.lock` for as long as it
 //! runs: a second `skyvern serve` on the same directory is refused, and the kernel releases the
 //! lock when the process ends, however it ends (`kill -9` included), so a restart never waits for
-//! a stale lock. The other commands (`api-key`, `backup`) take no lock: they work beside a running
-//! appliance, through SQLite's own locking. `skyvern doctor` only asks whether the lock is held
+//! a stale lock. `skyvern reindex` and `skyvern restore` take the same lock, so they never work
+//! beside an appliance. The other commands (`api-key`, `backup`) take no lock: they work beside a
+//! running appliance, through SQLite's own locking. `skyvern doctor` only asks whether the lock is held
 //! (`holder`). `disk_usage` says how much the directory holds and how much room its file system
 //! has left.
 
@@ -74,6 +75,11 @@ pub fn canonical(path: &Path) -> Result<PathBuf, DataDirError> {
     path.canonicalize().map_err(unusable)
 }
 
+/// The lock file of a data directory.
+pub fn lock_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(LOCK_FILE)
+}
+
 /// The lock on a data directory; released when dropped or when the process ends.
 #[derive(Debug)]
 pub struct DataDirLock {
@@ -89,7 +95,7 @@ impl DataDirLock {
             .write(true)
             .create(true)
             .truncate(false)
-            .open(data_dir.join(LOCK_FILE))
+            .open(lock_path(data_dir))
             .map_err(unusable)?;
         match file.try_lock() {
             Ok(()) => {
@@ -117,7 +123,7 @@ impl DataDirLock {
 /// the question takes. A `serve` starting in that very instant would be refused once.
 pub fn holder(data_dir: &Path) -> Result<Option<String>, DataDirError> {
     let unusable = |source| DataDirError::Unusable { path: data_dir.to_owned(), source };
-    let mut file = match File::open(data_dir.join(LOCK_FILE)) {
+    let mut file = match File::open(lock_path(data_dir)) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(unusable(error)),

@@ -325,7 +325,7 @@ fn check_database(database: &Path) -> Finding {
             CHECK,
             format!(
                 "{} does not open ({error}): check that {} may read it (run the doctor as the appliance's user), \
-                 or restore a backup (skyvern backup)",
+                 or restore a backup (skyvern restore)",
                 database.display(),
                 user()
             ),

@@ -60,6 +60,7 @@ pub mod api;
 pub mod app;
 pub mod artifacts;
 pub mod auth;
+pub mod backup;
 pub mod browser;
 pub mod clock;
 pub mod config;

@@ -1,9 +1,9 @@
 //! The `skyvern` command: `serve` runs the appliance; `api-key` manages keys; `webhook-secret`
-//! shows or rotates the webhook signing secret; `backup` copies the database while the appliance
-//! runs; `reindex` rebuilds the search index while it is stopped; `doctor` checks what the
-//! appliance needs from the machine.
+//! shows or rotates the webhook signing secret; `backup` copies the data directory while the
+//! appliance runs and `restore` puts a backup back while it is stopped; `reindex` rebuilds the
+//! search index while it is stopped; `doctor` checks what the appliance needs from the machine.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,8 +11,10 @@ use clap::{Parser, Subcommand};
 use skyvern::config::{Config, Loaded};
 use skyvern::data_dir::{self, DataDirLock};
 use skyvern::ids::ApiKeyId;
+use skyvern::store::CredentialFilter;
+use skyvern::vault::Vault;
 use skyvern::webhooks::secrets;
-use skyvern::{App, app, auth, doctor, search, telemetry};
+use skyvern::{App, app, auth, backup, doctor, search, telemetry};
 
 #[derive(Parser)]
 #[command(name = "skyvern", version, about = "A self-hosted Skyvern appliance")]
@@ -34,8 +36,21 @@ enum Command {
     /// Show or rotate the secret that signs webhook deliveries.
     #[command(subcommand, name = "webhook-secret")]
     WebhookSecret(WebhookSecretCommand),
-    /// Write a consistent copy of the database to a file (safe while the appliance runs).
+    /// Copy the data directory (a consistent copy of the database, artifacts, uploaded files) into
+    /// a new or empty directory, safe while the appliance runs; the vault key is left out.
     Backup { target: PathBuf },
+    /// Restore a backup into the data directory (refused while an appliance uses it) and rebuild
+    /// the search index.
+    Restore {
+        /// The directory `skyvern backup` wrote.
+        backup: PathBuf,
+        /// The backup's vault key file, put where the appliance reads it (vault.key_file).
+        #[arg(long)]
+        vault_key: Option<PathBuf>,
+        /// Replace what a non-empty data directory holds (its vault key is kept).
+        #[arg(long)]
+        force: bool,
+    },
     /// Rebuild the search index from the database (refused while the appliance runs).
     Reindex,
     /// Check Chromium, ffmpeg, the data directory and the model provider with this configuration;
@@ -81,11 +96,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Serve => serve(config).await,
         Command::ApiKey(command) => api_key(config, command).await,
         Command::WebhookSecret(command) => webhook_secret(config, command).await,
-        Command::Backup { target } => {
-            let store = app::open_store(&config).await?;
-            store.backup_to(&target).await.context("backup failed")?;
-            println!("database copied to {}", target.display());
-            Ok(())
+        Command::Backup { target } => back_up(config, &target).await,
+        Command::Restore { backup, vault_key, force } => {
+            restore(config, &backup, backup::RestoreOptions { vault_key, force }).await
         }
         Command::Reindex => reindex(config).await,
         Command::Doctor => return Ok(check_machine(&config).await),
@@ -107,6 +120,79 @@ async fn reindex(mut config: Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let runs = search::rebuild(&app::DataPaths::of(&config).search_index, store).await.context("reindex failed")?;
     println!("search index rebuilt: {runs} runs in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `skyvern backup`: the data directory into `target`, beside a running appliance.
+async fn back_up(mut config: Config, target: &Path) -> anyhow::Result<()> {
+    config.storage.data_dir = data_dir::canonical(&config.storage.data_dir)?;
+    let store = app::open_store(&config).await?;
+    let layout = app::backup_layout(&config);
+    let manifest = backup::back_up(&layout, &store, target).await.context("backup failed")?;
+    println!(
+        "backed up to {}: the database and {} files ({:.1} MB)",
+        target.display(),
+        manifest.files,
+        manifest.bytes as f64 / 1e6
+    );
+    println!(
+        "\nThe vault key is not in the backup: it is {}. Keep a copy of it apart from the backups \
+         (mode 0600); without it, the backup's credentials and browser profiles stay sealed. Restore with:\n\n    \
+         skyvern restore {} --vault-key <that copy>",
+        layout.vault_key.display(),
+        target.display()
+    );
+    Ok(())
+}
+
+/// `skyvern restore`: a backup into the data directory, held as `serve` holds it; then the
+/// search index is rebuilt and the vault key checked against the credentials.
+async fn restore(mut config: Config, from: &Path, options: backup::RestoreOptions) -> anyhow::Result<()> {
+    config.storage.data_dir = data_dir::canonical(&config.storage.data_dir)?;
+    let _lock = DataDirLock::acquire(&config.storage.data_dir)?;
+    let layout = app::backup_layout(&config);
+    let restored = backup::restore(&layout, from, options).await.context("restore failed")?;
+    if restored.removed > 0 {
+        println!("removed the {} entries the data directory held", restored.removed);
+    }
+    println!(
+        "restored the backup of {} (skyvern {}) into {}: the database and {} files",
+        restored.manifest.created_at,
+        restored.manifest.skyvern_version,
+        config.storage.data_dir.display(),
+        restored.copied.files
+    );
+    let store = app::open_store(&config).await?;
+    let runs = search::rebuild(&app::DataPaths::of(&config).search_index, store.clone())
+        .await
+        .context("the backup is restored, but the search index could not be rebuilt (`skyvern reindex` retries)")?;
+    println!("search index rebuilt: {runs} runs");
+    check_vault_key(&layout.vault_key, restored.vault_key_placed, store).await
+}
+
+/// Says whether the vault key in place opens the restored credentials.
+async fn check_vault_key(key_file: &Path, placed: bool, store: skyvern::store::Store) -> anyhow::Result<()> {
+    let sealed = store.count_credentials().await?;
+    if !key_file.exists() {
+        if sealed > 0 {
+            eprintln!(
+                "\nwarning: no vault key at {}: the {sealed} credentials (and the browser profiles) stay sealed \
+                 until the backup's key file is put there, before the first start (which would make a new key)",
+                key_file.display()
+            );
+        }
+        return Ok(());
+    }
+    let verb = if placed { "placed" } else { "kept" };
+    let vault = Vault::open(key_file, store).await?;
+    let first = vault.list(CredentialFilter { page: 1, page_size: 1, ..CredentialFilter::default() }).await?;
+    match first.first() {
+        None => println!("vault key {verb} at {}", key_file.display()),
+        Some(credential) => match vault.reveal(&credential.id).await {
+            Ok(_) => println!("vault key {verb} at {}: it opens the credentials", key_file.display()),
+            Err(error) => eprintln!("\nwarning: the vault key at {} is not this backup's: {error}", key_file.display()),
+        },
+    }
     Ok(())
 }
 

@@ -324,8 +324,8 @@ async fn a_backup_holds_no_key_and_the_database_without_its_key_file_reveals_not
     let created = create(&app, a_login()).await;
     let id = created["credential_id"].as_str().unwrap().to_owned();
     let backup_dir = tempfile::tempdir().unwrap();
+    let output = cli(app.data_dir.path(), &["backup", backup_dir.path().to_str().unwrap()]);
     let backup = backup_dir.path().join("skyvern.db");
-    let output = cli(app.data_dir.path(), &["backup", backup.to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let key_file = app.data_dir.path().join("vault.key");
     let key = std::fs::read(&key_file).unwrap();

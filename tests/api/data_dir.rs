@@ -78,8 +78,9 @@ async fn a_backup_taken_while_runs_write_opens_and_holds_them() {
     let (mut taken, mut caught_mid_run) = (0, false);
     while taken < 2 || app.run(&runs[2]).await["finished_at"].is_null() {
         taken += 1;
-        let copy = copies.path().join(format!("copy-{taken}.db"));
-        let backup = cli(app.data_dir.path(), &["backup", copy.to_str().unwrap()]);
+        let target = copies.path().join(format!("copy-{taken}"));
+        let backup = cli(app.data_dir.path(), &["backup", target.to_str().unwrap()]);
+        let copy = target.join("skyvern.db");
         assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
         let check = std::process::Command::new("python3")
             .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])"])

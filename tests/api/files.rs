@@ -38,7 +38,7 @@ async fn send_form(app: &TestApp, parts: &[Part<'_>]) -> reqwest::Response {
 }
 
 /// Uploads `bytes` as the file `name`; the answer.
-async fn upload(app: &TestApp, name: &str, bytes: &[u8]) -> Value {
+pub async fn upload(app: &TestApp, name: &str, bytes: &[u8]) -> Value {
     let response = send_form(app, &[("file", Some(name), bytes)]).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()

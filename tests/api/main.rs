@@ -3,6 +3,7 @@
 mod agent;
 mod api_contract;
 mod appliance_unreachable;
+mod backup_restore;
 mod browser_failures;
 mod browser_isolation;
 mod browser_profiles;
