@@ -26,6 +26,7 @@ mod recording;
 mod reruns;
 mod restart;
 mod schedules;
+mod schema_levels;
 mod scripted_llm;
 mod search;
 mod secrets;
