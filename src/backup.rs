@@ -151,9 +151,13 @@ pub enum BackupError {
 /// Writes a backup of the data directory into `target` (created when missing; refused when it
 /// holds anything) while the appliance may run.
 pub async fn back_up(layout: &Layout, store: &Store, target: &Path) -> Result<Manifest, BackupError> {
+    let existed = target.exists();
     make_empty_dir(target)?;
     let canonical = target.canonicalize().map_err(|source| BackupError::Read { path: target.to_owned(), source })?;
     if canonical.starts_with(&layout.data_dir) {
+        if !existed {
+            let _ = std::fs::remove_dir(target);
+        }
         return Err(BackupError::TargetInsideDataDir { path: target.to_owned() });
     }
     store.backup_to(&target.join(layout.database_name())).await?;

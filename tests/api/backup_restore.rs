@@ -150,6 +150,10 @@ async fn a_restore_refuses_a_used_directory_unless_forced_and_never_replaces_a_v
     succeeded(back_up(app.data_dir.path(), &backup));
     let refusal = refused(back_up(app.data_dir.path(), &backup));
     assert!(refusal.contains("is not empty"), "a backup never writes over another: {refusal}");
+    let inside = app.data_dir.path().join("backups");
+    let refusal = refused(back_up(app.data_dir.path(), &inside));
+    assert!(refusal.contains("inside the data directory"), "{refusal}");
+    assert!(!inside.exists(), "a refused backup leaves nothing behind");
     let data_dir = app.stop().await;
 
     let incomplete = backups.path().join("incomplete");
