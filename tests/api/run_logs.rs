@@ -1,7 +1,8 @@
 //! JSON logs: every line logged while a run executes carries the run's `run_id` at its top
 //! level: the worker's, the agent's (a model call retried), the browser's (the page's request
-//! refused on its way to the appliance, the CDP connection's), and its webhook attempt's after
-//! it ended. The appliance runs as its own process, its standard error kept in a file.
+//! refused on its way to the appliance, and whatever chromiumoxide says meanwhile), and its
+//! webhook attempt's after it ended. The appliance runs as its own process, its standard error
+//! kept in a file.
 
 use serde_json::{Value, json};
 
@@ -87,10 +88,6 @@ async fn every_line_logged_while_a_run_executes_carries_its_run_id() {
             "no `{what}` from {target} while the run executed: {during:#?}"
         );
     }
-    assert!(
-        during.iter().any(|line| line["target"].as_str().unwrap_or_default().starts_with("chromiumoxide")),
-        "the browser's connection logged within the run: {during:#?}"
-    );
 
     let attempt = lines.iter().find(|line| message(line) == "webhook attempt").expect("the webhook attempt is logged");
     assert!(of_the_run(attempt), "{attempt}");
