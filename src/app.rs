@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
 use crate::live::LiveRuns;
+use crate::metrics::{Exporter, Metrics, Sources};
 use crate::profiles::Profiles;
 use crate::recording::Recorder;
 use crate::scheduler::{CodeTiming, Scheduler, SchedulerParts};
@@ -47,6 +48,8 @@ const SCHEDULES_GRACE: Duration = Duration::from_secs(5);
 pub struct App {
     port: u16,
     server: actix_web::dev::Server,
+    /// The listener of `metrics.listen`, serving only `/metrics`.
+    metrics_server: Option<actix_web::dev::Server>,
     /// Ends the responses that never end on their own (event streams) when the appliance stops.
     stopping: CancellationToken,
     scheduler: Scheduler,
@@ -161,6 +164,7 @@ impl App {
         let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
         pool.warm_up().await;
 
+        let metrics = Metrics::new();
         let artifacts = ArtifactFiles::new(paths.artifacts, store.clone());
         let llm = LlmClient::from_config(&config.llm).map_err(anyhow::Error::msg)?;
         let agent = llm.clone().map(|llm| Agent {
@@ -168,6 +172,7 @@ impl App {
             prices: config.prices.clone(),
             default_max_steps: config.agent.max_steps,
             store: store.clone(),
+            metrics: metrics.clone(),
         });
         let recorder = Recorder::new(
             config.recording.clone(),
@@ -195,7 +200,7 @@ impl App {
         if interrupted > 0 {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
         }
-        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone())?;
+        let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone(), metrics.clone())?;
         let scheduler = Scheduler::new(SchedulerParts {
             store: store.clone(),
             pool: pool.clone(),
@@ -203,7 +208,7 @@ impl App {
             limits: config.runs.clone(),
             agent,
             live: live.clone(),
-            recorder,
+            recorder: recorder.clone(),
             sessions: sessions.clone(),
             vault: vault.clone(),
             webhooks: webhooks.clone(),
@@ -213,6 +218,7 @@ impl App {
             },
             files: files.clone(),
             profiles: profiles.clone(),
+            metrics: metrics.clone(),
         });
         scheduler.start().await?;
         webhooks.start().await?;
@@ -223,6 +229,16 @@ impl App {
         let stopping = CancellationToken::new();
         let keys = KeyChecker::new(store.clone(), &config.auth.api_key);
         let session_lifetime = Duration::from_secs(config.ui.session_hours * 3600);
+        let exporter = Exporter::new(
+            metrics.clone(),
+            Sources {
+                store: store.clone(),
+                scheduler: scheduler.clone(),
+                pool: pool.clone(),
+                recorder,
+                data_dir: config.storage.data_dir.clone(),
+            },
+        );
         let state = web::Data::new(AppState {
             store: store.clone(),
             scheduler: scheduler.clone(),
@@ -245,7 +261,31 @@ impl App {
             links,
             heartbeat: Duration::from_secs(config.events.heartbeat_seconds),
             stopping: stopping.clone(),
+            metrics,
+            exporter,
         });
+        let metrics_server = match config.metrics_addr() {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {} (metrics.listen)", config.metrics.listen))?;
+                let metrics_address = listener.local_addr()?;
+                let state = state.clone();
+                let server = HttpServer::new(move || {
+                    actix_web::App::new()
+                        .wrap(from_fn(api::contain_panics))
+                        .wrap(api::security_headers())
+                        .configure(api::configure_metrics_only(state.clone()))
+                })
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(5)
+                .listen(listener)?
+                .run();
+                tracing::info!(address = %metrics_address, "serving /metrics without a key");
+                Some(server)
+            }
+            None => None,
+        };
         let max_body_bytes = config.server.max_body_bytes;
         let server = HttpServer::new(move || {
             actix_web::App::new()
@@ -262,6 +302,7 @@ impl App {
         Ok(App {
             port: address.port(),
             server,
+            metrics_server,
             stopping,
             scheduler,
             pool,
@@ -296,11 +337,16 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
+        let metrics_server = self.metrics_server.map(|server| (server.handle(), tokio::spawn(server)));
         shutdown.await;
         tracing::info!("shutting down");
         self.stopping.cancel();
         handle.stop(true).await;
         let _ = server.await;
+        if let Some((handle, server)) = metrics_server {
+            handle.stop(true).await;
+            let _ = server.await;
+        }
         self.schedules.shut_down(SCHEDULES_GRACE).await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.sessions.shut_down().await;

@@ -46,6 +46,7 @@ pub struct Config {
     pub vault: VaultConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
+    pub metrics: MetricsConfig,
     pub log: LogConfig,
 }
 
@@ -193,6 +194,12 @@ pub struct ModelPrice {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct MetricsConfig {
+    /// A second address serving only `GET /metrics`, without an API key; empty: none.
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct LogConfig {
     pub format: LogFormat,
     pub filter: String,
@@ -278,6 +285,9 @@ impl Config {
         if self.server.listen.parse::<SocketAddr>().is_err() {
             return invalid(format!("server.listen `{}` is not an address:port", self.server.listen));
         }
+        if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
+            return invalid(format!("metrics.listen `{}` is not an address:port (or empty)", self.metrics.listen));
+        }
         if !self.server.public_url.is_empty() && url::Url::parse(&self.server.public_url).is_err() {
             return invalid(format!("server.public_url `{}` is not a URL", self.server.public_url));
         }
@@ -338,6 +348,11 @@ impl Config {
     /// The address to listen on; validated at load.
     pub fn listen_addr(&self) -> SocketAddr {
         self.server.listen.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8000)))
+    }
+
+    /// The address of the metrics listener, if one is asked for; validated at load.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.listen.parse().ok()
     }
 }
 

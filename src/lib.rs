@@ -36,6 +36,9 @@
 //! - **schedules** (`schedules`) are fired by one ticker task, which sleeps until the next
 //!   occurrence of any enabled schedule (or until a schedule changes), records each firing in the
 //!   store, and asks for the plan run as a client of the scheduler would;
+//! - the **metrics** (`metrics`) are atomic counters and histograms that any part bumps without
+//!   waiting; what is rather than what happens (runs by status, the pool, the disk) is read
+//!   from its owner at each scrape;
 //! - the **vault** (`vault`) holds its key in memory from start to stop and nothing else: sealed
 //!   credentials live in the store, and each use opens them afresh; browser **profiles**
 //!   (`profiles`) and runs' final storage are sealed by it the same way. A worker captures its
@@ -71,6 +74,7 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod live;
+pub mod metrics;
 pub mod plans;
 pub mod processes;
 pub mod profiles;

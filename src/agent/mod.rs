@@ -29,6 +29,7 @@ use crate::browser::RunPage;
 use crate::config::ModelPrice;
 use crate::engine::{Action, Outcome, RunRecorder, ScriptStep, conform, run_step, system_error};
 use crate::ids::StepRunId;
+use crate::metrics::{Metrics, ModelOutcome, Tokens};
 use crate::runs::{ItemOutcome, ItemStatus, RunError, TaskSpec, TimelineKind};
 use crate::store::{NewTrace, Store};
 
@@ -43,6 +44,8 @@ pub struct Agent {
     pub prices: BTreeMap<String, ModelPrice>,
     pub default_max_steps: u32,
     pub store: Store,
+    /// Where model calls, tokens and cost are counted.
+    pub metrics: Metrics,
 }
 
 /// The state of one run's loop.
@@ -370,7 +373,8 @@ impl Agent {
         }
     }
 
-    /// Stores one model call with its tokens and cost; a failure to store is logged, not fatal.
+    /// Stores one model call with its tokens and cost, and counts it; a failure to store is
+    /// logged, not fatal.
     async fn trace(
         &self,
         recorder: &RunRecorder,
@@ -386,6 +390,15 @@ impl Agent {
         let cost =
             (fresh_input * price.input + usage.cached as f64 * price.cached_input + usage.output as f64 * price.output)
                 / 1_000_000.0;
+        let outcome = match (reply, &error) {
+            (Some(_), None) => ModelOutcome::Answered,
+            (Some(_), Some(_)) => ModelOutcome::Unusable,
+            (None, _) => ModelOutcome::Failed,
+        };
+        let counted = |tokens: i64| u64::try_from(tokens).unwrap_or(0);
+        let tokens =
+            Tokens { input: counted(usage.input), cached: counted(usage.cached), output: counted(usage.output) };
+        self.metrics.model_call(&request.model, outcome, tokens, cost);
         let trace = NewTrace {
             run_id: recorder.run_id.clone(),
             step_run_id: Some(step_run.clone()),

@@ -268,6 +268,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::metrics::MetricsError> for ApiError {
+    fn from(error: crate::metrics::MetricsError) -> ApiError {
+        match error {
+            crate::metrics::MetricsError::Store(store) => store.into(),
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
 impl From<crate::search::SearchError> for ApiError {
     fn from(error: crate::search::SearchError) -> ApiError {
         match error {

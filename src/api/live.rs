@@ -29,6 +29,7 @@ use crate::browser::PersonInput;
 use crate::events::Event;
 use crate::ids::RunId;
 use crate::live::{ControlState, FromViewer, LiveFrame, LiveRun, Pacing, ToViewer, Viewer};
+use crate::metrics::Watched;
 use crate::views::recording_url;
 
 /// Input a viewer may send ahead of the page.
@@ -105,6 +106,7 @@ fn refuse_other_sites(request: &HttpRequest) -> Result<(), ApiError> {
 
 /// One viewer's connection, from hello to end.
 async fn watch(state: Arc<AppState>, run_id: RunId, viewer: Viewer, mut session: Session, mut messages: MessageStream) {
+    let _counted = state.metrics.viewer_connected(Watched::Run);
     let mut statuses = state.store.subscribe_events();
     let mut connection = Connection { state: &state, viewer: &viewer, session: session.clone() };
     let over = match connection.until_live(&run_id, &mut statuses, &mut messages).await {
@@ -138,6 +140,7 @@ async fn watch_session(
     mut socket: Session,
     mut messages: MessageStream,
 ) {
+    let _counted = state.metrics.viewer_connected(Watched::Session);
     let session_id = stored.id;
     let mut connection = Connection { state: &state, viewer: &viewer, session: socket.clone() };
     let view = state.sessions.watch(&session_id).ok();

@@ -2,7 +2,8 @@
 //!
 //! `/v1/…` is Skyvern's REST API (one file per resource) behind the API-key check (the header, or
 //! the UI's sign-in cookie with its CSRF rule: `auth`); `/healthz` is
-//! the one unauthenticated route and says nothing but "ok"; `/cdp/…` is a browser session's CDP
+//! the one unauthenticated route and says nothing but "ok"; `/metrics` is Prometheus' scrape,
+//! behind the key (`metrics`); `/cdp/…` is a browser session's CDP
 //! endpoint, authenticated by the unguessable token in its path (see `cdp`); every other path is
 //! the embedded UI, behind a login. Errors are JSON from one table of codes (`error`). Every response says
 //! `X-Content-Type-Options: nosniff`, so a browser never reads a file as something it is not
@@ -21,6 +22,7 @@ mod events;
 mod files;
 mod headers;
 mod live;
+mod metrics;
 mod model;
 mod plan_runs;
 mod query;
@@ -47,6 +49,7 @@ use futures::FutureExt;
 pub use error::{ApiError, Code};
 use error::{Location, Problem};
 pub use headers::security_headers;
+pub use metrics::configure_metrics_only;
 
 use crate::agent::llm::LlmClient;
 use crate::artifacts::ArtifactFiles;
@@ -93,6 +96,10 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Cancelled when the appliance stops, to end streams that would otherwise never end.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// Counts live viewers.
+    pub metrics: crate::metrics::Metrics,
+    /// Answers `GET /metrics`.
+    pub exporter: crate::metrics::Exporter,
 }
 
 /// Registers every route on an actix `App`.
@@ -115,6 +122,7 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                 }),
             )
             .service(system::healthz)
+            .configure(metrics::routes)
             .service(ui::public_asset)
             .service(ui::login_page)
             .service(ui::login)

@@ -19,6 +19,7 @@ use nix::unistd::Pid;
 use tokio::sync::watch;
 
 use super::BrowserError;
+use super::log_span::LogSpan;
 use crate::config;
 
 /// Every switch a local Chromium gets (chromiumoxide's own defaults are replaced by these, so
@@ -56,10 +57,12 @@ const SWITCHES: &[&str] = &[
     "lang=en-US",
 ];
 
-/// Tells everyone holding a receiver when the connection to a browser is gone.
+/// Tells everyone holding a receiver when the connection to a browser is gone; and whose work
+/// the browser's own tasks log as (`log_span`).
 #[derive(Clone)]
 pub struct Liveness {
     gone: watch::Receiver<bool>,
+    pub log_span: LogSpan,
 }
 
 impl Liveness {
@@ -77,7 +80,8 @@ impl Liveness {
 /// Polls a browser's CDP connection until it breaks, then reports it gone.
 pub fn drive_connection(mut handler: Handler) -> Liveness {
     let (sender, gone) = watch::channel(false);
-    tokio::spawn(async move {
+    let log_span = LogSpan::default();
+    tokio::spawn(log_span.clone().within(async move {
         while let Some(event) = handler.next().await {
             if let Err(error) = event {
                 tracing::warn!(%error, "browser connection broke");
@@ -85,8 +89,8 @@ pub fn drive_connection(mut handler: Handler) -> Liveness {
             }
         }
         let _ = sender.send(true);
-    });
-    Liveness { gone }
+    }));
+    Liveness { gone, log_span }
 }
 
 /// Launches local Chromium processes with the configured switches.

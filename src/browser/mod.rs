@@ -5,11 +5,13 @@
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
 //! forwards a person's input to it; `cdp_link` passes a client's raw CDP messages to a browser
 //! session's Chromium; `storage` captures a context's cookies and local storage and restores
-//! them into another.
+//! them into another; `log_span` makes what a browser's own tasks log part of the run that
+//! drives it.
 
 pub mod cdp_link;
 mod input;
 mod launch;
+mod log_span;
 mod mouse;
 mod navigation;
 mod observation;

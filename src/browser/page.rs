@@ -317,11 +317,12 @@ impl RunPage {
             off_limits.patterns().into_iter().map(|pattern| RequestPattern::builder().url_pattern(pattern).build());
         self.guard(page.execute(fetch::EnableParams::builder().patterns(patterns).build())).await?;
         let page = page.clone();
+        let log_span = self.liveness.log_span.clone();
         tokio::spawn(async move {
             while let Some(request) = paused.next().await {
                 // Each request is decided on its own: a slow lookup of one host holds up no other.
                 let (page, off_limits) = (page.clone(), off_limits.clone());
-                tokio::spawn(async move {
+                tokio::spawn(log_span.clone().within(async move {
                     let id = request.request_id.clone();
                     if off_limits.reach(&request.request.url).await {
                         tracing::warn!(url = %request.request.url, "a run's page tried to reach the appliance; refused");
@@ -329,10 +330,16 @@ impl RunPage {
                     } else {
                         let _ = page.execute(ContinueRequestParams::new(id)).await;
                     }
-                });
+                }));
             }
         });
         Ok(())
+    }
+
+    /// What the browser's own tasks (its connection, the page's request guards) log from now
+    /// on is within `span`: the run that drives it, or none.
+    pub fn log_within(&self, span: tracing::Span) {
+        self.liveness.log_span.set(span);
     }
 
     pub(super) fn settings(&self) -> &PageSettings {

@@ -270,6 +270,8 @@ impl BrowserPool {
     /// Makes a browser idle again (or replaces it if it died) in the background, then frees
     /// the slot.
     async fn give_back(&self, host: Host, slot: Slot) {
+        // Between runs, what the browser logs is nobody's.
+        host.liveness().log_span.set(tracing::Span::none());
         match host {
             Host::Local(chromium) if chromium.liveness.is_alive() => {
                 let pool = self.clone();

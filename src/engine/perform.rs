@@ -31,6 +31,7 @@ pub async fn run_step(
         .await
         .map_err(system_error)?;
     recorder.action_begins();
+    recorder.metrics.action_begins();
     let acting = Instant::now();
     let code = match step.action.typed_text().filter(|(_, text)| codes::wants_code(text)) {
         Some((selector, _)) => recorder.verification_code(step_run).await.map_err(system_error)?.map_err(|reason| {

@@ -1,6 +1,7 @@
 //! What an engine writes while it works: steps, timeline items and artifacts of one run, each
 //! write also counting as activity for the inactivity timeout.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +14,7 @@ use super::{CodeSource, Interactions, Secrets};
 use crate::artifacts::{Artifact, ArtifactError, ArtifactFiles, ArtifactType};
 use crate::ids::{RunId, StepId, StepRunId};
 use crate::live::LiveRun;
+use crate::metrics::RunMetrics;
 use crate::runs::{ItemOutcome, ItemStatus, NewTimelineItem, RunStatus, StepPlace, StepStatus, TimelineKind};
 use crate::store::{StatusChange, Store, StoreError, Transition};
 
@@ -90,6 +92,10 @@ pub struct RunRecorder {
     parent: Option<StepId>,
     /// Where verification codes come from; without one, a person is asked.
     codes: Option<Arc<dyn CodeSource>>,
+    /// The run's first action and step durations, counted for the metrics.
+    pub(super) metrics: RunMetrics,
+    /// When each open step attempt began, and the step's kind.
+    open_steps: Arc<Mutex<HashMap<StepRunId, (Instant, String)>>>,
 }
 
 impl RunRecorder {
@@ -101,6 +107,7 @@ impl RunRecorder {
         artifacts: ArtifactFiles,
         activity: Activity,
         live: Arc<LiveRun>,
+        metrics: RunMetrics,
     ) -> RunRecorder {
         RunRecorder {
             run_id,
@@ -114,6 +121,8 @@ impl RunRecorder {
             screenshots: ActionScreenshots::default(),
             parent: None,
             codes: None,
+            metrics,
+            open_steps: Arc::default(),
         }
     }
 
@@ -235,13 +244,23 @@ impl RunRecorder {
     /// Opens a step at `place` with its first attempt.
     pub async fn begin_placed_step(&self, place: StepPlace) -> Result<(StepId, StepRunId), StoreError> {
         self.activity.touch();
-        self.store.begin_step(&self.run_id, place).await
+        let kind = place.kind.clone();
+        let (step_id, step_run_id) = self.store.begin_step(&self.run_id, place).await?;
+        self.step_began(&step_run_id, kind);
+        Ok((step_id, step_run_id))
     }
 
-    /// Opens attempt `attempt` of a step.
-    pub async fn begin_attempt(&self, step_id: &StepId, attempt: i64) -> Result<StepRunId, StoreError> {
+    /// Opens attempt `attempt` of a step of `kind`.
+    pub async fn begin_attempt(&self, step_id: &StepId, attempt: i64, kind: &str) -> Result<StepRunId, StoreError> {
         self.activity.touch();
-        self.store.begin_attempt(&self.run_id, step_id, attempt).await
+        let step_run_id = self.store.begin_attempt(&self.run_id, step_id, attempt).await?;
+        self.step_began(&step_run_id, kind.to_owned());
+        Ok(step_run_id)
+    }
+
+    fn step_began(&self, step_run_id: &StepRunId, kind: String) {
+        let mut open = self.open_steps.lock().unwrap_or_else(|p| p.into_inner());
+        open.insert(step_run_id.clone(), (Instant::now(), kind));
     }
 
     pub async fn finish_step(
@@ -252,7 +271,12 @@ impl RunRecorder {
         failure_reason: Option<String>,
     ) -> Result<(), StoreError> {
         self.activity.touch();
-        self.store.finish_step_run(step_run_id, status.into(), output, failure_reason).await
+        let status = status.into();
+        let began = self.open_steps.lock().unwrap_or_else(|p| p.into_inner()).remove(step_run_id);
+        if let Some((at, kind)) = began {
+            self.metrics.step_ended(&kind, status, at.elapsed());
+        }
+        self.store.finish_step_run(step_run_id, status, output, failure_reason).await
     }
 
     /// The same recorder, whose steps open under `step` (a plan block's agent steps).

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use super::RunRecorder;
 use crate::artifacts::ArtifactType;
@@ -45,27 +46,32 @@ impl RunRecorder {
         let mut moved_on = self.screenshots.moved_on.subscribe();
         moved_on.mark_unchanged();
         let (recorder, step_run_id) = (self.clone(), step_run_id.clone());
-        self.screenshots.pending.spawn(async move {
-            let enough = async {
-                let _ = moved_on.changed().await;
-            };
-            let Some(frame) = recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await else { return };
-            let jpeg = frame.frame.jpeg.to_vec();
-            let saved = recorder.artifacts.save(
-                &recorder.run_id,
-                Some(&step_run_id),
-                ArtifactType::ScreenshotAction,
-                "jpg",
-                jpeg,
-            );
-            let kept = match saved.await {
-                Ok(artifact) => recorder.store.attach_screenshot(item, &artifact.id).await.map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
-            };
-            if let Err(error) = kept {
-                tracing::warn!(run_id = %recorder.run_id, %error, "an action's screenshot could not be kept");
+        self.screenshots.pending.spawn(
+            async move {
+                let enough = async {
+                    let _ = moved_on.changed().await;
+                };
+                let Some(frame) = recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await else { return };
+                let jpeg = frame.frame.jpeg.to_vec();
+                let saved = recorder.artifacts.save(
+                    &recorder.run_id,
+                    Some(&step_run_id),
+                    ArtifactType::ScreenshotAction,
+                    "jpg",
+                    jpeg,
+                );
+                let kept = match saved.await {
+                    Ok(artifact) => {
+                        recorder.store.attach_screenshot(item, &artifact.id).await.map_err(|e| e.to_string())
+                    }
+                    Err(error) => Err(error.to_string()),
+                };
+                if let Err(error) = kept {
+                    tracing::warn!(run_id = %recorder.run_id, %error, "an action's screenshot could not be kept");
+                }
             }
-        });
+            .in_current_span(),
+        );
     }
 
     /// Waits until the pictures of every action so far are kept.

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use ffmpeg_sidecar::child::FfmpegChild;
 use ffmpeg_sidecar::command::FfmpegCommand;
 
+use super::cpu::EncoderCpu;
 use super::finalize::{collect_errors, errors_or_ok};
 use super::mailbox::{Delivery, Mailbox};
 use super::matroska;
@@ -43,8 +44,14 @@ pub(super) struct Encoder {
 }
 
 impl Encoder {
-    /// Starts ffmpeg writing a fragmented MP4 at `part`, `width` x `height` (made even).
-    pub fn start(settings: &RecordingConfig, part: &Path, width: u32, height: u32) -> std::io::Result<Encoder> {
+    /// Starts ffmpeg writing a fragmented MP4 at `part`, `width` x `height` (made even); its CPU
+    /// time is counted in `cpu`.
+    pub fn start(
+        settings: &RecordingConfig,
+        part: &Path,
+        (width, height): (u32, u32),
+        cpu: Arc<EncoderCpu>,
+    ) -> std::io::Result<Encoder> {
         let (width, height) = (width & !1, height & !1);
         let fit = format!(
             "scale={width}:{height}:force_original_aspect_ratio=decrease,\
@@ -69,6 +76,7 @@ impl Encoder {
             .overwrite()
             .output(part);
         let mut child = command.spawn()?;
+        cpu.started(child.as_inner().id());
         let mut stdin = child.take_stdin().ok_or_else(|| std::io::Error::other("ffmpeg's input is not a pipe"))?;
         let errors = collect_errors(&mut child)?;
         let frames = Arc::new(Mailbox::new());
@@ -80,7 +88,7 @@ impl Encoder {
         let incoming = frames.clone();
         let feeder = std::thread::Builder::new()
             .name("recording".into())
-            .spawn(move || feed(&incoming, stream, child, errors))?;
+            .spawn(move || feed(&incoming, stream, child, errors, &cpu))?;
         Ok(Encoder { frames, feeder })
     }
 
@@ -137,6 +145,7 @@ fn feed(
     mut stream: Stream,
     mut child: FfmpegChild,
     errors: JoinHandle<Vec<String>>,
+    cpu: &EncoderCpu,
 ) -> Result<(), String> {
     let spacing = stream.spacing();
     let mut written: Option<Frame> = None;
@@ -165,6 +174,7 @@ fn feed(
         let _ = stream.write(Instant::now(), &frame.jpeg);
     }
     drop(stream);
+    cpu.ended(child.as_inner().id());
     let status = child.wait().map_err(|error| format!("ffmpeg could not be waited for: {error}"))?;
     let errors = errors.join().unwrap_or_default();
     match broken {

@@ -12,6 +12,7 @@
 //! parts a crash left behind (the only files in that folder) are finished the same way
 //! (`leftovers`).
 
+mod cpu;
 mod encoder;
 mod finalize;
 mod leftovers;
@@ -26,6 +27,7 @@ use crate::browser::ScreencastFrame;
 use crate::config::RecordingConfig;
 use crate::ids::{RunId, SessionId};
 
+use self::cpu::EncoderCpu;
 use self::encoder::Encoder;
 
 /// The H.264 encoder that recordings use: ffmpeg must have it (Debian's `ffmpeg` does).
@@ -45,6 +47,8 @@ pub struct Recorder {
     parts: PathBuf,
     /// The viewport's size in CSS pixels, which is the frames' size.
     size: (u32, u32),
+    /// The CPU time of the encoders, for the metrics.
+    cpu: Arc<EncoderCpu>,
 }
 
 /// Why a run is not being recorded.
@@ -96,7 +100,13 @@ pub struct Recording {
 
 impl Recorder {
     pub fn new(settings: RecordingConfig, artifacts: ArtifactFiles, parts: PathBuf, size: (u32, u32)) -> Recorder {
-        Recorder { settings: Arc::new(settings), artifacts, parts, size }
+        Recorder { settings: Arc::new(settings), artifacts, parts, size, cpu: Arc::default() }
+    }
+
+    /// Seconds of CPU that the encoders of every recording since the start have used (blocking:
+    /// reads `/proc`).
+    pub fn encoder_cpu_seconds(&self) -> f64 {
+        self.cpu.seconds()
     }
 
     /// Whether ffmpeg can be started; says why not.
@@ -120,11 +130,10 @@ impl Recorder {
     }
 
     fn start_now(self, owner: Owner) -> Result<Recording, RecordingError> {
-        let (width, height) = self.size;
         let folder = &self.parts;
         std::fs::create_dir_all(folder).map_err(|source| RecordingError::Folder { path: folder.clone(), source })?;
         let part = folder.join(format!("{owner}{PART_SUFFIX}"));
-        let encoder = Encoder::start(&self.settings, &part, width, height)
+        let encoder = Encoder::start(&self.settings, &part, self.size, self.cpu.clone())
             .map_err(|source| RecordingError::Spawn { ffmpeg: self.settings.ffmpeg.clone(), source })?;
         Ok(Recording { owner, encoder, part, recorder: self })
     }

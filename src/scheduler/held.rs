@@ -27,14 +27,18 @@ impl HeldBrowser {
     }
 
     /// Closes the run's own context; a session's turn is given back to be kept until the run's
-    /// end is recorded, so the next run on the session starts after this one ended.
+    /// end is recorded, so the next run on the session starts after this one ended. Either way,
+    /// what the browser logs from then on is not the run's.
     pub(super) async fn release(self) -> Option<SessionTurn> {
         match self {
             HeldBrowser::Own(browser) => {
                 (*browser).close().await;
                 None
             }
-            HeldBrowser::Session(turn) => Some(turn),
+            HeldBrowser::Session(turn) => {
+                turn.browser().page.log_within(tracing::Span::none());
+                Some(turn)
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ use crate::engine::{Interactions, NotWaiting, Secrets};
 use crate::files::UploadedFiles;
 use crate::ids::RunId;
 use crate::live::LiveRuns;
+use crate::metrics::Metrics;
 use crate::plans::Review;
 use crate::profiles::Profiles;
 use crate::recording::Recorder;
@@ -80,6 +81,8 @@ struct Shared {
     profiles: Profiles,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     files: UploadedFiles,
+    /// Where runs' queue waits, durations, steps and first actions are counted.
+    metrics: Metrics,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -104,6 +107,7 @@ pub struct SchedulerParts {
     pub files: UploadedFiles,
     /// Profiles runs start from, and where each run's final storage is kept.
     pub profiles: Profiles,
+    pub metrics: Metrics,
 }
 
 #[derive(Clone)]
@@ -127,6 +131,7 @@ impl Scheduler {
             code_timing,
             files,
             profiles,
+            metrics,
         } = parts;
         Scheduler {
             shared: Arc::new(Shared {
@@ -143,6 +148,7 @@ impl Scheduler {
                 code_timing,
                 files,
                 profiles,
+                metrics,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
@@ -207,6 +213,11 @@ impl Scheduler {
     pub fn enqueue(&self, run_id: RunId) {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(run_id);
         self.shared.queued.notify_one();
+    }
+
+    /// How many runs wait in the queue for a browser slot.
+    pub fn queue_depth(&self) -> usize {
+        self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn forget_queued(&self, run_id: &RunId) {

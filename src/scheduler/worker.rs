@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::Scheduler;
 use super::contained::{Panicked, contained, internal_error};
@@ -46,20 +47,26 @@ enum Ending {
 
 impl Scheduler {
     /// Drives a run; `slot` is the browser slot it was admitted with (none for a run on a
-    /// browser session, which holds its own).
+    /// browser session, which holds its own). Everything logged meanwhile, here and in the work
+    /// it hands on (engines, browser, recording), is within the run's span, which carries its id.
     pub(super) async fn run(&self, run_id: RunId, slot: Option<Slot>) {
-        let token = CancellationToken::new();
-        self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), token.clone());
-        self.drive_to_end(&run_id, self.run_registered(&run_id, slot, &token)).await;
-        self.shared.live.close(&run_id);
-        self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
+        let span = tracing::info_span!("run", run_id = %run_id);
+        async {
+            let token = CancellationToken::new();
+            self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).insert(run_id.clone(), token.clone());
+            self.drive_to_end(&run_id, self.run_registered(&run_id, slot, &token)).await;
+            self.shared.live.close(&run_id);
+            self.shared.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&run_id);
+        }
+        .instrument(span)
+        .await
     }
 
     /// Awaits a run's work; if it panicked, ends the run `failed` (`internal_error`).
     async fn drive_to_end(&self, run_id: &RunId, work: impl Future<Output = Result<(), StoreError>>) {
         let result = match contained(run_id, "a run's worker", work).await {
             Ok(result) => result,
-            Err(Panicked) => self.finish(run_id, Ending::Panicked).await,
+            Err(Panicked) => self.finish(run_id, Ending::Panicked).await.map(drop),
         };
         if let Err(error) = result {
             tracing::error!(%run_id, %error, "a run could not be driven to its end");
@@ -78,7 +85,7 @@ impl Scheduler {
             Some(session) => match self.wait_for_turn(run_id, &session, token).await {
                 Ok(Some(turn)) => Some(turn),
                 Ok(None) => return Ok(()),
-                Err(ending) => return self.finish(run_id, ending).await,
+                Err(ending) => return self.finish(run_id, ending).await.map(drop),
             },
             None => None,
         };
@@ -88,12 +95,17 @@ impl Scheduler {
             Transition::Refused { .. } => return Ok(()),
         };
         let started = Instant::now();
+        let run_type = run.run_type;
+        self.shared.metrics.run_started(run_type, queue_wait(&run));
         tracing::info!(%run_id, "run started");
         let (ending, turn) = Box::pin(self.drive(run, slot, turn, token, started)).await;
         let finished = self.finish(run_id, ending).await;
+        if let Ok(Some(status)) = finished {
+            self.shared.metrics.run_ended(run_type, status, started.elapsed());
+        }
         // The next run on the session starts once this one's end is recorded.
         drop(turn);
-        finished
+        finished.map(drop)
     }
 
     /// Waits for the run's turn on its session; `None` if the run was canceled or the appliance
@@ -164,6 +176,7 @@ impl Scheduler {
             Err(ending) => return (ending, None),
         };
         let browser = held.browser();
+        browser.page.log_within(tracing::Span::current());
         if let Err(error) = self.shared.store.mark_browser_opened(&run.id).await {
             tracing::warn!(run_id = %run.id, %error, "could not note the opened browser");
         }
@@ -184,6 +197,7 @@ impl Scheduler {
             self.shared.artifacts.clone(),
             activity.clone(),
             live.clone(),
+            self.shared.metrics.for_run(run.run_type, started),
         )
         .with_codes(self.codes_of(&run, &job, credentials));
         let casting = async {
@@ -317,7 +331,9 @@ impl Scheduler {
         }
     }
 
-    async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<(), StoreError> {
+    /// Writes the run's final status; returns it, unless the run had already ended or is left
+    /// to the shutdown's settling.
+    async fn finish(&self, run_id: &RunId, ending: Ending) -> Result<Option<RunStatus>, StoreError> {
         let store = &self.shared.store;
         let change = match ending {
             Ending::Engine(Outcome::Completed { output }) => {
@@ -337,19 +353,34 @@ impl Scheduler {
                 StatusChange::to(RunStatus::Canceled)
             }
             // Left to the shutdown's settling, which applies the recovery rule.
-            Ending::Shutdown => return Ok(()),
+            Ending::Shutdown => return Ok(None),
         };
         let status = change.to;
         match store.transition(run_id, change).await? {
-            Transition::Applied(_) => tracing::info!(%run_id, %status, "run ended"),
+            Transition::Applied(_) => {
+                tracing::info!(%run_id, %status, "run ended");
+                Ok(Some(status))
+            }
             // A person canceled while the run was ending: cancel wins.
             Transition::Refused { current: RunStatus::Canceling } => {
                 store.transition(run_id, StatusChange::to(RunStatus::Canceled)).await?;
                 tracing::info!(%run_id, "run canceled");
+                Ok(Some(RunStatus::Canceled))
             }
-            Transition::Refused { current } => tracing::info!(%run_id, %current, "run had already ended"),
+            Transition::Refused { current } => {
+                tracing::info!(%run_id, %current, "run had already ended");
+                Ok(None)
+            }
         }
-        Ok(())
+    }
+}
+
+/// How long a run that just became `running` waited since it was queued.
+fn queue_wait(run: &Run) -> Duration {
+    let at = |time: &Option<String>| time.as_deref().and_then(crate::clock::parse);
+    match (at(&run.queued_at), at(&run.started_at)) {
+        (Some(queued), Some(started)) => (started - queued).try_into().unwrap_or_default(),
+        _ => Duration::ZERO,
     }
 }
 
@@ -423,7 +454,9 @@ mod tests {
             70,
         );
         let links = crate::views::Links { base: "http://127.0.0.1:8000".into() };
-        let webhooks = crate::webhooks::Webhooks::new(store.clone(), config.webhooks, links.clone()).unwrap();
+        let metrics = crate::metrics::Metrics::new();
+        let webhooks =
+            crate::webhooks::Webhooks::new(store.clone(), config.webhooks, links.clone(), metrics.clone()).unwrap();
         let files = crate::files::UploadedFiles::new(dir.join("uploads"), store.clone(), 1024, links);
         Scheduler::new(SchedulerParts {
             store,
@@ -442,6 +475,7 @@ mod tests {
             },
             files,
             profiles,
+            metrics,
         })
     }
 

@@ -285,6 +285,28 @@ impl Store {
         .await
     }
 
+    /// How many runs there are of each run type and status (pairs without a run are left out).
+    pub async fn count_runs_by_type_and_status(&self) -> Result<Vec<(RunType, RunStatus, u64)>, StoreError> {
+        self.read(|connection| {
+            let mut statement =
+                connection.prepare_cached("SELECT run_type, status, COUNT(*) FROM runs GROUP BY run_type, status")?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))?;
+            let mut counts = Vec::new();
+            for row in rows {
+                let (run_type, status, count) = row?;
+                let run_type = RunType::parse(&run_type)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown run type `{run_type}`")))?;
+                let status = status
+                    .parse::<RunStatus>()
+                    .map_err(|_| StoreError::Corrupt(format!("unknown status `{status}`")))?;
+                counts.push((run_type, status, count.max(0) as u64));
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
     /// Runs in any of `statuses`, oldest queued first (the order the queue serves them).
     pub async fn runs_with_status(&self, statuses: &[RunStatus]) -> Result<Vec<Run>, StoreError> {
         let names: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();

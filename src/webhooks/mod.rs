@@ -33,6 +33,7 @@ use crate::artifacts::Artifact;
 use crate::config::WebhooksConfig;
 use crate::events::EventKind;
 use crate::ids::{DeliveryId, RunId};
+use crate::metrics::Metrics;
 use crate::runs::Run;
 use crate::store::{Store, StoreError};
 use crate::views::{Include, Links, run_response};
@@ -199,6 +200,8 @@ struct Shared {
     config: WebhooksConfig,
     links: Links,
     client: reqwest::Client,
+    /// Where the outbox's attempts are counted.
+    metrics: Metrics,
     /// Woken when a delivery was added to the outbox.
     due: Notify,
     shutdown: CancellationToken,
@@ -212,7 +215,7 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(store: Store, config: WebhooksConfig, links: Links) -> reqwest::Result<Webhooks> {
+    pub fn new(store: Store, config: WebhooksConfig, links: Links, metrics: Metrics) -> reqwest::Result<Webhooks> {
         let client = attempt::client(&config)?;
         Ok(Webhooks {
             shared: Arc::new(Shared {
@@ -220,6 +223,7 @@ impl Webhooks {
                 config,
                 links,
                 client,
+                metrics,
                 due: Notify::new(),
                 shutdown: CancellationToken::new(),
                 tasks: TaskTracker::new(),

@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::retry::{RetryPolicy, Verdict, verdict};
 use super::{Delivery, Outcome, Webhooks, attempt_record};
 use crate::ids::DeliveryId;
+use crate::metrics::DeliveryOutcome;
 
 /// The longest the sender sleeps with nothing due, in case a wake-up was missed.
 const FALLBACK_WAKE: Duration = Duration::from_secs(60);
@@ -46,7 +48,10 @@ pub(super) async fn run(webhooks: Webhooks) {
                         }
                         *held += 1;
                         let key = (delivery.id.clone(), delivery.receiver.clone());
-                        let task = attempts.spawn(attempt_delivery(webhooks.clone(), delivery));
+                        // What the attempt logs carries its run's id, as the run's own lines do.
+                        let span =
+                            tracing::info_span!("webhook", run_id = %delivery.run_id, delivery_id = %delivery.id);
+                        let task = attempts.spawn(attempt_delivery(webhooks.clone(), delivery).instrument(span));
                         in_flight.insert(task.id(), key);
                     }
                     if let Some(next) = due.next_due_at.as_deref().and_then(crate::clock::parse) {
@@ -84,7 +89,7 @@ pub(super) async fn run(webhooks: Webhooks) {
     }
 }
 
-/// Makes one attempt and records it with what becomes of the delivery.
+/// Makes one attempt, records it with what becomes of the delivery, and counts it.
 async fn attempt_delivery(webhooks: Webhooks, delivery: Delivery) {
     let shared = &webhooks.shared;
     let (_, sent) = webhooks.send(&delivery).await;
@@ -103,11 +108,17 @@ async fn attempt_delivery(webhooks: Webhooks, delivery: Delivery) {
     };
     let attempt = attempt_record(&delivery, &sent, outcome);
     tracing::info!(
-        delivery_id = %delivery.id, run_id = %delivery.run_id, event_type = delivery.event_type,
-        status_code = sent.status_code, outcome = %outcome, attempt = attempts, "webhook attempt"
+        event_type = delivery.event_type, status_code = sent.status_code, outcome = %outcome, attempt = attempts,
+        "webhook attempt"
     );
+    shared.metrics.webhook_attempt(match outcome {
+        Outcome::Delivered => DeliveryOutcome::Delivered,
+        Outcome::Retrying => DeliveryOutcome::Retried,
+        Outcome::Failed => DeliveryOutcome::Failed,
+        Outcome::Refused => DeliveryOutcome::Refused,
+    });
     let retry_at = retry_at.map(crate::clock::format);
     if let Err(error) = shared.store.record_webhook_attempt(&delivery, &attempt, retry_at).await {
-        tracing::error!(delivery_id = %delivery.id, %error, "a webhook attempt could not be recorded; it is made again");
+        tracing::error!(%error, "a webhook attempt could not be recorded; it is made again");
     }
 }

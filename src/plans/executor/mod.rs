@@ -324,7 +324,7 @@ impl Execution<'_> {
         loop {
             let step_run = match first.take() {
                 Some(step_run) => step_run,
-                None => match self.recorder.begin_attempt(&step_id, attempt).await {
+                None => match self.recorder.begin_attempt(&step_id, attempt, block.kind.type_name()).await {
                     Ok(step_run) => step_run,
                     Err(error) => return BlockResult::failed(format!("the step could not be recorded: {error}")),
                 },
