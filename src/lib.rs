@@ -75,6 +75,7 @@ pub mod processes;
 pub mod profiles;
 pub mod recording;
 pub mod reproduce;
+pub mod retention;
 pub mod runs;
 pub mod scheduler;
 pub mod schedules;

@@ -40,6 +40,7 @@ use crate::live::LiveRuns;
 use crate::plans::Review;
 use crate::profiles::Profiles;
 use crate::recording::Recorder;
+use crate::retention::{DiskLow, DiskRoom};
 use crate::runs::Run;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -80,6 +81,8 @@ struct Shared {
     profiles: Profiles,
     /// Uploaded files, which plan runs' `file_url` parameters may name.
     files: UploadedFiles,
+    /// Whether the disk has room for new runs.
+    room: DiskRoom,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -104,6 +107,8 @@ pub struct SchedulerParts {
     pub files: UploadedFiles,
     /// Profiles runs start from, and where each run's final storage is kept.
     pub profiles: Profiles,
+    /// Whether the disk has room for new runs.
+    pub room: DiskRoom,
 }
 
 #[derive(Clone)]
@@ -127,6 +132,7 @@ impl Scheduler {
             code_timing,
             files,
             profiles,
+            room,
         } = parts;
         Scheduler {
             shared: Arc::new(Shared {
@@ -143,6 +149,7 @@ impl Scheduler {
                 code_timing,
                 files,
                 profiles,
+                room,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
@@ -165,6 +172,12 @@ impl Scheduler {
         let scheduler = self.clone();
         self.shared.workers.spawn(async move { scheduler.dispatch().await });
         Ok(())
+    }
+
+    /// Refuses a new run while the data directory's disk has less than `retention.min_free_gb`
+    /// free; every way of starting a run asks this first.
+    pub async fn check_room(&self) -> Result<(), DiskLow> {
+        self.shared.room.check().await
     }
 
     /// Whether runs may use the agent engine (a model provider is configured).

@@ -442,6 +442,7 @@ mod tests {
             },
             files,
             profiles,
+            room: crate::retention::DiskRoom::new(dir.to_owned(), 0.0),
         })
     }
 

@@ -24,6 +24,7 @@ mod receiver;
 mod recording;
 mod reruns;
 mod restart;
+mod retention;
 mod schedules;
 mod scripted_llm;
 mod search;
