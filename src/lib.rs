@@ -36,6 +36,9 @@
 //! - **schedules** (`schedules`) are fired by one ticker task, which sleeps until the next
 //!   occurrence of any enabled schedule (or until a schedule changes), records each firing in the
 //!   store, and asks for the plan run as a client of the scheduler would;
+//! - **retention** (`retention`) is one task that removes finished runs' files, and finished runs
+//!   whole, past `[retention]`'s limits; it wakes on an interval and when a run ends. The check
+//!   that refuses new runs on a short disk is read by every way of starting one;
 //! - the **vault** (`vault`) holds its key in memory from start to stop and nothing else: sealed
 //!   credentials live in the store, and each use opens them afresh; browser **profiles**
 //!   (`profiles`) and runs' final storage are sealed by it the same way. A worker captures its

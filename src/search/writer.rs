@@ -180,8 +180,9 @@ impl IndexTask {
         Ok(())
     }
 
-    /// Follows the event log until `stop`, committing at most every commit interval; then takes
-    /// in what happened up to the stop, commits it and lets the writer finish its merges.
+    /// Follows the event log until `stop`, and takes out the runs `removed` names, committing at
+    /// most every commit interval; then takes in what happened up to the stop, commits it and
+    /// lets the writer finish its merges.
     pub async fn follow(mut self, mut stop: oneshot::Receiver<()>, mut removed: mpsc::UnboundedReceiver<Vec<RunId>>) {
         let mut events = Box::pin(crate::events::follow(self.store.clone(), EventFilter::default(), self.seen, QUIET));
         let mut due: Option<Instant> = None;
