@@ -145,7 +145,8 @@ async fn finished_runs_older_than_max_age_days_are_removed_whole_answer_410_and_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_less_free_disk_than_min_free_gb_every_new_run_is_refused_503_until_the_setting_allows_it() {
+async fn with_less_free_disk_than_min_free_gb_every_new_run_is_refused_503_and_no_schedule_fires_until_the_setting_allows_it()
+ {
     let app = TestApp::spawn().await;
     let finished = app.create_script_run("form.html", json!([{"action": "screenshot"}])).await;
     app.wait_until_final(&finished).await;
@@ -156,6 +157,7 @@ async fn with_less_free_disk_than_min_free_gb_every_new_run_is_refused_503_until
     let mut config = test_config(data_dir.path());
     // More than any disk has free: the check reads the real free space.
     config.retention.min_free_gb = 1e9;
+    config.schedules.min_interval_seconds = 1;
     let app = TestApp::spawn_in(data_dir, config).await;
 
     let status: Value = app.get_json("/v1/system/status").await;
@@ -188,6 +190,12 @@ async fn with_less_free_disk_than_min_free_gb_every_new_run_is_refused_503_until
     let plans: Vec<Value> = app.get_json("/v1/agents?page_size=100").await;
     assert_eq!(plans.len(), 1, "a refused one-block run saves no plan");
     assert_eq!(app.run(&finished).await["status"], "completed", "what is kept still reads");
+    let every_second = json!({"cron_expression": "* * * * * *", "timezone": "UTC"});
+    let schedule = app.post(&format!("/v1/agents/{plan_id}/schedules")).json(&every_second).send().await.unwrap();
+    assert_eq!(schedule.status(), 200, "a schedule is saved: only its firings start runs");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let fired: Vec<Value> = app.get_json(&format!("/v1/agents/{plan_id}/runs?page_size=100")).await;
+    assert!(fired.is_empty(), "a schedule's firing started a run on a short disk: {fired:?}");
 
     let data_dir = app.stop().await;
     let mut config = test_config(data_dir.path());
