@@ -13,7 +13,7 @@ use crate::config::RetentionConfig;
 use crate::data_dir::bytes_below;
 use crate::ids::RunId;
 use crate::search::SearchIndex;
-use crate::store::{FinishedRun, FinishedRuns, RemovalReason, Store, StoreError};
+use crate::store::{FinishedRuns, RemovalReason, Store, StoreError};
 
 /// Finished runs read from the store at once.
 const BATCH: usize = 100;
@@ -126,11 +126,11 @@ impl Sweeper {
         while used > quota && !self.stopping.is_cancelled() {
             let runs = self.store.finished_runs(FinishedRuns::WithFiles, BATCH).await?;
             let mut stripped = 0;
-            for run in &runs {
+            for run_id in &runs {
                 if used <= quota || self.stopping.is_cancelled() {
                     break;
                 }
-                if let Some(bytes) = self.remove_files(&run.run_id).await? {
+                if let Some(bytes) = self.remove_files(run_id).await? {
                     (used, stripped) = (used.saturating_sub(bytes), stripped + 1);
                     outcome.runs_with_files_removed += 1;
                     outcome.bytes_freed += bytes;
@@ -168,22 +168,22 @@ impl Sweeper {
     /// removed now is passed over, and the next pass looks again).
     async fn remove_whole(
         &self,
-        runs: &[FinishedRun],
+        runs: &[RunId],
         reason: RemovalReason,
         outcome: &mut PassOutcome,
     ) -> Result<usize, SweepError> {
         let mut removed = Vec::new();
-        for run in runs {
+        for run_id in runs {
             if self.stopping.is_cancelled() {
                 break;
             }
-            let folder = self.artifacts.run_dir(&run.run_id);
+            let folder = self.artifacts.run_dir(run_id);
             let bytes = measure(&folder).await?;
-            if self.store.remove_run(&run.run_id, reason).await? {
+            if self.store.remove_run(run_id, reason).await? {
                 remove_folder(&folder).await;
                 outcome.runs_removed += 1;
                 outcome.bytes_freed += bytes;
-                removed.push(run.run_id.clone());
+                removed.push(run_id.clone());
             }
         }
         let count = removed.len();

@@ -40,7 +40,7 @@ pub use browser_profiles::ProfileFilter;
 pub use credentials::CredentialFilter;
 pub use migrate::MigrationStatus;
 pub use plans::PlanFilter;
-pub use retention::{FinishedRun, FinishedRuns, RemovalReason, RemovedRun};
+pub use retention::{FinishedRuns, RemovalReason, RemovedRun};
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};
 pub use search_documents::RunForIndex;

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Store, StoreError, rows};
 use crate::clock;
 use crate::ids::RunId;
-use crate::runs::{RunStatus, RunType};
+use crate::runs::RunStatus;
 
 /// Why retention removed a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,14 +43,11 @@ impl RemovalReason {
     }
 }
 
-/// The tombstone of a run retention removed.
+/// The tombstone of a run retention removed, as its routes answer it. (The table also keeps the
+/// run's type, status and times, for an operator who reads the database.)
 #[derive(Debug, Clone)]
 pub struct RemovedRun {
     pub run_id: RunId,
-    pub run_type: RunType,
-    pub status: RunStatus,
-    pub created_at: String,
-    pub finished_at: Option<String>,
     pub removed_at: String,
     pub reason: RemovalReason,
 }
@@ -63,13 +60,6 @@ pub enum FinishedRuns<'a> {
     /// Those that may be removed whole (no webhook delivery of theirs is still being tried),
     /// ended before the moment given, if one is.
     Removable { ended_before: Option<&'a str> },
-}
-
-/// A finished run, as retention sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinishedRun {
-    pub run_id: RunId,
-    pub finished_at: String,
 }
 
 /// `'completed', 'failed', …`: the terminal statuses, as SQL text.
@@ -88,10 +78,6 @@ const NO_PENDING_DELIVERY: &str =
 fn removed_from_row(row: &Row<'_>) -> rusqlite::Result<RemovedRun> {
     Ok(RemovedRun {
         run_id: rows::parsed(row, "id", RunId::parse)?,
-        run_type: rows::parsed(row, "run_type", |t| RunType::parse(t).ok_or("unknown run type"))?,
-        status: rows::parsed(row, "status", str::parse::<RunStatus>)?,
-        created_at: row.get("created_at")?,
-        finished_at: row.get("finished_at")?,
         removed_at: row.get("removed_at")?,
         reason: rows::parsed(row, "reason", RemovalReason::parse)?,
     })
@@ -100,36 +86,27 @@ fn removed_from_row(row: &Row<'_>) -> rusqlite::Result<RemovedRun> {
 /// The tombstone of `run_id`, if retention removed it.
 pub(super) fn removed(connection: &Connection, run_id: &RunId) -> Result<Option<RemovedRun>, StoreError> {
     Ok(connection
-        .query_row(
-            "SELECT id, run_type, status, created_at, finished_at, removed_at, reason FROM removed_runs WHERE id = ?1",
-            [run_id.as_str()],
-            removed_from_row,
-        )
+        .query_row("SELECT id, removed_at, reason FROM removed_runs WHERE id = ?1", [run_id.as_str()], removed_from_row)
         .optional()?)
 }
 
 impl Store {
     /// At most `limit` finished runs of `which`, the one that ended first first.
-    pub async fn finished_runs(&self, which: FinishedRuns<'_>, limit: usize) -> Result<Vec<FinishedRun>, StoreError> {
+    pub async fn finished_runs(&self, which: FinishedRuns<'_>, limit: usize) -> Result<Vec<RunId>, StoreError> {
         let (condition, ended_before) = match which {
             FinishedRuns::WithFiles => ("artifacts_removed_at IS NULL", None),
             FinishedRuns::Removable { ended_before } => (NO_PENDING_DELIVERY, ended_before.map(str::to_owned)),
         };
         self.read(move |connection| {
             let sql = format!(
-                "SELECT id, finished_at FROM runs
+                "SELECT id FROM runs
                  WHERE status IN ({}) AND finished_at < COALESCE(?1, '9999') AND {condition}
                  ORDER BY finished_at, id LIMIT {limit}",
                 terminal_statuses()
             );
             let mut statement = connection.prepare(&sql)?;
             let found = statement
-                .query_map([ended_before], |row| {
-                    Ok(FinishedRun {
-                        run_id: rows::parsed(row, "id", RunId::parse)?,
-                        finished_at: row.get("finished_at")?,
-                    })
-                })?
+                .query_map([ended_before], |row| rows::parsed(row, "id", RunId::parse))?
                 .collect::<Result<_, _>>()?;
             Ok(found)
         })
