@@ -26,6 +26,7 @@ use crate::live::LiveRuns;
 use crate::metrics::{Exporter, Metrics, Sources};
 use crate::profiles::Profiles;
 use crate::recording::Recorder;
+use crate::retention::{DiskRoom, Retention, Sweeper, SweeperParts};
 use crate::scheduler::{CodeTiming, Scheduler, SchedulerParts};
 use crate::schedules::{QueuedPlanRuns, Schedules};
 use crate::search::{Indexer, SearchIndex};
@@ -58,6 +59,7 @@ pub struct App {
     pool: BrowserPool,
     webhooks: Webhooks,
     schedules: Schedules,
+    retention: Retention,
     indexer: Indexer,
     store: Store,
     initial_api_key: Option<String>,
@@ -151,7 +153,7 @@ impl App {
         } else {
             config.server.public_url.trim_end_matches('/').to_owned()
         };
-        let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles);
+        let launcher = Launcher::new(config.browser.clone(), paths.browser_profiles.clone());
         launcher.clean_stale();
         let _ = std::fs::remove_dir_all(&paths.downloads);
         let page_settings = PageSettings {
@@ -201,6 +203,7 @@ impl App {
             tracing::info!(interrupted, "browser sessions left open by the previous process were ended");
         }
         let webhooks = Webhooks::new(store.clone(), config.webhooks.clone(), links.clone(), metrics.clone())?;
+        let room = DiskRoom::new(config.storage.data_dir.clone(), config.retention.min_free_gb);
         let scheduler = Scheduler::new(SchedulerParts {
             store: store.clone(),
             pool: pool.clone(),
@@ -219,12 +222,24 @@ impl App {
             files: files.clone(),
             profiles: profiles.clone(),
             metrics: metrics.clone(),
+            room: room.clone(),
         });
         scheduler.start().await?;
         webhooks.start().await?;
         // Schedules fire once runs can be queued; their runs go through the same queue.
         let schedules = Schedules::new(store.clone(), config.schedules.clone());
         schedules.start(Arc::new(QueuedPlanRuns::new(scheduler.clone())));
+        let sweeper = Sweeper::new(
+            SweeperParts {
+                store: store.clone(),
+                search: search.clone(),
+                artifacts: artifacts.clone(),
+                data_dir: config.storage.data_dir.clone(),
+                browser_profiles: paths.browser_profiles.clone(),
+            },
+            &config.retention,
+        );
+        let retention = Retention::start(sweeper, &store, Duration::from_secs(config.retention.interval_seconds));
 
         let stopping = CancellationToken::new();
         let keys = KeyChecker::new(store.clone(), &config.auth.api_key);
@@ -253,6 +268,7 @@ impl App {
             llm,
             llm_settings: config.llm.clone(),
             data_dir: config.storage.data_dir.clone(),
+            room,
             webhooks: webhooks.clone(),
             schedules: schedules.clone(),
             sessions: sessions.clone(),
@@ -308,6 +324,7 @@ impl App {
             pool,
             webhooks,
             schedules,
+            retention,
             sessions,
             indexer,
             store,
@@ -331,7 +348,7 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves, then stops in order: end event streams, stop accepting
-    /// requests, stop firing schedules, stop the scheduler (runs in progress are settled as
+    /// requests, stop firing schedules, stop retention, stop the scheduler (runs in progress are settled as
     /// interrupted), close the browsers, stop the webhooks (their final milestones stay in the
     /// outbox for the next start), commit the search index, checkpoint the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -348,6 +365,7 @@ impl App {
             let _ = server.await;
         }
         self.schedules.shut_down(SCHEDULES_GRACE).await;
+        self.retention.shut_down().await;
         self.scheduler.shut_down(SHUTDOWN_GRACE).await;
         self.sessions.shut_down().await;
         self.pool.shut_down().await;

@@ -44,6 +44,7 @@ pub struct Config {
     pub schedules: SchedulesConfig,
     pub sessions: SessionsConfig,
     pub vault: VaultConfig,
+    pub retention: RetentionConfig,
     /// US dollars per million tokens, per model name.
     pub prices: BTreeMap<String, ModelPrice>,
     pub metrics: MetricsConfig,
@@ -180,6 +181,27 @@ pub struct VaultConfig {
     pub totp_poll_seconds: u64,
     /// How long a run waits for a code pushed for it or given by its `totp_url`.
     pub totp_wait_minutes: u64,
+}
+
+/// How long finished runs are kept and how much room they may take. 0 turns a limit off.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionConfig {
+    /// Finished runs older than this many days (fractions allowed) are removed whole.
+    pub max_age_days: f64,
+    /// Above this many GB (10^9 bytes) used under the data directory, finished runs lose their
+    /// files, oldest first, and then, if that is not enough, are removed whole.
+    pub max_disk_gb: f64,
+    /// Below this many GB free on the data directory's file system, no new run is started.
+    pub min_free_gb: f64,
+    /// How often retention looks, in seconds; it also looks each time a run ends.
+    pub interval_seconds: u64,
+}
+
+impl RetentionConfig {
+    /// `gb` in bytes; 0 (off) for 0.
+    pub fn bytes(gb: f64) -> u64 {
+        (gb * 1e9).round() as u64
+    }
 }
 
 /// What a model's tokens cost, in US dollars per million.
@@ -339,6 +361,16 @@ impl Config {
         if self.schedules.min_interval_seconds == 0 {
             return invalid("schedules.min_interval_seconds must be positive".into());
         }
+        let retention = &self.retention;
+        if [retention.max_age_days, retention.max_disk_gb, retention.min_free_gb]
+            .iter()
+            .any(|value| !value.is_finite() || *value < 0.0)
+        {
+            return invalid("retention.max_age_days, max_disk_gb and min_free_gb must be 0 or more".into());
+        }
+        if retention.interval_seconds == 0 {
+            return invalid("retention.interval_seconds must be positive".into());
+        }
         if self.runs.time_budget_seconds == 0 || self.runs.inactivity_timeout_seconds == 0 {
             return invalid("runs.time_budget_seconds and inactivity_timeout_seconds must be positive".into());
         }
@@ -435,6 +467,16 @@ mod tests {
         let loaded = Config::load(None, env(&[("SKYVERN__VAULT__KEY_FILE", "/etc/skyvern/vault.key")])).unwrap();
         assert_eq!(loaded.config.vault.key_file, PathBuf::from("/etc/skyvern/vault.key"));
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    }
+
+    #[test]
+    fn retention_takes_fractions_and_refuses_negative_limits() {
+        let defaults = Config::defaults().unwrap().retention;
+        assert_eq!((defaults.max_age_days, defaults.max_disk_gb, defaults.min_free_gb), (0.0, 0.0, 1.0));
+        let loaded = Config::load(None, env(&[("SKYVERN__RETENTION__MAX_DISK_GB", "0.0005")])).unwrap();
+        assert_eq!(RetentionConfig::bytes(loaded.config.retention.max_disk_gb), 500_000);
+        assert!(Config::load(None, env(&[("SKYVERN__RETENTION__MAX_AGE_DAYS", "-1")])).is_err());
+        assert!(Config::load(None, env(&[("SKYVERN__RETENTION__INTERVAL_SECONDS", "0")])).is_err());
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     Ok(fs4::statvfs(path)?.available_space())
 }
 
-fn bytes_below(dir: &Path) -> u64 {
+/// The sizes of the files below `dir` (links are not followed; none if it does not exist).
+pub fn bytes_below(dir: &Path) -> u64 {
     let mut total = 0;
     let mut pending = vec![dir.to_owned()];
     while let Some(dir) = pending.pop() {

@@ -39,6 +39,9 @@
 //! - the **metrics** (`metrics`) are atomic counters and histograms that any part bumps without
 //!   waiting; what is rather than what happens (runs by status, the pool, the disk) is read
 //!   from its owner at each scrape;
+//! - **retention** (`retention`) is one task that removes finished runs' files, and finished runs
+//!   whole, past `[retention]`'s limits; it wakes on an interval and when a run ends. The check
+//!   that refuses new runs on a short disk is read by every way of starting one;
 //! - the **vault** (`vault`) holds its key in memory from start to stop and nothing else: sealed
 //!   credentials live in the store, and each use opens them afresh; browser **profiles**
 //!   (`profiles`) and runs' final storage are sealed by it the same way. A worker captures its
@@ -80,6 +83,7 @@ pub mod processes;
 pub mod profiles;
 pub mod recording;
 pub mod reproduce;
+pub mod retention;
 pub mod runs;
 pub mod scheduler;
 pub mod schedules;

@@ -16,8 +16,9 @@ use crate::store::StoreError;
 use crate::vault::VaultError;
 use crate::views::Include;
 
-/// Saves the plan and queues its run.
+/// Saves the plan and queues its run; nothing is saved while the disk has no room for a run.
 async fn start(state: &AppState, BlockRun { plan, run, .. }: BlockRun) -> Result<HttpResponse, ApiError> {
+    state.scheduler.check_room().await?;
     let plan = save_new_plan(state, plan).await?;
     let mut body = run;
     body.insert("agent_id".into(), Value::from(plan.plan_id.to_string()));

@@ -47,6 +47,10 @@ pub enum Code {
     SessionClosed,
     /// A browser profile's name is taken by another.
     NameTaken,
+    /// The run was removed by retention; its tombstone says when.
+    RunRemoved,
+    /// The data directory's disk has less free space than `retention.min_free_gb`: no new run.
+    LowDiskSpace,
     /// A stored credential that the vault key does not open (sealed under another key).
     CredentialUnreadable,
     Internal,
@@ -64,7 +68,8 @@ impl Code {
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::RunAlreadyFinished | Code::NotWaiting | Code::RecordingInProgress => StatusCode::CONFLICT,
             Code::NotWebSocket | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::StorageUnavailable | Code::LowDiskSpace => StatusCode::SERVICE_UNAVAILABLE,
+            Code::RunRemoved => StatusCode::GONE,
             Code::NoBrowserSlot => StatusCode::TOO_MANY_REQUESTS,
             Code::SessionClosed | Code::NameTaken => StatusCode::CONFLICT,
             Code::CredentialUnreadable | Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -95,6 +100,8 @@ impl Code {
             Code::NotWebSocket => "not_a_websocket_request",
             Code::OtherSite => "other_site_refused",
             Code::StorageUnavailable => "storage_unavailable",
+            Code::RunRemoved => "run_removed",
+            Code::LowDiskSpace => "low_disk_space",
             Code::CredentialUnreadable => "credential_unreadable",
             Code::Internal => "internal_error",
         }
@@ -262,6 +269,15 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::RunRemoved(removed) => ApiError::new(
+                Code::RunRemoved,
+                format!(
+                    "run {} was removed by retention at {} ({}); its record, timeline and files are no longer kept",
+                    removed.run_id,
+                    removed.removed_at,
+                    removed.reason.explained()
+                ),
+            ),
             full if full.is_disk_full() => ApiError::storage(&full),
             other => ApiError::internal(&other),
         }
@@ -283,6 +299,17 @@ impl From<crate::search::SearchError> for ApiError {
             crate::search::SearchError::Store(store) => store.into(),
             other => ApiError::internal(&other),
         }
+    }
+}
+
+impl From<crate::retention::DiskLow> for ApiError {
+    fn from(low: crate::retention::DiskLow) -> ApiError {
+        tracing::warn!(
+            free_bytes = low.free_bytes,
+            min_free_bytes = low.min_free_bytes,
+            "a new run was refused: low disk space"
+        );
+        ApiError::new(Code::LowDiskSpace, low.to_string())
     }
 }
 

@@ -86,6 +86,8 @@ pub struct AppState {
     pub llm_settings: crate::config::LlmConfig,
     /// The data directory, whose use `/v1/system/status` reports.
     pub data_dir: std::path::PathBuf,
+    /// Whether the data directory's disk has room for new runs (`retention.min_free_gb`).
+    pub room: crate::retention::DiskRoom,
     pub links: Links,
     pub webhooks: Webhooks,
     pub sessions: crate::sessions::Sessions,

@@ -29,6 +29,7 @@ impl From<PlanRunError> for ApiError {
     fn from(error: PlanRunError) -> ApiError {
         match error {
             PlanRunError::Store(store) => store.into(),
+            PlanRunError::DiskLow(low) => low.into(),
             // Skyvern answers a parameter its plan cannot take with 400 and a sentence.
             PlanRunError::Invalid(DefinitionError { location, message })
                 if location.first().is_some_and(|l| l == "parameters") =>

@@ -50,6 +50,7 @@ pub(super) async fn queue_task_run(
     mut body: Value,
     repeating: Option<&Run>,
 ) -> Result<Run, ApiError> {
+    state.scheduler.check_room().await?;
     let request: TaskRequest = from_body(body.clone())?;
     let secrets = Secrets::new(
         request

@@ -1,5 +1,5 @@
 //! The appliance itself: version, health, and its status for the UI (browser pool, queue,
-//! disk).
+//! disk, and whether new runs are refused for want of free space).
 
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
@@ -19,7 +19,8 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The browser pool (as `/health`), how many runs wait and run, what the data directory holds
-/// and the room left on its disk.
+/// and the room left on its disk; `disk.low` while new runs are refused for want of free space
+/// (`retention.min_free_gb`), with `disk.detail` saying what to free.
 async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let queued = runs_with_status(&state, RunStatus::Queued).await?;
     let running = runs_with_status(&state, RunStatus::Running).await?;
@@ -28,6 +29,7 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         .await
         .map_err(|join| ApiError::internal(&join))?
         .map_err(|error| ApiError::internal(&error))?;
+    let low = state.room.shortage(disk.free_bytes);
     Ok(HttpResponse::Ok().json(json!({
         "browser_pool": state.pool.stats().await,
         "queue": { "queued": queued, "running": running },
@@ -36,6 +38,9 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
             "used_bytes": disk.used_bytes,
             "free_bytes": disk.free_bytes,
             "total_bytes": disk.total_bytes,
+            "min_free_bytes": state.room.min_free_bytes(),
+            "low": low.is_some(),
+            "detail": low.map(|low| low.to_string()),
         },
         "version": env!("CARGO_PKG_VERSION"),
     })))

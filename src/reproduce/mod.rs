@@ -132,6 +132,7 @@ mod tests {
             queued_at: None,
             started_at: None,
             finished_at: None,
+            artifacts_removed_at: None,
         }
     }
 

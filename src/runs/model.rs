@@ -112,6 +112,10 @@ pub struct Run {
     pub queued_at: Option<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// When retention removed the run's files (screenshots, recording, downloads, …); `None`
+    /// while it keeps them.
+    #[serde(default)]
+    pub artifacts_removed_at: Option<String>,
 }
 
 /// A run about to be stored.

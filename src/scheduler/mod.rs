@@ -41,6 +41,7 @@ use crate::metrics::Metrics;
 use crate::plans::Review;
 use crate::profiles::Profiles;
 use crate::recording::Recorder;
+use crate::retention::{DiskLow, DiskRoom};
 use crate::runs::Run;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -83,6 +84,8 @@ struct Shared {
     files: UploadedFiles,
     /// Where runs' queue waits, durations, steps and first actions are counted.
     metrics: Metrics,
+    /// Whether the disk has room for new runs.
+    room: DiskRoom,
     /// Cancel tokens of the runs that workers hold.
     active: Mutex<HashMap<RunId, CancellationToken>>,
     shutdown: CancellationToken,
@@ -108,6 +111,8 @@ pub struct SchedulerParts {
     /// Profiles runs start from, and where each run's final storage is kept.
     pub profiles: Profiles,
     pub metrics: Metrics,
+    /// Whether the disk has room for new runs.
+    pub room: DiskRoom,
 }
 
 #[derive(Clone)]
@@ -132,6 +137,7 @@ impl Scheduler {
             files,
             profiles,
             metrics,
+            room,
         } = parts;
         Scheduler {
             shared: Arc::new(Shared {
@@ -149,6 +155,7 @@ impl Scheduler {
                 files,
                 profiles,
                 metrics,
+                room,
                 queue: Mutex::new(VecDeque::new()),
                 queued: Notify::new(),
                 active: Mutex::new(HashMap::new()),
@@ -171,6 +178,12 @@ impl Scheduler {
         let scheduler = self.clone();
         self.shared.workers.spawn(async move { scheduler.dispatch().await });
         Ok(())
+    }
+
+    /// Refuses a new run while the data directory's disk has less than `retention.min_free_gb`
+    /// free; every way of starting a run asks this first.
+    pub async fn check_room(&self) -> Result<(), DiskLow> {
+        self.shared.room.check().await
     }
 
     /// Whether runs may use the agent engine (a model provider is configured).

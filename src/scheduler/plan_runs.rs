@@ -21,6 +21,9 @@ pub enum PlanRunError {
     Invalid(#[from] DefinitionError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The disk has too little free space for a new run.
+    #[error(transparent)]
+    DiskLow(#[from] crate::retention::DiskLow),
 }
 
 /// Who asked for a plan run (Skyvern's `trigger_type`).
@@ -43,6 +46,7 @@ impl Scheduler {
         version: Option<&PlanVersionId>,
         origin: RunOrigin,
     ) -> Result<Run, PlanRunError> {
+        self.check_room().await?;
         let request: PlanRunRequest = serde_json::from_value(body.clone())
             .map_err(|error| DefinitionError { location: Vec::new(), message: error.to_string() })?;
         let plan_id = request.plan_id()?;

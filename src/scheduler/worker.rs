@@ -476,6 +476,7 @@ mod tests {
             files,
             profiles,
             metrics,
+            room: crate::retention::DiskRoom::new(dir.to_owned(), 0.0),
         })
     }
 

@@ -132,7 +132,7 @@ impl Ticker {
             Ok(run) if !run.status.is_terminal() => {
                 Ok(Some(format!("the run {run_id} of the previous firing has not ended (it is {})", run.status)))
             }
-            Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
+            Ok(_) | Err(StoreError::NotFound(_) | StoreError::RunRemoved(_)) => Ok(None),
             Err(error) => Err(error),
         }
     }

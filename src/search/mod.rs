@@ -21,13 +21,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tantivy::{IndexReader, ReloadPolicy};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub use highlight::Match;
 pub use query::{InvalidSearchKey, LONGEST_KEY, SHORTEST_KEY, SearchKey};
 pub use searching::{SearchHit, SearchOrder, SearchPage};
 
+use crate::ids::RunId;
 use crate::store::{RunFilter, Store, StoreError};
 use opening::{Opened, open_or_create};
 use schema::Fields;
@@ -56,6 +57,8 @@ impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
+    /// Runs removed from the store, for the writer to take out of the index.
+    removed: mpsc::UnboundedSender<Vec<RunId>>,
 }
 
 /// The running writer task; stopping it commits what it has seen.
@@ -72,9 +75,18 @@ impl SearchIndex {
         store: Store,
         commit_interval: Duration,
     ) -> Result<(SearchIndex, Indexer), SearchError> {
-        let (search, task) = open(directory, store, commit_interval).await?;
+        let (reader, fields, task) = open(directory, store, commit_interval).await?;
         let (stop, stopped) = oneshot::channel();
-        Ok((search, Indexer { stop, task: tokio::spawn(task.follow(stopped)) }))
+        let (removed, removals) = mpsc::unbounded_channel();
+        let indexer = Indexer { stop, task: tokio::spawn(task.follow(stopped, removals)) };
+        Ok((SearchIndex { reader, fields, removed }, indexer))
+    }
+
+    /// Takes runs the store no longer has out of the index, at its next commit (a stop before
+    /// that is caught up at the next start, from the store's tombstones).
+    pub fn forget(&self, run_ids: Vec<RunId>) {
+        // The writer is gone only while the appliance stops; the next start catches up.
+        let _ = self.removed.send(run_ids);
     }
 
     /// One page of the runs `key` finds among those `filter` lets through, in `order`.
@@ -109,9 +121,9 @@ pub async fn rebuild(directory: &Path, store: Store) -> Result<u64, SearchError>
         std::fs::remove_dir_all(directory)
             .map_err(|source| SearchError::Directory { path: directory.to_owned(), source })?;
     }
-    let (search, task) = open(directory, store, Duration::ZERO).await?;
+    let (reader, _, task) = open(directory, store, Duration::ZERO).await?;
     task.finish().await;
-    Ok(search.reader.searcher().num_docs())
+    Ok(reader.searcher().num_docs())
 }
 
 /// Opens the index and brings it up to date; the writer task is returned, not yet following.
@@ -119,7 +131,7 @@ async fn open(
     directory: &Path,
     store: Store,
     commit_interval: Duration,
-) -> Result<(SearchIndex, IndexTask), SearchError> {
+) -> Result<(IndexReader, Fields, IndexTask), SearchError> {
     let directory = directory.to_owned();
     let Opened { index, fields, cursor } = tokio::task::spawn_blocking(move || open_or_create(&directory))
         .await
@@ -137,5 +149,5 @@ async fn open(
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "search index up to date");
         }
     }
-    Ok((SearchIndex { reader, fields }, task))
+    Ok((reader, fields, task))
 }

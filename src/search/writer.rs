@@ -3,7 +3,9 @@
 //! It follows the event log from the index's cursor: each status change or timeline item marks
 //! its run as changed, and at most every `search.commit_interval_ms` the changed runs are read
 //! again from the store and their documents replaced (deleted by run id, added anew), then
-//! committed with the new cursor. Searches read the last commit and never wait for the writer.
+//! committed with the new cursor. Runs removed from the store (by retention) come on a channel
+//! and are taken out at the next commit; at start, those removed since the cursor are taken out
+//! again, in case a stop came first. Searches read the last commit and never wait for the writer.
 //! The blocking work (adding documents, committing) runs on tokio's blocking threads, with the
 //! writer handed there and back, so the task stays its only owner.
 
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tantivy::{IndexReader, IndexWriter, Term};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::SearchError;
@@ -133,8 +135,11 @@ impl IndexTask {
         Ok(count)
     }
 
-    /// Indexes what the event log holds after what was seen, and commits.
+    /// Indexes what the event log holds after what was seen, takes out the runs removed since
+    /// the last commit, and commits.
     pub async fn catch_up(&mut self) -> Result<(), SearchError> {
+        let removed = self.store.runs_removed_since_event(self.committed).await?;
+        self.changed.extend(removed);
         loop {
             let events = self.store.events(EventFilter::default(), self.seen, EVENTS_PER_READ).await?;
             events.iter().for_each(|event| self.note(event));
@@ -159,7 +164,7 @@ impl IndexTask {
     /// Re-reads the changed runs and commits them with the cursor; nothing to do if nothing was
     /// seen since the last commit.
     async fn commit_changes(&mut self) -> Result<(), SearchError> {
-        if self.seen == self.committed {
+        if self.seen == self.committed && self.changed.is_empty() {
             return Ok(());
         }
         let changed: Vec<RunId> = self.changed.iter().cloned().collect();
@@ -175,9 +180,10 @@ impl IndexTask {
         Ok(())
     }
 
-    /// Follows the event log until `stop`, committing at most every commit interval; then takes
-    /// in what happened up to the stop, commits it and lets the writer finish its merges.
-    pub async fn follow(mut self, mut stop: oneshot::Receiver<()>) {
+    /// Follows the event log until `stop`, and takes out the runs `removed` names, committing at
+    /// most every commit interval; then takes in what happened up to the stop, commits it and
+    /// lets the writer finish its merges.
+    pub async fn follow(mut self, mut stop: oneshot::Receiver<()>, mut removed: mpsc::UnboundedReceiver<Vec<RunId>>) {
         let mut events = Box::pin(crate::events::follow(self.store.clone(), EventFilter::default(), self.seen, QUIET));
         let mut due: Option<Instant> = None;
         loop {
@@ -189,6 +195,10 @@ impl IndexTask {
             };
             tokio::select! {
                 _ = &mut stop => break,
+                Some(run_ids) = removed.recv() => {
+                    self.changed.extend(run_ids);
+                    due.get_or_insert_with(|| Instant::now() + self.commit_interval);
+                }
                 () = wait_until_due => {
                     due = None;
                     if let Err(error) = self.commit_changes().await {

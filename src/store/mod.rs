@@ -15,6 +15,7 @@ mod events;
 mod files;
 mod migrate;
 mod plans;
+mod retention;
 mod rows;
 mod runs;
 mod schedules;
@@ -39,6 +40,7 @@ pub use browser_profiles::ProfileFilter;
 pub use credentials::CredentialFilter;
 pub use migrate::MigrationStatus;
 pub use plans::PlanFilter;
+pub use retention::{FinishedRuns, RemovalReason, RemovedRun};
 pub use runs::{RunFilter, RunPage, StatusChange, Transition};
 pub use schedules::{ScheduleFilter, SchedulePage};
 pub use search_documents::RunForIndex;
@@ -59,6 +61,9 @@ pub enum StoreError {
     Migration { name: String, source: rusqlite::Error },
     #[error("the store's worker thread stopped: {0}")]
     Worker(String),
+    /// The run asked for was removed by retention; its tombstone says when and why.
+    #[error("run {} was removed by retention at {}", .0.run_id, .0.removed_at)]
+    RunRemoved(Box<RemovedRun>),
 }
 
 impl StoreError {

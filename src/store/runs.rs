@@ -70,7 +70,7 @@ pub struct RunPage {
 pub(super) const RUN_COLUMNS: &str = "id, run_type, engine, status, title, prompt, url, request_json, output_json,
     failure_reason, errors_json, step_count, action_count, browser_opened, browser_session_id, webhook_url,
     input_tokens, cached_tokens, output_tokens, cost_usd, created_at, modified_at, queued_at, started_at,
-    finished_at, plan_id, plan_version_id, rerun_of";
+    finished_at, plan_id, plan_version_id, rerun_of, artifacts_removed_at";
 
 pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
     let errors = rows::json(row, "errors_json")?;
@@ -105,6 +105,7 @@ pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
         queued_at: row.get("queued_at")?,
         started_at: row.get("started_at")?,
         finished_at: row.get("finished_at")?,
+        artifacts_removed_at: row.get("artifacts_removed_at")?,
     })
 }
 
@@ -214,9 +215,17 @@ impl Store {
         .await
     }
 
+    /// The run; for one that retention removed, `RunRemoved` with its tombstone.
     pub async fn run(&self, run_id: &RunId) -> Result<Run, StoreError> {
         let run_id = run_id.clone();
-        self.read(move |connection| load_run(connection, &run_id)).await
+        self.read(move |connection| match load_run(connection, &run_id) {
+            Err(StoreError::NotFound(what)) => match super::retention::removed(connection, &run_id)? {
+                Some(removed) => Err(StoreError::RunRemoved(Box::new(removed))),
+                None => Err(StoreError::NotFound(what)),
+            },
+            found => found,
+        })
+        .await
     }
 
     /// The runs of `run_ids` that exist, in no particular order.

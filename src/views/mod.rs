@@ -127,6 +127,7 @@ pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: I
         "browser_session_id": run.browser_session_id,
         "browser_profile_id": run.request.get("browser_profile_id").cloned().unwrap_or(Value::Null),
         "rerun_of": run.rerun_of,
+        "artifacts_removed_at": run.artifacts_removed_at,
         "step_count": run.step_count,
         "action_count": run.action_count,
         "usage": run.usage,

@@ -26,6 +26,7 @@ mod receiver;
 mod recording;
 mod reruns;
 mod restart;
+mod retention;
 mod run_logs;
 mod schedules;
 mod schema_levels;

@@ -223,4 +223,12 @@ async fn reads_back(app: &TestApp, level: u32) {
     let body: Value = signed_in.json().await.unwrap_or(Value::Null);
     assert_eq!(status, 200, "level {level}: {body}");
     assert!(body.to_string().contains("cli"), "level {level}: {body}");
+    if level < 15 {
+        return;
+    }
+    // 15: a run whose files retention removed, and the tombstone of a run it removed whole.
+    let run = read(app, level, "/v1/runs/tsk_100000000000000015").await;
+    assert_eq!(run["artifacts_removed_at"], "2026-01-20T03:00:00.000000Z", "level {level}: {run}");
+    let removed = app.get("/v1/runs/tsk_100000000000000016").send().await.unwrap();
+    assert_eq!(removed.status(), 410, "level {level}");
 }

@@ -2,6 +2,7 @@
 import type { JSX } from 'preact';
 import { signOut } from './api';
 import { Link, match, useLocation } from './router';
+import { LowDiskBanner } from './components/LowDiskBanner';
 import { Runs } from './screens/Runs';
 import { NewRun } from './screens/NewRun';
 import { LiveExecution } from './screens/LiveExecution';
@@ -86,6 +87,7 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <LowDiskBanner />
         {screenFor(path)}
       </main>
     </div>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { navigate, useLocation } from '../router';
 import { ErrorBox, Loading } from '../components/Notice';
+import { formatTime } from '../format';
 import { PlanRunView } from './plan_run/PlanRunView';
 import { AnswerBox, openQuestion } from './live/AnswerBox';
 import { ReviewBox, reviewRequest } from './live/ReviewBox';
@@ -54,6 +55,11 @@ export function RunDetail({ runId }: { runId: string }) {
       {run.status === 'review_required' && <ReviewBox runId={run.run_id} request={reviewRequest(timeline ?? [])} onDecided={reload} />}
       {run.status === 'interaction_required' && <AnswerBox runId={run.run_id} question={openQuestion(timeline ?? [])} onAnswered={reload} />}
       <Outcome run={run} />
+      {run.artifacts_removed_at && (
+        <p class="banner" data-testid="files-removed">
+          Its files (screenshots, recording, downloads) were removed by retention on {formatTime(run.artifacts_removed_at)}.
+        </p>
+      )}
       <Tabs label="Run details" tabs={tabs} selected={tab} onSelect={setTab}>
         {tab === 'overview' && (
           <OverviewTab run={run} timeline={timeline} timelineError={timelineError} selected={selected} onSelect={setSelected} onStatus={setStatus} />

@@ -34,6 +34,8 @@ export interface Run {
   workflow_permanent_id?: string | null;
   workflow_id?: string | null;
   rerun_of?: string | null;
+  /** When retention removed the run's files (screenshots, recording, downloads). */
+  artifacts_removed_at?: string | null;
   parameters?: Record<string, unknown> | null;
   webhook_url?: string | null;
   [key: string]: unknown;

@@ -50,6 +50,16 @@ export interface SystemStatus {
     contexts_closed?: number;
   };
   queue: { queued: number; running: number };
-  disk: { data_dir: string; used_bytes: number; free_bytes: number; total_bytes: number };
+  disk: {
+    data_dir: string;
+    used_bytes: number;
+    free_bytes: number;
+    total_bytes: number;
+    /** Below this much free space, new runs are refused (`retention.min_free_gb`). */
+    min_free_bytes: number;
+    /** Whether new runs are refused now, and what to free. */
+    low: boolean;
+    detail: string | null;
+  };
   version: string;
 }
