@@ -63,6 +63,12 @@ pub struct Liveness {
 }
 
 impl Liveness {
+    /// A browser's liveness, and the sender that reports it gone.
+    pub(super) fn new() -> (watch::Sender<bool>, Liveness) {
+        let (sender, gone) = watch::channel(false);
+        (sender, Liveness { gone })
+    }
+
     pub fn is_alive(&self) -> bool {
         !*self.gone.borrow()
     }
@@ -75,8 +81,8 @@ impl Liveness {
 }
 
 /// Polls a browser's CDP connection until it breaks, then reports it gone.
-pub fn drive_connection(mut handler: Handler) -> Liveness {
-    let (sender, gone) = watch::channel(false);
+fn drive_connection(mut handler: Handler) -> Liveness {
+    let (sender, liveness) = Liveness::new();
     tokio::spawn(async move {
         while let Some(event) = handler.next().await {
             if let Err(error) = event {
@@ -86,7 +92,7 @@ pub fn drive_connection(mut handler: Handler) -> Liveness {
         }
         let _ = sender.send(true);
     });
-    Liveness { gone }
+    liveness
 }
 
 /// Launches local Chromium processes with the configured switches.

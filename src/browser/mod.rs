@@ -1,7 +1,8 @@
 //! Chromium: the only module that speaks CDP (through chromiumoxide).
 //!
-//! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
-//! each one an isolated browser context, `page` holds the primitive operations (click, fill,
+//! `launch` starts and cleans up Chromium processes, `slots` admits runs by free slot (local or
+//! on a remote endpoint), `pool` gives each one an isolated browser context, `remote` reaches
+//! browsers on other machines, `page` holds the primitive operations (click, fill,
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
 //! forwards a person's input to it; `cdp_link` passes a client's raw CDP messages to a browser
 //! session's Chromium; `storage` captures a context's cookies and local storage and restores
@@ -16,17 +17,20 @@ mod observation;
 mod off_limits;
 mod page;
 mod pool;
+mod remote;
 mod requests;
 mod screencast;
 mod settle;
+mod slots;
 mod storage;
 
 pub use input::PersonInput;
 pub use launch::{Launcher, LocalChromium, executable_version};
 pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
-pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
+pub use pool::{BrowserLocation, BrowserPool, EndpointStats, PoolStats, RemoteEndpoints, RunBrowser};
 pub use screencast::ScreencastFrame;
+pub use slots::Slot;
 pub use storage::{BrowserStorage, StoredCookie};
 
 /// Why a browser operation did not happen.
