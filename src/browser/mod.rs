@@ -38,6 +38,9 @@ pub use storage::{BrowserStorage, StoredCookie};
 pub enum BrowserError {
     #[error("Chromium could not be started: {0}")]
     Launch(String),
+    /// A remote browser did not answer or refused the connection.
+    #[error("the remote browser cannot be reached: {0}")]
+    Unreachable(String),
     #[error("the browser process exited (Chromium crashed or was killed)")]
     Crashed,
     #[error("navigation to {url} failed: {reason}")]

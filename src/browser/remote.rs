@@ -4,7 +4,7 @@
 //! An `http(s)://host:port` address is looked up at `/json/version` for the browser's WebSocket
 //! each time it is used (a restarted browser has a new one); a browser that reports a loopback or
 //! unspecified host (it cannot know the name others reach it by) is reached at the configured host
-//! and port instead. A `ws(s)://` address is used as written. Every run gets a connection of its
+//! instead, on the port it reports. A `ws(s)://` address is used as written. Every run gets a connection of its
 //! own, which it hangs up when it ends: the remote browser process is never closed or killed from
 //! here. A connection whose browser stops answering (a vanished machine leaves the socket open)
 //! counts as broken, so no run waits on it.
@@ -58,7 +58,7 @@ pub(super) async fn connect(http: &reqwest::Client, address: &str) -> Result<Rem
     let websocket = websocket_address(http, address).await?;
     let (browser, handler) = Browser::connect(websocket)
         .await
-        .map_err(|e| BrowserError::Launch(format!("cannot connect to the browser at {shown}: {e}")))?;
+        .map_err(|e| BrowserError::Unreachable(format!("cannot connect to {shown}: {e}")))?;
     let browser = Arc::new(browser);
     let hang_up = CancellationToken::new();
     let liveness = drive(handler, Arc::downgrade(&browser), hang_up.clone());
@@ -89,8 +89,7 @@ pub(super) async fn check(http: &reqwest::Client, address: &str) -> Result<(), S
 
 /// The browser's WebSocket address: `address` itself, or what its `/json/version` reports.
 async fn websocket_address(http: &reqwest::Client, address: &str) -> Result<String, BrowserError> {
-    let unreachable =
-        |reason: String| BrowserError::Launch(format!("cannot reach the browser at {}: {reason}", shown(address)));
+    let unreachable = |reason: String| BrowserError::Unreachable(format!("{}: {reason}", shown(address)));
     let url = Url::parse(address).map_err(|e| unreachable(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Ok(address.to_owned());
@@ -109,8 +108,8 @@ async fn websocket_address(http: &reqwest::Client, address: &str) -> Result<Stri
     reachable_websocket(&url, reported).map_err(unreachable)
 }
 
-/// The reported WebSocket address, at the configured host and port when the browser reports
-/// one that only it can reach.
+/// The reported WebSocket address, at the configured host when the browser reports one that only
+/// it can reach.
 fn reachable_websocket(configured: &Url, reported: &str) -> Result<String, String> {
     let mut websocket = Url::parse(reported).map_err(|e| format!("its WebSocket address is not a URL: {e}"))?;
     let only_its_own = match websocket.host() {
@@ -121,7 +120,6 @@ fn reachable_websocket(configured: &Url, reported: &str) -> Result<String, Strin
     };
     if only_its_own {
         websocket.set_host(configured.host_str()).map_err(|e| e.to_string())?;
-        websocket.set_port(configured.port()).map_err(|()| "cannot set the port".to_owned())?;
         if configured.scheme() == "https" {
             websocket.set_scheme("wss").map_err(|()| "cannot set the scheme".to_owned())?;
         }
@@ -178,14 +176,14 @@ mod tests {
         ] {
             assert_eq!(
                 reachable_websocket(&configured, reported).unwrap(),
-                "ws://chromium.internal:9333/devtools/browser/abc",
+                "ws://chromium.internal:9222/devtools/browser/abc",
                 "{reported}"
             );
         }
         let elsewhere = "ws://10.0.0.7:9222/devtools/browser/abc";
         assert_eq!(reachable_websocket(&configured, elsewhere).unwrap(), elsewhere, "a host others can reach is kept");
         let secure = Url::parse("https://grid.example.invalid/").unwrap();
-        assert_eq!(reachable_websocket(&secure, "ws://127.0.0.1:9222/x").unwrap(), "wss://grid.example.invalid/x");
+        assert_eq!(reachable_websocket(&secure, "ws://127.0.0.1/x").unwrap(), "wss://grid.example.invalid/x");
     }
 
     #[test]
