@@ -149,3 +149,14 @@ async fn a_remote_browser_killed_mid_run_fails_the_run_and_its_endpoint_is_used_
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["output"]["title"], "A small page");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_on_a_remote_browser_fails_saying_why() {
+    let remote = RemoteChromium::start().await;
+    let app = remote_only(remote.http_address(), 1).await;
+    let run_id = app.create_script_run("downloads.html", json!([{"action": "download", "selector": "#report"}])).await;
+    let run = app.wait_until_final(&run_id).await;
+    assert_eq!(run["status"], "failed");
+    let reason = run["failure_reason"].as_str().unwrap();
+    assert!(reason.contains("downloads are kept only from local browsers"), "{reason}");
+}
