@@ -66,10 +66,11 @@ impl OffLimits {
         OffLimits { listen, named: Named::of(public_url, false).into_iter().collect(), resolved: Mutex::default() }
     }
 
-    /// These destinations and the CDP endpoint (`address`) of a remote browser, for its pages.
-    pub fn for_remote_browser(&self, address: &str) -> OffLimits {
+    /// These destinations and the CDP endpoint of a remote browser (its `addresses`: as
+    /// configured, and the WebSocket it was reached at), for its pages.
+    pub fn for_remote_browser(&self, addresses: &[&str]) -> OffLimits {
         let mut named = self.named.clone();
-        named.extend(Named::of(address, true));
+        named.extend(addresses.iter().filter_map(|address| Named::of(address, true)));
         OffLimits { listen: self.listen, named, resolved: Mutex::default() }
     }
 
@@ -261,8 +262,10 @@ mod tests {
     #[tokio::test]
     async fn a_remote_browser_may_not_reach_its_own_endpoint_nor_the_appliance() {
         let appliance = limits("0.0.0.0:8000", "https://skyvern.example.invalid/");
-        let remote = appliance.for_remote_browser("http://10.1.2.3:9222");
+        let remote = appliance
+            .for_remote_browser(&["http://browser.example.invalid:9222", "ws://10.1.2.3:9222/devtools/browser/x"]);
         for url in [
+            "http://browser.example.invalid:9222/json/list",
             "http://10.1.2.3:9222/json/list",
             "http://localhost:9222/json/list",
             "ws://127.0.0.1:9222/devtools/browser/x",

@@ -298,9 +298,9 @@ impl BrowserPool {
             }
             Host::Remote(remote) => {
                 let mut settings = self.inner.page_settings.clone();
-                settings.off_limits = settings
-                    .off_limits
-                    .map(|off_limits| Arc::new(off_limits.for_remote_browser(remote.browser.websocket_address())));
+                settings.off_limits = settings.off_limits.map(|off_limits| {
+                    Arc::new(off_limits.for_remote_browser(&[&remote.address, remote.browser.websocket_address()]))
+                });
                 self.fresh_context_on(&remote.browser, &remote.liveness, &settings, false).await
             }
         }

@@ -31,7 +31,8 @@ const CHECK_PATIENCE: Duration = Duration::from_secs(5);
 pub(super) struct RemoteBrowser {
     pub browser: Arc<Browser>,
     pub liveness: Liveness,
-    /// The address as shown (see `shown`).
+    /// The address as configured (or as the run gave it), and as shown (see `shown`).
+    pub address: String,
     pub shown: String,
     /// Hangs up when dropped.
     _hang_up: DropGuard,
@@ -62,7 +63,7 @@ pub(super) async fn connect(http: &reqwest::Client, address: &str) -> Result<Rem
     let browser = Arc::new(browser);
     let hang_up = CancellationToken::new();
     let liveness = drive(handler, Arc::downgrade(&browser), hang_up.clone());
-    Ok(RemoteBrowser { browser, liveness, shown, _hang_up: hang_up.drop_guard() })
+    Ok(RemoteBrowser { browser, liveness, address: address.to_owned(), shown, _hang_up: hang_up.drop_guard() })
 }
 
 /// Whether the endpoint at `address` answers: an `http(s)` one with its browser's WebSocket
