@@ -18,7 +18,7 @@ use crate::artifacts::ArtifactFiles;
 use crate::auth::ui_sessions::UiSessions;
 use crate::auth::{self, KeyChecker};
 use crate::backup;
-use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings};
+use crate::browser::{BrowserPool, Launcher, OffLimits, PageSettings, RemoteEndpoints};
 use crate::config::Config;
 use crate::data_dir::{self, DataDirLock};
 use crate::files::UploadedFiles;
@@ -163,7 +163,11 @@ impl App {
             downloads_root: paths.downloads,
             off_limits: Some(Arc::new(OffLimits::new(address, &config.server.public_url))),
         };
-        let pool = BrowserPool::new(launcher, config.browser.pool_size, page_settings);
+        let remote = RemoteEndpoints {
+            endpoints: config.browser.remote_endpoints(),
+            check_every: Duration::from_secs(config.browser.remote_check_seconds),
+        };
+        let pool = BrowserPool::with_remote(launcher, config.browser.pool_size, remote, page_settings);
         pool.warm_up().await;
 
         let metrics = Metrics::new();

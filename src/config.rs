@@ -85,6 +85,34 @@ pub struct BrowserConfig {
     pub viewport_height: u32,
     pub launch_timeout_seconds: u64,
     pub extra_args: Vec<String>,
+    /// Remote CDP endpoints whose browsers hold slots beside the local ones.
+    pub remote: Vec<RemoteEndpoint>,
+    /// Slots of a remote endpoint that does not give its own `slots`.
+    pub remote_slots: usize,
+    /// How often each remote endpoint is checked (and a down one tried again).
+    pub remote_check_seconds: u64,
+}
+
+/// A remote CDP endpoint: its address alone (`"http://host:9222"`, which has
+/// `browser.remote_slots` slots), or a table with its own number of slots.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RemoteEndpoint {
+    Address(String),
+    WithSlots { url: String, slots: usize },
+}
+
+impl BrowserConfig {
+    /// Each remote endpoint's address and slots.
+    pub fn remote_endpoints(&self) -> Vec<(String, usize)> {
+        self.remote
+            .iter()
+            .map(|endpoint| match endpoint {
+                RemoteEndpoint::Address(url) => (url.clone(), self.remote_slots),
+                RemoteEndpoint::WithSlots { url, slots } => (url.clone(), *slots),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,6 +316,7 @@ impl Config {
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("browser.extra_args")
+                .with_list_parse_key("browser.remote")
                 .source(Some(environment)),
         );
         let merged = builder.build()?;
@@ -313,8 +342,22 @@ impl Config {
         if !self.server.public_url.is_empty() && url::Url::parse(&self.server.public_url).is_err() {
             return invalid(format!("server.public_url `{}` is not a URL", self.server.public_url));
         }
-        if self.browser.pool_size == 0 || self.browser.pool_size > 64 {
-            return invalid("browser.pool_size must be between 1 and 64".into());
+        let remotes = self.browser.remote_endpoints();
+        if self.browser.pool_size > 64 || (self.browser.pool_size == 0 && remotes.is_empty()) {
+            return invalid("browser.pool_size must be between 1 and 64 (or 0 with browser.remote endpoints)".into());
+        }
+        for (url, slots) in &remotes {
+            if let Err(message) = crate::runs::cdp_address(url) {
+                return invalid(format!("browser.remote: {message}"));
+            }
+            if !(1..=256).contains(slots) {
+                return invalid(
+                    "browser.remote_slots and each remote endpoint's slots must be between 1 and 256".into(),
+                );
+            }
+        }
+        if self.browser.remote_check_seconds == 0 {
+            return invalid("browser.remote_check_seconds must be positive".into());
         }
         if self.browser.viewport_width < 200 || self.browser.viewport_height < 200 {
             return invalid("browser.viewport_width and viewport_height must be at least 200".into());
@@ -439,6 +482,37 @@ mod tests {
         assert!(!loaded.config.browser.headless);
         assert_eq!(loaded.config.browser.extra_args, vec!["--a", "--b"]);
         assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    }
+
+    #[test]
+    fn remote_endpoints_are_addresses_or_tables_in_the_file_and_a_list_in_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skyvern.toml");
+        let file = "[browser]\npool_size = 0\nremote_slots = 3\nremote = [\"http://10.0.0.5:9222\", { url = \"ws://b:3000/?token=t\", slots = 8 }]\n";
+        std::fs::write(&path, file).unwrap();
+        let loaded = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(
+            loaded.config.browser.remote_endpoints(),
+            [("http://10.0.0.5:9222".to_owned(), 3), ("ws://b:3000/?token=t".to_owned(), 8)]
+        );
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+        let from_env = env(&[
+            ("SKYVERN__BROWSER__POOL_SIZE", "0"),
+            ("SKYVERN__BROWSER__REMOTE", "http://a:9222,ws://b:3000/"),
+            ("SKYVERN__BROWSER__REMOTE_SLOTS", "4"),
+        ]);
+        let loaded = Config::load(None, from_env).unwrap();
+        assert_eq!(
+            loaded.config.browser.remote_endpoints(),
+            [("http://a:9222".to_owned(), 4), ("ws://b:3000/".to_owned(), 4)]
+        );
+        for refused in [
+            vec![("SKYVERN__BROWSER__POOL_SIZE", "0")],
+            vec![("SKYVERN__BROWSER__REMOTE", "ftp://a:9222")],
+            vec![("SKYVERN__BROWSER__REMOTE", "http://a:9222"), ("SKYVERN__BROWSER__REMOTE_SLOTS", "0")],
+        ] {
+            assert!(matches!(Config::load(None, env(&refused)), Err(ConfigError::Invalid(_))), "{refused:?}");
+        }
     }
 
     #[test]

@@ -183,7 +183,7 @@ async fn check_chromium_opens_a_page(settings: &BrowserConfig) -> Finding {
     let started = Instant::now();
     let opened = tokio::time::timeout(patience, async {
         let slot = pool.acquire_slot().await;
-        let browser = pool.open(slot, BrowserLocation::Local).await?;
+        let browser = pool.open(slot, BrowserLocation::Pooled).await?;
         let loaded = async {
             browser.page.goto(TEST_PAGE).await?;
             browser.page.wait_for_text("skyvern doctor page", Duration::from_secs(10)).await

@@ -14,8 +14,9 @@
 //!   run's template values and outputs; blocks that run side by side are futures of that one
 //!   task, each browser block on the run's page or a tab of its own in the run's context, and an
 //!   approval waits on a channel that `POST /v1/runs/{id}/review` answers;
-//! - the **browser pool** (`browser`) owns the idle Chromium processes; a worker borrows one for
-//!   its run, with a fresh browser context, and gives it back (or has it replaced if it died);
+//! - the **browser pool** (`browser`) owns the idle Chromium processes and the remote endpoints'
+//!   health (one checking task each); a worker borrows a browser for its run, with a fresh browser
+//!   context, and gives it back (or has it replaced if it died; a remote one is only hung up);
 //! - a **browser session** (`sessions`) owns a browser (and its slot) for its life: its keeper
 //!   task owns its end, runs and its attendant take its turn (a fair lock) to drive its page, and
 //!   the attendant, between runs, casts the page to the session's viewers, serves the person in

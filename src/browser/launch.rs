@@ -66,6 +66,12 @@ pub struct Liveness {
 }
 
 impl Liveness {
+    /// A browser's liveness, and the sender that reports it gone.
+    pub(super) fn new() -> (watch::Sender<bool>, Liveness) {
+        let (sender, gone) = watch::channel(false);
+        (sender, Liveness { gone, log_span: LogSpan::default() })
+    }
+
     pub fn is_alive(&self) -> bool {
         !*self.gone.borrow()
     }
@@ -78,10 +84,9 @@ impl Liveness {
 }
 
 /// Polls a browser's CDP connection until it breaks, then reports it gone.
-pub fn drive_connection(mut handler: Handler) -> Liveness {
-    let (sender, gone) = watch::channel(false);
-    let log_span = LogSpan::default();
-    tokio::spawn(log_span.clone().within(async move {
+fn drive_connection(mut handler: Handler) -> Liveness {
+    let (sender, liveness) = Liveness::new();
+    tokio::spawn(liveness.log_span.clone().within(async move {
         while let Some(event) = handler.next().await {
             if let Err(error) = event {
                 tracing::warn!(%error, "browser connection broke");
@@ -90,7 +95,7 @@ pub fn drive_connection(mut handler: Handler) -> Liveness {
         }
         let _ = sender.send(true);
     }));
-    Liveness { gone, log_span }
+    liveness
 }
 
 /// Launches local Chromium processes with the configured switches.

@@ -1,7 +1,8 @@
 //! Chromium: the only module that speaks CDP (through chromiumoxide).
 //!
-//! `launch` starts and cleans up Chromium processes, `pool` admits runs by free slot and gives
-//! each one an isolated browser context, `page` holds the primitive operations (click, fill,
+//! `launch` starts and cleans up Chromium processes, `slots` admits runs by free slot (local or
+//! on a remote endpoint), `pool` gives each one an isolated browser context, `remote` reaches
+//! browsers on other machines, `page` holds the primitive operations (click, fill,
 //! select, …) that the engines compose, `screencast` streams the page as frames and `input`
 //! forwards a person's input to it; `cdp_link` passes a client's raw CDP messages to a browser
 //! session's Chromium; `storage` captures a context's cookies and local storage and restores
@@ -18,17 +19,20 @@ mod observation;
 mod off_limits;
 mod page;
 mod pool;
+mod remote;
 mod requests;
 mod screencast;
 mod settle;
+mod slots;
 mod storage;
 
 pub use input::PersonInput;
 pub use launch::{Launcher, LocalChromium, executable_version};
 pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
-pub use pool::{BrowserLocation, BrowserPool, PoolStats, RunBrowser, Slot};
+pub use pool::{BrowserLocation, BrowserPool, EndpointStats, PoolStats, RemoteEndpoints, RunBrowser};
 pub use screencast::ScreencastFrame;
+pub use slots::Slot;
 pub use storage::{BrowserStorage, StoredCookie};
 
 /// Why a browser operation did not happen.
@@ -36,6 +40,9 @@ pub use storage::{BrowserStorage, StoredCookie};
 pub enum BrowserError {
     #[error("Chromium could not be started: {0}")]
     Launch(String),
+    /// A remote browser did not answer or refused the connection.
+    #[error("the remote browser cannot be reached: {0}")]
+    Unreachable(String),
     #[error("the browser process exited (Chromium crashed or was killed)")]
     Crashed,
     #[error("navigation to {url} failed: {reason}")]

@@ -11,6 +11,15 @@
 //! Two ways around it remain open, and lead only to the appliance's WebSocket endpoints, which
 //! need an API key that a run's page never has: a host name that resolves to the appliance but
 //! is not its own (another name in DNS), and a WebSocket opened by a worker.
+//!
+//! A remote browser (a pool endpoint or a run's `browser_address`) sees the appliance from
+//! another machine: it reaches it at the appliance's own addresses (those of every interface when
+//! it listens on all of them) or its public URL, which stay off limits; names are resolved here,
+//! so a name that only the remote network knows (a Kubernetes service) is covered when it is the
+//! public URL's. Its loopback at the appliance's port is kept off limits too, as it is the
+//! appliance when the remote browser runs on the same machine. It may not reach its own endpoint
+//! either (`for_remote_browser`): by name, by address, or as its own loopback at that port, where
+//! the CDP server lists, and would let a page drive, every other run's pages on that browser.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -29,25 +38,47 @@ const RESOLVED_FOR: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct OffLimits {
     listen: SocketAddr,
-    /// The public URL's host (lower case, without a trailing dot) and port.
-    public: Option<(String, u16)>,
+    /// Destinations by host name: the public URL's, and a remote browser's own endpoint.
+    named: Vec<Named>,
     resolved: Mutex<HashMap<String, (Instant, Vec<IpAddr>)>>,
+}
+
+/// A host (lower case, without a trailing dot) and port, off limits by name and address.
+#[derive(Debug, Clone)]
+struct Named {
+    host: String,
+    port: u16,
+    /// Whether the browser's own loopback at this port is off limits too.
+    loopback: bool,
+}
+
+impl Named {
+    fn of(address: &str, loopback: bool) -> Option<Named> {
+        let url = url::Url::parse(address).ok()?;
+        let host = normal_host(url.host_str()?);
+        let loopback = loopback || is_loopback_name(&host);
+        Some(Named { host, port: url.port_or_known_default()?, loopback })
+    }
 }
 
 impl OffLimits {
     pub fn new(listen: SocketAddr, public_url: &str) -> OffLimits {
-        let public = url::Url::parse(public_url).ok().and_then(|url| {
-            let host = normal_host(url.host_str()?);
-            Some((host, url.port_or_known_default()?))
-        });
-        OffLimits { listen, public, resolved: Mutex::default() }
+        OffLimits { listen, named: Named::of(public_url, false).into_iter().collect(), resolved: Mutex::default() }
+    }
+
+    /// These destinations and the CDP endpoint of a remote browser (its `addresses`: as
+    /// configured, and the WebSocket it was reached at), for its pages.
+    pub fn for_remote_browser(&self, addresses: &[&str]) -> OffLimits {
+        let mut named = self.named.clone();
+        named.extend(addresses.iter().filter_map(|address| Named::of(address, true)));
+        OffLimits { listen: self.listen, named, resolved: Mutex::default() }
     }
 
     /// CDP Fetch URL patterns that cover every request that could reach the appliance: URLs
     /// naming its ports (a URL names port 80 or 443 by leaving it out).
     pub fn patterns(&self) -> Vec<String> {
         let mut ports = vec![self.listen.port()];
-        ports.extend(self.public.as_ref().map(|(_, port)| *port));
+        ports.extend(self.named.iter().map(|named| named.port));
         ports.sort_unstable();
         ports.dedup();
         ports
@@ -78,36 +109,37 @@ impl OffLimits {
             "localhost": listening.is_unspecified() || listening.is_loopback(),
             "loopback": listening.is_unspecified(),
         })];
-        if let Some((host, port)) = &self.public {
+        for Named { host, port, loopback } in &self.named {
             let bare = host.trim_start_matches('[').trim_end_matches(']');
-            let localhost = host == "localhost" || host.ends_with(".localhost");
-            let loopback =
-                bare.parse::<IpAddr>().is_ok_and(|address| address.is_loopback() || address.is_unspecified());
-            rules.push(json!({ "port": port, "hosts": [bare], "localhost": localhost || loopback, "loopback": localhost || loopback }));
+            rules.push(json!({ "port": port, "hosts": [bare], "localhost": loopback, "loopback": loopback }));
         }
         format!("({WEBSOCKET_GUARD})({});", Value::Array(rules))
     }
 
-    /// Whether a request to `url` would reach the appliance.
+    /// Whether a request to `url` would reach the appliance (or a remote browser's endpoint).
     pub async fn reach(&self, url: &str) -> bool {
         let Ok(url) = url::Url::parse(url) else { return false };
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return false };
         let host = normal_host(host);
-        let public = self.public.as_ref().filter(|(_, public_port)| *public_port == port);
-        if public.is_some_and(|(public_host, _)| *public_host == host) {
+        let named: Vec<&Named> = self.named.iter().filter(|named| named.port == port).collect();
+        if named.iter().any(|named| named.host == host) {
             return true;
         }
         let addresses = self.addresses_of(&host).await;
         if port == self.listen.port() && addresses.iter().any(|address| self.listens_on(*address)) {
             return true;
         }
-        match public {
-            Some((public_host, _)) => {
-                let public_addresses = self.addresses_of(public_host).await;
-                addresses.iter().any(|address| public_addresses.contains(address))
+        for named in named {
+            let looped = |address: &IpAddr| address.is_loopback() || address.is_unspecified();
+            if named.loopback && addresses.iter().map(|address| canonical(*address)).any(|address| looped(&address)) {
+                return true;
             }
-            None => false,
+            let named_addresses = self.addresses_of(&named.host).await;
+            if addresses.iter().any(|address| named_addresses.contains(address)) {
+                return true;
+            }
         }
+        false
     }
 
     /// Whether a connection to `address` at the appliance's port reaches its listener.
@@ -127,7 +159,7 @@ impl OffLimits {
             return vec![address];
         }
         // Chromium takes every `localhost` name to loopback without asking the resolver.
-        if host == "localhost" || host.ends_with(".localhost") {
+        if is_loopback_name(host) {
             return vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)];
         }
         if let Some((at, addresses)) = self.resolved.lock().unwrap_or_else(|p| p.into_inner()).get(host)
@@ -150,6 +182,15 @@ impl OffLimits {
 /// A host as URLs compare it: lower case, without the trailing dot of a fully qualified name.
 fn normal_host(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether a host (as `normal_host` gives it) always stands for loopback: a `localhost` name or a
+/// loopback or unspecified address.
+fn is_loopback_name(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|address| address.is_loopback() || address.is_unspecified())
 }
 
 /// An IPv4 address written as IPv6 is the IPv4 address.
@@ -216,5 +257,29 @@ mod tests {
         assert_eq!(behind_a_proxy.patterns(), ["https://*", "wss://*", "*://*:8000/*"]);
         let public_on_loopback = limits("127.0.0.1:8000", "http://localhost:9000");
         assert!(public_on_loopback.reach("http://127.0.0.1:9000/").await, "the public name's address");
+    }
+
+    #[tokio::test]
+    async fn a_remote_browser_may_not_reach_its_own_endpoint_nor_the_appliance() {
+        let appliance = limits("0.0.0.0:8000", "https://skyvern.example.invalid/");
+        let remote = appliance
+            .for_remote_browser(&["http://browser.example.invalid:9222", "ws://10.1.2.3:9222/devtools/browser/x"]);
+        for url in [
+            "http://browser.example.invalid:9222/json/list",
+            "http://10.1.2.3:9222/json/list",
+            "http://localhost:9222/json/list",
+            "ws://127.0.0.1:9222/devtools/browser/x",
+            "http://[::1]:9222/",
+            "https://skyvern.example.invalid/v1/runs",
+            "http://127.0.0.1:8000/",
+        ] {
+            assert!(remote.reach(url).await, "{url} is off limits to the remote browser");
+        }
+        for url in ["http://10.1.2.3:9223/", "http://10.1.2.4:9222/", "https://example.invalid/"] {
+            assert!(!remote.reach(url).await, "{url} is another destination");
+        }
+        assert!(!appliance.reach("http://localhost:9222/").await, "local browsers are not given the endpoint");
+        assert!(remote.patterns().contains(&"*://*:9222/*".to_owned()));
+        assert!(remote.guard_script().contains(r#""port":9222"#), "{}", remote.guard_script());
     }
 }

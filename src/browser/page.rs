@@ -78,7 +78,8 @@ pub struct RunPage {
     settings: PageSettings,
     pub(super) liveness: Liveness,
     action_timeout: Duration,
-    /// Where the browser saves this page's downloads; none for a remote browser.
+    /// Where the browser saves this page's downloads; none for a remote browser (which also
+    /// cannot be given files: it reads paths on its own machine).
     download_dir: Option<PathBuf>,
     /// The appliance's own JavaScript world in the current document (see `world`).
     world: tokio::sync::Mutex<Option<ExecutionContextId>>,
@@ -682,6 +683,13 @@ impl RunPage {
 
     /// Gives a file input these files (local paths), as if a person had picked them.
     pub async fn upload(&self, selector: &str, files: &[PathBuf]) -> Result<(), BrowserError> {
+        // A remote browser reads the paths on its own machine, where the files are not.
+        if self.download_dir.is_none() {
+            return Err(BrowserError::Refused {
+                target: selector.to_owned(),
+                reason: "files are given only to pages in a local browser".into(),
+            });
+        }
         self.dom_until("file_input", json!({ "selector": selector }), selector, self.action_timeout).await?;
         let (scope, rest) = self.locate(selector).await?;
         let expression = format!("__skyvernDom(\"element\", {})", json!({ "selector": rest }));

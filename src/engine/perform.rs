@@ -176,7 +176,7 @@ pub fn action_error(number: usize, action: &str, error: &BrowserError) -> RunErr
         BrowserError::Refused { .. } => "action_refused",
         BrowserError::Covered { .. } => "element_covered",
         BrowserError::Navigation { .. } => "navigation_failed",
-        BrowserError::Launch(_) | BrowserError::Cdp(_) => "browser_error",
+        BrowserError::Launch(_) | BrowserError::Unreachable(_) | BrowserError::Cdp(_) => "browser_error",
     };
     let kind = if matches!(error, BrowserError::Crashed) { "browser" } else { "action" };
     RunError::new(kind, code, format!("action {number} ({action}) failed: {error}"))

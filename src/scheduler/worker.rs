@@ -155,7 +155,7 @@ impl Scheduler {
         let deadline = started + budget;
         let inactivity = Duration::from_secs(limits.inactivity_timeout_seconds);
         let activity = Activity::new();
-        let location = job.browser_address().map_or(BrowserLocation::Local, BrowserLocation::Remote);
+        let location = job.browser_address().map_or(BrowserLocation::Pooled, BrowserLocation::Remote);
         let profile = match job.browser_profile_id() {
             Some(id) => match self.shared.profiles.storage(id).await {
                 Ok(storage) => Some(storage),
@@ -217,7 +217,7 @@ impl Scheduler {
                 outcome = self.execute(&recorder, browser, &job) => Ending::Engine(outcome),
                 never = casting => match never {},
                 never = live.serve_input(&browser.page) => match never {},
-                _ = browser.gone() => browser_failure(&BrowserError::Crashed),
+                _ = browser.gone() => browser_went_away(browser),
                 _ = token.cancelled() => Ending::Canceled,
                 _ = held.session_ended() => Ending::SessionEnded,
                 _ = tokio::time::sleep_until(deadline) => over_budget(budget),
@@ -233,7 +233,7 @@ impl Scheduler {
         );
         let ending = match ending {
             // An engine error caused by a crash is reported as the crash.
-            Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_failure(&BrowserError::Crashed),
+            Ending::Engine(Outcome::Failed(_)) if !browser.is_alive() => browser_went_away(browser),
             other => other,
         };
         self.shared.interactions.forget(&run.id);
@@ -402,6 +402,20 @@ fn inactive(live: &LiveRun, limit: Duration) -> RunError {
         None => format!("the run made no progress for {} s", limit.as_secs()),
     };
     RunError::new("timeout", "inactivity_timeout", message)
+}
+
+/// The ending of a run whose browser went away: a local one crashed, a remote one's connection
+/// broke (it crashed, was stopped, or the network between failed).
+fn browser_went_away(browser: &RunBrowser) -> Ending {
+    match browser.remote_address() {
+        Some(address) => {
+            let message = format!(
+                "the remote browser at {address} went away during the run: its connection broke (it crashed or was stopped, or the network failed)"
+            );
+            Ending::Engine(Outcome::Failed(RunError::new("browser", "browser_crashed", message)))
+        }
+        None => browser_failure(&BrowserError::Crashed),
+    }
 }
 
 fn browser_failure(error: &BrowserError) -> Ending {

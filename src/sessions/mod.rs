@@ -210,7 +210,7 @@ impl Sessions {
         let slot = tokio::time::timeout(inner.slot_wait, inner.pool.acquire_slot())
             .await
             .map_err(|_| SessionError::NoSlot(inner.slot_wait.as_secs()))?;
-        let browser = inner.pool.open(slot, BrowserLocation::Local).await?;
+        let browser = inner.pool.open(slot, BrowserLocation::Pooled).await?;
         let prepared = async {
             if let Some(storage) = &profile {
                 browser.page.restore(storage).await?;

@@ -1,12 +1,9 @@
 //! Where run browsers may go: never to the appliance's own API; to a remote Chromium over CDP
 //! when a run names one.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::helpers::{PATIENCE, TestApp};
+use crate::helpers::{RemoteChromium, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_cannot_reach_the_appliances_own_api() {
@@ -17,46 +14,6 @@ async fn a_run_cannot_reach_the_appliances_own_api() {
     assert_eq!(run["status"], "failed");
     assert_eq!(run["errors"][0]["code"], "navigation_failed");
     assert!(run["failure_reason"].as_str().unwrap().contains("BLOCKED"), "{run}");
-}
-
-/// A Chromium started by the test, reachable over CDP, killed when dropped.
-struct RemoteChromium {
-    child: Child,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl RemoteChromium {
-    async fn start() -> RemoteChromium {
-        let profile = tempfile::tempdir().unwrap();
-        let child = Command::new("/usr/lib/chromium/chromium")
-            .args(["--headless", "--no-sandbox", "--remote-debugging-port=0", "--no-first-run", "--disable-gpu"])
-            .args(["--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let active_port = profile.path().join("DevToolsActivePort");
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let port = loop {
-            if let Some(port) =
-                std::fs::read_to_string(&active_port).ok().and_then(|text| text.lines().next()?.parse().ok())
-            {
-                break port;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "the remote Chromium did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        RemoteChromium { child, port, _profile: profile }
-    }
-}
-
-impl Drop for RemoteChromium {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

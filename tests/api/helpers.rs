@@ -440,3 +440,73 @@ pub fn a_slow_cdp_endpoint(delay: Duration, browser: Option<String>) -> String {
     tokio::spawn(server);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A Chromium started by the test as a remote browser is, reachable over CDP, killed when dropped.
+pub struct RemoteChromium {
+    child: std::process::Child,
+    pub port: u16,
+    _profile: TempDir,
+}
+
+impl RemoteChromium {
+    /// Starts one on a free port.
+    pub async fn start() -> RemoteChromium {
+        Self::start_on(0).await
+    }
+
+    /// Starts one on `port` (0: a free one), read from the port file Chromium writes.
+    pub async fn start_on(port: u16) -> RemoteChromium {
+        let profile = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("/usr/lib/chromium/chromium")
+            .args(["--headless", "--no-sandbox", "--no-first-run", "--disable-gpu"])
+            .arg(format!("--remote-debugging-port={port}"))
+            .args(["--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Chromium writes the port file when it picks the port; a given one is asked until it answers.
+        let active_port = profile.path().join("DevToolsActivePort");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let port = loop {
+            let found = match port {
+                0 => std::fs::read_to_string(&active_port).ok().and_then(|text| text.lines().next()?.parse().ok()),
+                port => {
+                    let version = reqwest::get(format!("http://127.0.0.1:{port}/json/version")).await;
+                    version.is_ok_and(|answer| answer.status().is_success()).then_some(port)
+                }
+            };
+            if let Some(port) = found {
+                break port;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the remote Chromium did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        RemoteChromium { child, port, _profile: profile }
+    }
+
+    /// Its discovery address, `http://127.0.0.1:<port>`.
+    pub fn http_address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Its browser's WebSocket address, as its `/json/version` reports it.
+    pub async fn websocket_address(&self) -> String {
+        let version: Value =
+            reqwest::get(format!("{}/json/version", self.http_address())).await.unwrap().json().await.unwrap();
+        version["webSocketDebuggerUrl"].as_str().unwrap().to_owned()
+    }
+
+    /// Kills the browser process at once.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RemoteChromium {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -24,6 +24,7 @@ mod plans;
 mod process;
 mod receiver;
 mod recording;
+mod remote_pool;
 mod reruns;
 mod restart;
 mod retention;
