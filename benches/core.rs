@@ -28,9 +28,14 @@
 //! 10. the first action of a run on an open browser session, and the memory an idle session holds
 //!     (`sessions.rs`).
 //!
+//! 11. 500 code runs queued at once on 4 slots: throughput, queue wait, API latency while the
+//!     queue drains, memory, and that none is lost (`load.rs`).
+//!
+//! 12. the CPU and memory of concurrent runs paced like an agent's: what one box holds (`load.rs`).
+//!
 //! Run: `scripts/bench` (which installs Playwright for part 5), with `BENCH_RUNS=100` for more
 //! samples and part names (`latency`, `throughput`, `agent`, `playwright`, `live`, `recording`,
-//! `events`, `webhooks`, `search`, `plans`, `sessions`) to run only those.
+//! `events`, `webhooks`, `search`, `plans`, `sessions`, `load`, `scale`) to run only those.
 
 #[path = "events.rs"]
 mod events;
@@ -48,6 +53,7 @@ mod scripted_llm;
 mod viewer;
 mod webhooks;
 
+mod load;
 mod plans;
 mod search;
 mod sessions;
@@ -461,8 +467,11 @@ async fn against_playwright(runs: usize) {
     app.stop().await;
 }
 
+/// Runs queued at once by the `load` part.
+const LOAD_RUNS: usize = 500;
+
 /// The parts of the benchmark, by the name that runs one alone.
-const PARTS: [&str; 11] = [
+const PARTS: [&str; 13] = [
     "latency",
     "throughput",
     "agent",
@@ -474,6 +483,8 @@ const PARTS: [&str; 11] = [
     "search",
     "plans",
     "sessions",
+    "load",
+    "scale",
 ];
 
 async fn code_run_throughput(runs: usize) {
@@ -524,6 +535,12 @@ fn main() {
         }
         if runs_part("sessions") {
             sessions::sessions(runs / 2).await;
+        }
+        if runs_part("load") {
+            load::load(LOAD_RUNS).await;
+        }
+        if runs_part("scale") {
+            load::scale().await;
         }
     });
     std::thread::sleep(Duration::from_millis(100));

@@ -22,7 +22,7 @@ fn parent_of(pid: u32) -> Option<u32> {
 
 /// The PSS in MiB of the Chromium processes of the appliance on `data_dir`: every browser and
 /// every process below it.
-fn chromium_pss_mib(data_dir: &Path) -> f64 {
+pub fn chromium_pss_mib(data_dir: &Path) -> f64 {
     let roots = chromium_browser_pids(data_dir);
     let all: Vec<u32> = std::fs::read_dir("/proc")
         .into_iter()
@@ -40,15 +40,14 @@ fn chromium_pss_mib(data_dir: &Path) -> f64 {
         }
         false
     };
-    let kib: u64 = all
-        .into_iter()
-        .filter(|pid| in_tree(*pid))
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
-        .filter_map(|rollup| {
-            rollup.lines().find(|line| line.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .sum();
-    kib as f64 / 1024.0
+    all.into_iter().filter(|pid| in_tree(*pid)).map(pss_mib).sum()
+}
+
+/// The PSS in MiB of one process (0 once it is gone).
+pub fn pss_mib(pid: u32) -> f64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let kib = rollup.lines().find(|line| line.starts_with("Pss:")).and_then(|line| line.split_whitespace().nth(1));
+    kib.and_then(|kib| kib.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
 }
 
 async fn open_session(app: &TestApp, url: &str) -> String {
