@@ -17,6 +17,7 @@ mod helpers;
 mod hit_testing;
 mod live_view;
 mod observation;
+mod openapi;
 mod plan_runs;
 mod plans;
 mod process;
