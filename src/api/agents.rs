@@ -68,7 +68,10 @@ async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Resu
     summary = "Save a new version of a plan",
     params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
     request_body = PlanRequestBody,
-    responses((status = 200, description = "The plan's new version", body = PlanBody), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The plan's new version", body = PlanBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn update_plan(
     state: web::Data<AppState>,
@@ -87,8 +90,14 @@ async fn update_plan(
     path = "/v1/agents/{workflow_permanent_id}",
     tag = "agents",
     summary = "Get a plan",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("version" = Option<u32>, Query, minimum = 1, description = "A version (1 or more); the latest if left out")),
-    responses((status = 200, description = "The plan", body = PlanBody), (status = 404, description = "No such plan", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("version" = Option<u32>, Query, minimum = 1, description = "A version (1 or more); the latest if left out"),
+    ),
+    responses(
+        (status = 200, description = "The plan", body = PlanBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn get_plan(
     state: web::Data<AppState>,
@@ -110,7 +119,12 @@ async fn get_plan(
     path = "/v1/agents",
     tag = "agents",
     summary = "List plans",
-    params(("title" = Option<String>, Query, description = "Plans whose title contains this"), ("search_key" = Option<String>, Query, description = "The same as `title`"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
+    params(
+        ("title" = Option<String>, Query, description = "Plans whose title contains this"),
+        ("search_key" = Option<String>, Query, description = "The same as `title`"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
     responses((status = 200, description = "The plans, newest first", body = Vec<PlanBody>)),
 )]
 async fn list_plans(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -131,7 +145,10 @@ async fn list_plans(state: web::Data<AppState>, request: HttpRequest) -> Result<
     tag = "agents",
     summary = "List a plan's versions",
     params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
-    responses((status = 200, description = "Every version, newest first", body = Vec<PlanBody>), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "Every version, newest first", body = Vec<PlanBody>),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn plan_versions(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let versions: Vec<Value> = state.store.plan_versions(&plan_id(&path)?).await?.iter().map(plan_response).collect();
@@ -151,7 +168,10 @@ struct DeletedPlan {
     tag = "agents",
     summary = "Delete a plan",
     params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
-    responses((status = 200, description = "The plan is deleted", body = DeletedPlan), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The plan is deleted", body = DeletedPlan),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn delete_plan(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let plan_id = plan_id(&path)?;

@@ -70,7 +70,11 @@ async fn create_key(state: web::Data<AppState>, body: web::Json<Value>) -> Resul
     tag = "appliance",
     summary = "Revoke an API key",
     params(("key_id" = String, Path, description = "The key's id")),
-    responses((status = 200, description = "The revoked key's record", body = Object), (status = 404, description = "No such key", body = ErrorBody), (status = 409, description = "Already revoked", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The revoked key's record", body = Object),
+        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 409, description = "Already revoked", body = ErrorBody),
+    ),
 )]
 async fn revoke_key(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("API key {}", path.chars().take(64).collect::<String>()));

@@ -20,7 +20,10 @@ use crate::ids::ArtifactId;
     tag = "artifacts",
     summary = "An artifact's content",
     params(("artifact_id" = String, Path, description = "The artifact's id")),
-    responses((status = 200, description = "The file, with its own content type (range requests served)", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, description = "No such artifact", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The file, with its own content type (range requests served)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such artifact", body = ErrorBody),
+    ),
 )]
 async fn artifact_content(
     state: web::Data<AppState>,

@@ -75,7 +75,12 @@ async fn source_storage(state: &AppState, source: &ProfileSource) -> Result<Brow
     summary = "Create a browser profile",
     description = "From a browser session's or a run's final storage.",
     request_body = CreateProfileRequest,
-    responses((status = 200, description = "The profile", body = ProfileBody), (status = 400, description = "The session or run left no storage", body = ErrorBody), (status = 404, description = "No such browser session or run", body = ErrorBody), (status = 409, description = "The name is taken", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 400, description = "The session or run left no storage", body = ErrorBody),
+        (status = 404, description = "No such browser session or run", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
 )]
 async fn create_profile(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let request: CreateProfileRequest = from_body(body.into_inner())?;
@@ -93,7 +98,13 @@ async fn create_profile(state: web::Data<AppState>, body: web::Json<Value>) -> R
     path = "/v1/browser_profiles",
     tag = "browser profiles",
     summary = "List browser profiles",
-    params(("include_deleted" = Option<bool>, Query), ("managed" = Option<bool>, Query, description = "Managed profiles (this appliance has none)"), ("search_key" = Option<String>, Query, description = "Profiles whose name contains this"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
+    params(
+        ("include_deleted" = Option<bool>, Query),
+        ("managed" = Option<bool>, Query, description = "Managed profiles (this appliance has none)"),
+        ("search_key" = Option<String>, Query, description = "Profiles whose name contains this"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
     responses((status = 200, description = "The profiles", body = Vec<ProfileBody>)),
 )]
 async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -127,7 +138,10 @@ async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Resu
     tag = "browser profiles",
     summary = "Get a browser profile",
     params(("profile_id" = String, Path, description = "The browser profile's id")),
-    responses((status = 200, description = "The profile", body = ProfileBody), (status = 404, description = "No such browser profile", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+    ),
 )]
 async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let profile = state.store.profile(&profile_id(&path)?).await?;
@@ -141,7 +155,11 @@ async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Res
     summary = "Rename or describe a browser profile",
     params(("profile_id" = String, Path, description = "The browser profile's id")),
     request_body = UpdateProfileRequest,
-    responses((status = 200, description = "The profile", body = ProfileBody), (status = 404, description = "No such browser profile", body = ErrorBody), (status = 409, description = "The name is taken", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
 )]
 async fn update_profile(
     state: web::Data<AppState>,
@@ -161,7 +179,10 @@ async fn update_profile(
     tag = "browser profiles",
     summary = "Delete a browser profile",
     params(("profile_id" = String, Path, description = "The browser profile's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such browser profile", body = ErrorBody)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+    ),
 )]
 async fn delete_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = profile_id(&path)?;

@@ -23,8 +23,15 @@ use crate::browser::cdp_link::{self, CdpMessage};
     tag = "browser sessions",
     summary = "A browser session's CDP endpoint (WebSocket)",
     description = "Authenticated by the token in the session's `browser_address`, not by an API key; only with `sessions.expose_cdp`.",
-    params(("browser_session_id" = String, Path, description = "The browser session's id"), ("token" = String, Path, description = "The token in its `browser_address`")),
-    responses((status = 101, description = "Switched to a WebSocket that carries CDP messages to and from the session's Chromium"), (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody), (status = 404, description = "No such endpoint", body = ErrorBody)),
+    params(
+        ("browser_session_id" = String, Path, description = "The browser session's id"),
+        ("token" = String, Path, description = "The token in its `browser_address`"),
+    ),
+    responses(
+        (status = 101, description = "Switched to a WebSocket that carries CDP messages to and from the session's Chromium"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 404, description = "No such endpoint", body = ErrorBody),
+    ),
 )]
 async fn cdp_endpoint(
     state: web::Data<AppState>,

@@ -110,7 +110,10 @@ async fn create_credential(state: web::Data<AppState>, body: web::Json<Value>) -
     summary = "Replace a credential",
     params(("credential_id" = String, Path, description = "The credential's id")),
     request_body = CredentialRequest,
-    responses((status = 200, description = "The credential, without its values", body = CredentialBody), (status = 404, description = "No such credential", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The credential, without its values", body = CredentialBody),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
 )]
 async fn update_credential(
     state: web::Data<AppState>,
@@ -131,7 +134,10 @@ async fn update_credential(
     tag = "credentials",
     summary = "Get a credential",
     params(("credential_id" = String, Path, description = "The credential's id")),
-    responses((status = 200, description = "The credential, without its values", body = CredentialBody), (status = 404, description = "No such credential", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The credential, without its values", body = CredentialBody),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
 )]
 async fn get_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let credential = state.vault.credential(&credential_id(&path)?).await?;
@@ -144,7 +150,10 @@ async fn get_credential(state: web::Data<AppState>, path: web::Path<String>) -> 
     tag = "credentials",
     summary = "Delete a credential",
     params(("credential_id" = String, Path, description = "The credential's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such credential", body = ErrorBody)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
 )]
 async fn delete_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = credential_id(&path)?;
@@ -160,7 +169,13 @@ async fn delete_credential(state: web::Data<AppState>, path: web::Path<String>) 
     path = "/v1/credentials",
     tag = "credentials",
     summary = "List credentials",
-    params(("vault_type" = Option<Vec<String>>, Query, description = "Credentials in these vaults (only `skyvern` holds any)"), ("credential_type" = Option<String>, Query, description = "`password`, `credit_card` or `secret`"), ("search" = Option<String>, Query, description = "Credentials whose name contains this (at most 200 characters)"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
+    params(
+        ("vault_type" = Option<Vec<String>>, Query, description = "Credentials in these vaults (only `skyvern` holds any)"),
+        ("credential_type" = Option<String>, Query, description = "`password`, `credit_card` or `secret`"),
+        ("search" = Option<String>, Query, description = "Credentials whose name contains this (at most 200 characters)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
     responses((status = 200, description = "The credentials, without their values", body = Vec<CredentialBody>)),
 )]
 async fn list_credentials(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -221,7 +236,10 @@ async fn push_totp_code(state: web::Data<AppState>, body: web::Json<Value>) -> R
     tag = "credentials",
     summary = "The code a login's TOTP seed makes now",
     params(("credential_id" = String, Path, description = "The credential's id")),
-    responses((status = 200, description = "The current code", body = TotpNow), (status = 404, description = "No such credential, or it has no TOTP seed", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The current code", body = TotpNow),
+        (status = 404, description = "No such credential, or it has no TOTP seed", body = ErrorBody),
+    ),
 )]
 async fn current_totp_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = credential_id(&path)?;

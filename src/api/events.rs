@@ -35,8 +35,17 @@ const RECONNECT_MS: u32 = 2000;
     path = "/v1/events",
     tag = "events",
     summary = "Events of every run",
-    params(("run_id" = Option<String>, Query, description = "Events of this run only"), ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"), ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"), ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"), ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types")),
-    responses((status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream")))),
+    params(
+        ("run_id" = Option<String>, Query, description = "Events of this run only"),
+        ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"),
+        ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"),
+        ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types"),
+    ),
+    responses(
+        (status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream"))),
+    ),
 )]
 async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let run_id = match single_query_value(&request, "run_id") {
@@ -54,8 +63,18 @@ async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<
     path = "/v1/runs/{run_id}/events",
     tag = "events",
     summary = "Events of a run",
-    params(("run_id" = String, Path, description = "The run's id"), ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"), ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"), ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"), ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types")),
-    responses((status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream"))), (status = 404, description = "No such run", body = ErrorBody)),
+    params(
+        ("run_id" = String, Path, description = "The run's id"),
+        ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"),
+        ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"),
+        ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types"),
+    ),
+    responses(
+        (status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream"))),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_events(
     state: web::Data<AppState>,

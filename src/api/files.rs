@@ -47,7 +47,10 @@ async fn refuse(state: &AppState, received: Option<Received>, error: ApiError) -
     summary = "Upload a file",
     description = "A `multipart/form-data` body with one `file`; runs take it by its `presigned_url` or `s3_uri`.",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 200, description = "The kept file", body = UploadedFileBody), (status = 413, description = "The file is larger than the limit", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The kept file", body = UploadedFileBody),
+        (status = 413, description = "The file is larger than the limit", body = ErrorBody),
+    ),
 )]
 async fn upload_file(state: web::Data<AppState>, mut form: Multipart) -> Result<HttpResponse, ApiError> {
     let not_a_form = |error: actix_multipart::MultipartError| {
@@ -88,7 +91,10 @@ async fn upload_file(state: web::Data<AppState>, mut form: Multipart) -> Result<
     tag = "files",
     summary = "An uploaded file's content",
     params(("file_id" = String, Path, description = "The file's id")),
-    responses((status = 200, description = "The file, as uploaded (range requests served)", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, description = "No such file", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The file, as uploaded (range requests served)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ),
 )]
 async fn file_content(
     state: web::Data<AppState>,

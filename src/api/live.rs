@@ -45,7 +45,12 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
     tag = "events",
     summary = "A run's live view (WebSocket)",
     params(("run_id" = String, Path, description = "The run's id")),
-    responses((status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"), (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody), (status = 403, description = "Opened from another site", body = ErrorBody), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 403, description = "Opened from another site", body = ErrorBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn live_view(
     state: web::Data<AppState>,
@@ -66,7 +71,12 @@ async fn live_view(
     tag = "events",
     summary = "A browser session's live view (WebSocket)",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
-    responses((status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"), (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody), (status = 403, description = "Opened from another site", body = ErrorBody), (status = 404, description = "No such browser session", body = ErrorBody)),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 403, description = "Opened from another site", body = ErrorBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
 )]
 async fn session_live_view(
     state: web::Data<AppState>,

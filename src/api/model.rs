@@ -18,7 +18,9 @@ const REPLY_CHARS: usize = 200;
     path = "/v1/model",
     tag = "appliance",
     summary = "The model provider's settings",
-    responses((status = 200, description = "Provider, address, model, vision, and whether an API key is set (never the key)", body = Object)),
+    responses(
+        (status = 200, description = "Provider, address, model, vision, and whether an API key is set (never the key)", body = Object),
+    ),
 )]
 async fn model_settings(state: web::Data<AppState>) -> HttpResponse {
     let settings = &state.llm_settings;
@@ -37,7 +39,9 @@ async fn model_settings(state: web::Data<AppState>) -> HttpResponse {
     path = "/v1/model/test",
     tag = "appliance",
     summary = "Test the model provider",
-    responses((status = 200, description = "`ok` with the reply and latency, or `ok: false` with the reason", body = Object)),
+    responses(
+        (status = 200, description = "`ok` with the reply and latency, or `ok: false` with the reason", body = Object),
+    ),
 )]
 async fn test_model(state: web::Data<AppState>) -> HttpResponse {
     let settings = &state.llm_settings;

@@ -56,7 +56,11 @@ pub(super) fn run_request_body(body: Value) -> Result<Value, ApiError> {
     tag = "agent runs",
     summary = "Run a plan",
     request_body = PlanRunRequest,
-    responses((status = 200, description = "The queued run", body = RunBody), (status = 400, description = "A parameter the plan cannot take", body = ErrorBody), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The queued run", body = RunBody),
+        (status = 400, description = "A parameter the plan cannot take", body = ErrorBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = run_request_body(body.into_inner())?;
@@ -79,7 +83,11 @@ async fn existing_plan_run(state: &AppState, text: &str) -> Result<Run, ApiError
     tag = "agent runs",
     summary = "Retry a plan run",
     params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
-    responses((status = 200, description = "The new run", body = RunBody), (status = 400, description = "The run has not ended", body = ErrorBody), (status = 404, description = "No such plan run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The new run", body = RunBody),
+        (status = 400, description = "The run has not ended", body = ErrorBody),
+        (status = 404, description = "No such plan run", body = ErrorBody),
+    ),
 )]
 async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let original = existing_plan_run(&state, &path).await?;
@@ -134,8 +142,18 @@ fn bounded_text(request: &HttpRequest, key: &str) -> Result<Option<String>, ApiE
     path = "/v1/agents/runs",
     tag = "agent runs",
     summary = "List plan runs",
-    params(("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"), ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"), ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"), ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"), ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
-    responses((status = 200, description = "The plan runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match")))),
+    params(
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"),
+        ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"),
+        ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"),
+        ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"),
+        ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "The plan runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match"))),
+    ),
 )]
 async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     list_plan_runs(&state, &request, None).await
@@ -146,8 +164,20 @@ async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Resu
     path = "/v1/agents/{workflow_permanent_id}/runs",
     tag = "agent runs",
     summary = "List a plan's runs",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"), ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"), ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"), ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"), ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
-    responses((status = 200, description = "The plan's runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match"))), (status = 404, description = "No such plan", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"),
+        ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"),
+        ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"),
+        ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"),
+        ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "The plan's runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match"))),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn runs_of_plan(
     state: web::Data<AppState>,
@@ -167,7 +197,10 @@ async fn runs_of_plan(
     summary = "A run's steps",
     description = "A plan run's blocks as a tree (loops with their iterations), with the run's usage.",
     params(("run_id" = String, Path, description = "The run's id")),
-    responses((status = 200, description = "The steps", body = Object), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The steps", body = Object),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_steps(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
@@ -212,7 +245,11 @@ async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) ->
     summary = "Approve or reject a run waiting for review",
     params(("run_id" = String, Path, description = "The run's id")),
     request_body = ReviewBody,
-    responses((status = 200, description = "The run, going on or terminated", body = RunBody), (status = 404, description = "No such run", body = ErrorBody), (status = 409, description = "The run waits for no review", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The run, going on or terminated", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 409, description = "The run waits for no review", body = ErrorBody),
+    ),
 )]
 async fn review_run(
     state: web::Data<AppState>,
@@ -236,7 +273,11 @@ async fn review_run(
     tag = "workflows",
     summary = "Approve a plan run waiting for review",
     params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
-    responses((status = 200, description = "Approved", body = Object), (status = 404, description = "No such plan run waiting for approval", body = ErrorBody), (status = 409, description = "The run waits for no review", body = ErrorBody)),
+    responses(
+        (status = 200, description = "Approved", body = Object),
+        (status = 404, description = "No such plan run waiting for approval", body = ErrorBody),
+        (status = 409, description = "The run waits for no review", body = ErrorBody),
+    ),
 )]
 async fn continue_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = existing_plan_run(&state, &path).await?;

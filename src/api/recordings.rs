@@ -17,7 +17,11 @@ use crate::runs::Run;
     tag = "artifacts",
     summary = "A run's video",
     params(("run_id" = String, Path, description = "The run's id")),
-    responses((status = 200, description = "The run's WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>), (status = 404, description = "No such run, or no recording of it", body = ErrorBody), (status = 409, description = "The run is being recorded", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The run's WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>),
+        (status = 404, description = "No such run, or no recording of it", body = ErrorBody),
+        (status = 409, description = "The run is being recorded", body = ErrorBody),
+    ),
 )]
 async fn run_recording(
     state: web::Data<AppState>,

@@ -39,7 +39,10 @@ struct RerunRequest {
     description = "A new run of the same request (the same plan version for a plan run); a task run's secret values are given again.",
     params(("run_id" = String, Path, description = "The run's id")),
     request_body = Option<RerunRequest>,
-    responses((status = 200, description = "The new run", body = RunBody), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The new run", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn rerun(
     state: web::Data<AppState>,
@@ -98,8 +101,14 @@ struct FormatQuery {
     path = "/v1/runs/{run_id}/request",
     tag = "runs",
     summary = "The request that repeats a run",
-    params(("run_id" = String, Path, description = "The run's id"), ("format" = Option<String>, Query, description = "`json` (the default), `curl` or `python`")),
-    responses((status = 200, description = "The request body, or a command or script that sends it", body = Object), (status = 404, description = "No such run", body = ErrorBody)),
+    params(
+        ("run_id" = String, Path, description = "The run's id"),
+        ("format" = Option<String>, Query, description = "`json` (the default), `curl` or `python`"),
+    ),
+    responses(
+        (status = 200, description = "The request body, or a command or script that sends it", body = Object),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_request(
     state: web::Data<AppState>,

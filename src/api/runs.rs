@@ -134,7 +134,10 @@ struct IncludeQuery {
         ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
         ("include" = Option<String>, Query, description = "A comma list of input, artifacts, screenshots, storage, storage_values"),
     ),
-    responses((status = 200, description = "The run", body = RunBody), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The run", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn get_run(
     state: web::Data<AppState>,
@@ -298,7 +301,9 @@ struct BulkCancel {
     tag = "runs",
     summary = "Cancel runs",
     request_body = BulkCancel,
-    responses((status = 200, description = "Which runs were canceled, and which were not (unknown or ended)", body = BulkCancelOutcome)),
+    responses(
+        (status = 200, description = "Which runs were canceled, and which were not (unknown or ended)", body = BulkCancelOutcome),
+    ),
 )]
 async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body: BulkCancel = from_body(body.into_inner())?;
@@ -337,7 +342,10 @@ struct BulkCancelOutcome {
         ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
         ("artifact_type" = Option<Vec<String>>, Query, description = "Artifacts of these types (repeated or a comma list)"),
     ),
-    responses((status = 200, description = "The run's artifacts", body = Vec<ArtifactBody>), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The run's artifacts", body = Vec<ArtifactBody>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_artifacts(
     state: web::Data<AppState>,
@@ -362,7 +370,10 @@ async fn run_artifacts(
     summary = "A run's timeline",
     description = "Thoughts, actions, hand-overs and blocks, in order; a plan run's block items nest their own.",
     params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
-    responses((status = 200, description = "The timeline", body = Vec<TimelineEntry>), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The timeline", body = Vec<TimelineEntry>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.store.run(&run_id(&path)?).await?;
@@ -421,7 +432,10 @@ async fn answer_interaction(
     tag = "artifacts",
     summary = "A run's model calls",
     params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
-    responses((status = 200, description = "Every model call of the run", body = Vec<Object>), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "Every model call of the run", body = Vec<Object>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;

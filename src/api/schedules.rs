@@ -71,7 +71,11 @@ fn with_next_runs(schedule: &Schedule) -> HttpResponse {
     summary = "Create a schedule",
     params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
     request_body = ScheduleRequest,
-    responses((status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody), (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn create_schedule(
     state: web::Data<AppState>,
@@ -91,7 +95,10 @@ async fn create_schedule(
     tag = "schedules",
     summary = "List a plan's schedules",
     params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
-    responses((status = 200, description = "The plan's schedules", body = PlanSchedules), (status = 404, description = "No such plan", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The plan's schedules", body = PlanSchedules),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
 )]
 async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let schedules = state.schedules.of_plan(&plan_id(&path)?).await?;
@@ -104,8 +111,14 @@ async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> 
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Get a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("workflow_schedule_id" = String, Path, description = "The schedule's id")),
-    responses((status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody), (status = 404, description = "No such plan or schedule", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
 )]
 async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(&path)?;
@@ -117,9 +130,16 @@ async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, Strin
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Replace a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("workflow_schedule_id" = String, Path, description = "The schedule's id")),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
     request_body = ScheduleRequest,
-    responses((status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody), (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody), (status = 404, description = "No such plan or schedule", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
 )]
 async fn update_schedule(
     state: web::Data<AppState>,
@@ -138,8 +158,14 @@ async fn update_schedule(
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Delete a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("workflow_schedule_id" = String, Path, description = "The schedule's id")),
-    responses((status = 200, description = "Deleted", body = Deleted), (status = 404, description = "No such plan or schedule", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
 )]
 async fn delete_schedule(
     state: web::Data<AppState>,
@@ -163,8 +189,14 @@ async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/enable",
     tag = "schedules",
     summary = "Enable a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("workflow_schedule_id" = String, Path, description = "The schedule's id")),
-    responses((status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody), (status = 404, description = "No such plan or schedule", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
 )]
 async fn enable_schedule(
     state: web::Data<AppState>,
@@ -178,8 +210,14 @@ async fn enable_schedule(
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/disable",
     tag = "schedules",
     summary = "Pause a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"), ("workflow_schedule_id" = String, Path, description = "The schedule's id")),
-    responses((status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody), (status = 404, description = "No such plan or schedule", body = ErrorBody)),
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
 )]
 async fn disable_schedule(
     state: web::Data<AppState>,
@@ -203,7 +241,12 @@ fn enabled_filter(request: &HttpRequest) -> Result<Option<bool>, ApiError> {
     path = "/v1/schedules",
     tag = "schedules",
     summary = "List every plan's schedules",
-    params(("status" = Option<String>, Query, description = "`active` or `paused`"), ("search" = Option<String>, Query, description = "Schedules whose name or plan title contains this"), ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000), ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100)),
+    params(
+        ("status" = Option<String>, Query, description = "`active` or `paused`"),
+        ("search" = Option<String>, Query, description = "Schedules whose name or plan title contains this"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
     responses((status = 200, description = "A page of schedules", body = SchedulePage)),
 )]
 async fn list_schedules(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {

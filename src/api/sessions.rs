@@ -57,7 +57,11 @@ async fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> 
     tag = "browser sessions",
     summary = "Open a browser session",
     request_body = Option<SessionRequest>,
-    responses((status = 200, description = "The open session", body = SessionBody), (status = 429, description = "No browser slot is free", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The open session", body = SessionBody),
+        (status = 404, description = "No such browser profile to start from", body = ErrorBody),
+        (status = 429, description = "No browser slot is free", body = ErrorBody),
+    ),
 )]
 async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     // Every field may be left out, and so may the body.
@@ -90,7 +94,10 @@ async fn list_sessions(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     tag = "browser sessions",
     summary = "Get a browser session",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
-    responses((status = 200, description = "The session", body = SessionBody), (status = 404, description = "No such browser session", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
 )]
 async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let session = state.store.session(&session_id(&path)?).await?;
@@ -103,7 +110,10 @@ async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Res
     tag = "browser sessions",
     summary = "Close a browser session",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
-    responses((status = 200, description = "The closed session", body = SessionBody), (status = 404, description = "No such browser session", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The closed session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
 )]
 async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = session_id(&path)?;
@@ -127,7 +137,11 @@ struct SessionUpdate {
     summary = "Keep a session's storage as a profile when it ends",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
     request_body = SessionUpdate,
-    responses((status = 200, description = "The session", body = SessionBody), (status = 404, description = "No such browser session", body = ErrorBody), (status = 409, description = "The session has ended", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+        (status = 409, description = "The session has ended", body = ErrorBody),
+    ),
 )]
 async fn update_session(
     state: web::Data<AppState>,
@@ -156,7 +170,11 @@ struct Extension {
     summary = "Extend a browser session",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
     request_body = Extension,
-    responses((status = 200, description = "The session", body = SessionBody), (status = 404, description = "No such browser session", body = ErrorBody), (status = 409, description = "The session has ended", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+        (status = 409, description = "The session has ended", body = ErrorBody),
+    ),
 )]
 async fn extend_session(
     state: web::Data<AppState>,
@@ -180,8 +198,14 @@ async fn extend_session(
     path = "/v1/browser_sessions/{browser_session_id}/recordings/{recording_id}",
     tag = "browser sessions",
     summary = "One of a session's recordings",
-    params(("browser_session_id" = String, Path, description = "The browser session's id"), ("recording_id" = String, Path, description = "The recording's id")),
-    responses((status = 200, description = "The WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>), (status = 404, description = "No such session or recording", body = ErrorBody)),
+    params(
+        ("browser_session_id" = String, Path, description = "The browser session's id"),
+        ("recording_id" = String, Path, description = "The recording's id"),
+    ),
+    responses(
+        (status = 200, description = "The WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>),
+        (status = 404, description = "No such session or recording", body = ErrorBody),
+    ),
 )]
 async fn session_recording(
     state: web::Data<AppState>,
@@ -207,7 +231,10 @@ async fn session_recording(
     tag = "browser sessions",
     summary = "A session's downloaded files",
     params(("browser_session_id" = String, Path, description = "The browser session's id")),
-    responses((status = 200, description = "The files", body = Vec<FileInfo>), (status = 404, description = "No such browser session", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The files", body = Vec<FileInfo>),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
 )]
 async fn session_downloads(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let session = state.store.session(&session_id(&path)?).await?;

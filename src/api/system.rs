@@ -40,7 +40,9 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
     path = "/v1/system/status",
     tag = "appliance",
     summary = "The appliance's status",
-    responses((status = 200, description = "The browser pool, the queue, the data directory's disk, the version", body = Object)),
+    responses(
+        (status = 200, description = "The browser pool, the queue, the data directory's disk, the version", body = Object),
+    ),
 )]
 async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let queued = runs_with_status(&state, RunStatus::Queued).await?;

@@ -13,7 +13,9 @@ use super::routes::Routes;
     path = "/v1/ui/session",
     tag = "appliance",
     summary = "Who the UI is signed in as",
-    responses((status = 200, description = "The key's name, and with the sign-in cookie the CSRF token and when the session ends", body = Object)),
+    responses(
+        (status = 200, description = "The key's name, and with the sign-in cookie the CSRF token and when the session ends", body = Object),
+    ),
 )]
 async fn current_session(request: HttpRequest) -> HttpResponse {
     let caller = request.extensions().get::<Caller>().cloned();

@@ -28,7 +28,9 @@ fn secrets_json(active: &[ActiveSecret], configured: bool) -> Value {
     path = "/v1/webhook_secret",
     tag = "appliance",
     summary = "The webhook signing secret",
-    responses((status = 200, description = "The newest secret, whether the configuration sets it, and older ones still signing", body = Object)),
+    responses(
+        (status = 200, description = "The newest secret, whether the configuration sets it, and older ones still signing", body = Object),
+    ),
 )]
 async fn show_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.webhooks.config();
@@ -42,7 +44,10 @@ async fn show_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     path = "/v1/webhook_secret/rotate",
     tag = "appliance",
     summary = "Rotate the webhook signing secret",
-    responses((status = 200, description = "The new secret and the older ones still signing", body = Object), (status = 409, description = "The configuration sets the secret", body = ErrorBody)),
+    responses(
+        (status = 200, description = "The new secret and the older ones still signing", body = Object),
+        (status = 409, description = "The configuration sets the secret", body = ErrorBody),
+    ),
 )]
 async fn rotate_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.webhooks.config();

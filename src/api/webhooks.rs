@@ -24,7 +24,10 @@ struct RetryRunWebhookRequest {
     tag = "webhooks",
     summary = "A run's webhook deliveries",
     params(("run_id" = String, Path, description = "The run's id")),
-    responses((status = 200, description = "Its deliveries, oldest first, each with its `attempts`", body = Vec<Object>), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "Its deliveries, oldest first, each with its `attempts`", body = Vec<Object>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn run_webhooks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
@@ -59,7 +62,10 @@ fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
     summary = "Send a run's webhook again",
     params(("run_id" = String, Path, description = "The run's id")),
     request_body = Option<RetryRunWebhookRequest>,
-    responses((status = 200, description = "What was sent and answered", body = Replay), (status = 404, description = "No such run", body = ErrorBody)),
+    responses(
+        (status = 200, description = "What was sent and answered", body = Replay),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
 )]
 async fn retry_webhook(
     state: web::Data<AppState>,
