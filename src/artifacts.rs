@@ -12,7 +12,7 @@ use crate::ids::{ArtifactId, RunId, SessionId, StepRunId};
 use crate::store::{Store, StoreError};
 
 /// Skyvern's artifact types that this appliance writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactType {
     /// Taken on request by a `screenshot` action.

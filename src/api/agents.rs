@@ -3,15 +3,17 @@
 //! saved; a 422 names the block and the field.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem};
+use super::error::{ApiError, ErrorBody, Location, Problem};
 use super::query::{number_in, single_query_value};
+use super::routes::Routes;
 use crate::ids::PlanId;
+use crate::plans::PlanRequestBody;
 use crate::plans::{DefinitionError, PlanRequest, StoredPlan};
 use crate::store::PlanFilter;
-use crate::views::plan_response;
+use crate::views::{PlanBody, plan_response};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -46,11 +48,31 @@ pub(super) async fn save_new_plan(state: &AppState, body: Value) -> Result<Store
     Ok(plan)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents",
+    tag = "agents",
+    summary = "Create a plan",
+    request_body = PlanRequestBody,
+    responses((status = 200, description = "The saved plan, version 1", body = PlanBody)),
+)]
 async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let plan = save_new_plan(&state, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(plan_response(&plan)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{workflow_permanent_id}",
+    tag = "agents",
+    summary = "Save a new version of a plan",
+    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    request_body = PlanRequestBody,
+    responses(
+        (status = 200, description = "The plan's new version", body = PlanBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn update_plan(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -63,6 +85,20 @@ async fn update_plan(
     Ok(HttpResponse::Ok().json(plan_response(&plan)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{workflow_permanent_id}",
+    tag = "agents",
+    summary = "Get a plan",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("version" = Option<u32>, Query, minimum = 1, description = "A version (1 or more); the latest if left out"),
+    ),
+    responses(
+        (status = 200, description = "The plan", body = PlanBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn get_plan(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -78,6 +114,19 @@ async fn get_plan(
     Ok(HttpResponse::Ok().json(plan_response(&state.store.plan(&plan_id, version).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents",
+    tag = "agents",
+    summary = "List plans",
+    params(
+        ("title" = Option<String>, Query, description = "Plans whose title contains this"),
+        ("search_key" = Option<String>, Query, description = "The same as `title`"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, description = "The plans, newest first", body = Vec<PlanBody>)),
+)]
 async fn list_plans(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     // Skyvern's clients send the title as `title` or `search_key`.
     let title = single_query_value(&request, "title").or_else(|| single_query_value(&request, "search_key"));
@@ -90,25 +139,57 @@ async fn list_plans(state: web::Data<AppState>, request: HttpRequest) -> Result<
     Ok(HttpResponse::Ok().json(plans))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{workflow_permanent_id}/versions",
+    tag = "agents",
+    summary = "List a plan's versions",
+    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    responses(
+        (status = 200, description = "Every version, newest first", body = Vec<PlanBody>),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn plan_versions(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let versions: Vec<Value> = state.store.plan_versions(&plan_id(&path)?).await?.iter().map(plan_response).collect();
     Ok(HttpResponse::Ok().json(versions))
 }
 
+/// What deleting a plan answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct DeletedPlan {
+    workflow_permanent_id: String,
+    deleted: bool,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{workflow_permanent_id}/delete",
+    tag = "agents",
+    summary = "Delete a plan",
+    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    responses(
+        (status = 200, description = "The plan is deleted", body = DeletedPlan),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn delete_plan(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let plan_id = plan_id(&path)?;
     state.store.delete_plan(&plan_id).await?;
     tracing::info!(%plan_id, "plan deleted");
-    Ok(HttpResponse::Ok().json(json!({ "workflow_permanent_id": plan_id, "deleted": true })))
+    Ok(HttpResponse::Ok().json(DeletedPlan { workflow_permanent_id: plan_id.to_string(), deleted: true }))
 }
 
 /// Both of Skyvern's names for plans: `/agents` and the older `/workflows`.
-pub fn routes(config: &mut web::ServiceConfig) {
-    for base in ["/agents", "/workflows"] {
-        config
-            .service(web::resource(base).post(create_plan).get(list_plans))
-            .service(web::resource(format!("{base}/{{plan_id}}")).get(get_plan).post(update_plan))
-            .service(web::resource(format!("{base}/{{plan_id}}/delete")).post(delete_plan))
-            .service(web::resource(format!("{base}/{{plan_id}}/versions")).get(plan_versions));
-    }
+/// The plan routes, under both of Skyvern's names for plans.
+pub(super) fn routes(routes: &mut Routes) {
+    routes.also_under("/v1/agents", "/v1/workflows", |routes| {
+        routes
+            .add(__path_create_plan, create_plan)
+            .add(__path_list_plans, list_plans)
+            .add(__path_get_plan, get_plan)
+            .add(__path_update_plan, update_plan)
+            .add(__path_delete_plan, delete_plan)
+            .add(__path_plan_versions, plan_versions);
+    });
 }

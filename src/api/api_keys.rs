@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Code, Location, Problem, from_body};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body};
+use super::routes::Routes;
 use crate::auth::{self, RevokeError};
 use crate::ids::ApiKeyId;
 use crate::store::ApiKeyRecord;
@@ -25,17 +26,33 @@ fn key_json(record: &ApiKeyRecord) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/api_keys",
+    tag = "appliance",
+    summary = "List API keys",
+    responses((status = 200, description = "Every key's record (never the key)", body = Vec<Object>)),
+)]
 async fn list_keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let keys = state.store.api_keys().await?;
     Ok(HttpResponse::Ok().json(keys.iter().map(key_json).collect::<Vec<Value>>()))
 }
 
-#[derive(Deserialize)]
+/// A new key's name.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewKey {
     name: String,
 }
 
 /// A new key: 201 with the key itself in `api_key`, shown only now, beside its record.
+#[utoipa::path(
+    post,
+    path = "/v1/api_keys",
+    tag = "appliance",
+    summary = "Create an API key",
+    request_body = NewKey,
+    responses((status = 201, description = "The record, with the key in `api_key`, shown only now", body = Object)),
+)]
 async fn create_key(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let request: NewKey = from_body(body.into_inner())?;
     let name = auth::key_name(&request.name)
@@ -47,6 +64,18 @@ async fn create_key(state: web::Data<AppState>, body: web::Json<Value>) -> Resul
     Ok(HttpResponse::Created().json(body))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/api_keys/{key_id}/revoke",
+    tag = "appliance",
+    summary = "Revoke an API key",
+    params(("key_id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "The revoked key's record", body = Object),
+        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 409, description = "Already revoked", body = ErrorBody),
+    ),
+)]
 async fn revoke_key(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("API key {}", path.chars().take(64).collect::<String>()));
     let id = ApiKeyId::parse(&path).map_err(|_| not_found())?;
@@ -61,8 +90,6 @@ async fn revoke_key(state: web::Data<AppState>, path: web::Path<String>) -> Resu
     }
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/api_keys").get(list_keys).post(create_key))
-        .service(web::resource("/api_keys/{key_id}/revoke").post(revoke_key));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_list_keys, list_keys).add(__path_create_key, create_key).add(__path_revoke_key, revoke_key);
 }

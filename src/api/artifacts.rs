@@ -8,11 +8,23 @@ use actix_web::http::header::{CacheControl, CacheDirective, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::headers;
+use super::routes::Routes;
 use crate::artifacts::Artifact;
 use crate::ids::ArtifactId;
 
+#[utoipa::path(
+    get,
+    path = "/v1/artifacts/{artifact_id}/content",
+    tag = "artifacts",
+    summary = "An artifact's content",
+    params(("artifact_id" = String, Path, description = "The artifact's id")),
+    responses(
+        (status = 200, description = "The file, with its own content type (range requests served)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such artifact", body = ErrorBody),
+    ),
+)]
 async fn artifact_content(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -63,6 +75,6 @@ pub(super) async fn served_file(
     Ok(response)
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/artifacts/{artifact_id}/content").get(artifact_content));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_artifact_content, artifact_content);
 }

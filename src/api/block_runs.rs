@@ -9,12 +9,13 @@ use super::AppState;
 use super::agents::save_new_plan;
 use super::error::{ApiError, Location, Problem};
 use super::plan_runs::run_request_body;
+use super::routes::Routes;
 use super::runs::respond_with_run;
-use crate::plans::{BlockRun, block_runs};
+use crate::plans::{BlockRun, DownloadFilesRequest, LoginRequest, block_runs};
 use crate::scheduler::RunOrigin;
 use crate::store::StoreError;
 use crate::vault::VaultError;
-use crate::views::Include;
+use crate::views::{Include, RunBody};
 
 /// Saves the plan and queues its run; nothing is saved while the disk has no room for a run.
 async fn start(state: &AppState, BlockRun { plan, run, .. }: BlockRun) -> Result<HttpResponse, ApiError> {
@@ -27,6 +28,14 @@ async fn start(state: &AppState, BlockRun { plan, run, .. }: BlockRun) -> Result
     Ok(HttpResponse::Ok().json(respond_with_run(state, &run, Include::default()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/run/tasks/login",
+    tag = "agent runs",
+    summary = "Log in (a run of one login block)",
+    request_body = LoginRequest,
+    responses((status = 200, description = "The queued run", body = RunBody)),
+)]
 async fn login(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let block_run = block_runs::login(run_request_body(body.into_inner())?)?;
     if let Some(id) = &block_run.credential {
@@ -42,13 +51,19 @@ async fn login(state: web::Data<AppState>, body: web::Json<Value>) -> Result<Htt
     start(&state, block_run).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/run/tasks/download_files",
+    tag = "agent runs",
+    summary = "Download files (a run of one download block)",
+    request_body = DownloadFilesRequest,
+    responses((status = 200, description = "The queued run", body = RunBody)),
+)]
 async fn download_files(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let block_run = block_runs::download_files(run_request_body(body.into_inner())?)?;
     start(&state, block_run).await
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/run/tasks/login").post(login))
-        .service(web::resource("/run/tasks/download_files").post(download_files));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_login, login).add(__path_download_files, download_files);
 }

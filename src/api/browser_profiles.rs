@@ -5,13 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use super::AppState;
-use super::error::{ApiError, Code, Location, Problem, from_body};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body};
 use super::query::{number_in, single_query_value};
+use super::routes::Routes;
 use crate::browser::BrowserStorage;
 use crate::ids::BrowserProfileId;
 use crate::profiles::{CreateProfileRequest, InvalidProfile, ProfileError, ProfileSource, UpdateProfileRequest};
 use crate::store::ProfileFilter;
-use crate::views::profile_response;
+use crate::views::{ProfileBody, profile_response};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -67,6 +68,20 @@ async fn source_storage(state: &AppState, source: &ProfileSource) -> Result<Brow
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/browser_profiles",
+    tag = "browser profiles",
+    summary = "Create a browser profile",
+    description = "From a browser session's or a run's final storage.",
+    request_body = CreateProfileRequest,
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 400, description = "The session or run left no storage", body = ErrorBody),
+        (status = 404, description = "No such browser session or run", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
+)]
 async fn create_profile(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let request: CreateProfileRequest = from_body(body.into_inner())?;
     let new = request.into_new_profile()?;
@@ -78,6 +93,20 @@ async fn create_profile(state: web::Data<AppState>, body: web::Json<Value>) -> R
 
 /// `page`, `page_size`, `search_key` and `include_deleted` as Skyvern reads them; every profile
 /// here is made by a person, so asking for `managed=true` ones finds none.
+#[utoipa::path(
+    get,
+    path = "/v1/browser_profiles",
+    tag = "browser profiles",
+    summary = "List browser profiles",
+    params(
+        ("include_deleted" = Option<bool>, Query),
+        ("managed" = Option<bool>, Query, description = "Managed profiles (this appliance has none)"),
+        ("search_key" = Option<String>, Query, description = "Profiles whose name contains this"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, description = "The profiles", body = Vec<ProfileBody>)),
+)]
 async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if single_query_value(&request, "managed").as_deref() == Some("true") {
         return Ok(HttpResponse::Ok().json(Vec::<Value>::new()));
@@ -103,11 +132,35 @@ async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Resu
     Ok(HttpResponse::Ok().json(profiles))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/browser_profiles/{profile_id}",
+    tag = "browser profiles",
+    summary = "Get a browser profile",
+    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+    ),
+)]
 async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let profile = state.store.profile(&profile_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(profile_response(&profile)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/browser_profiles/{profile_id}",
+    tag = "browser profiles",
+    summary = "Rename or describe a browser profile",
+    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ),
+)]
 async fn update_profile(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -120,6 +173,17 @@ async fn update_profile(
     Ok(HttpResponse::Ok().json(profile_response(&profile)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/browser_profiles/{profile_id}",
+    tag = "browser profiles",
+    summary = "Delete a browser profile",
+    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such browser profile", body = ErrorBody),
+    ),
+)]
 async fn delete_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = profile_id(&path)?;
     state.store.delete_profile(&id).await?;
@@ -127,8 +191,11 @@ async fn delete_profile(state: web::Data<AppState>, path: web::Path<String>) -> 
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/browser_profiles").post(create_profile).get(list_profiles)).service(
-        web::resource("/browser_profiles/{profile_id}").get(get_profile).patch(update_profile).delete(delete_profile),
-    );
+pub(super) fn routes(routes: &mut Routes) {
+    routes
+        .add(__path_create_profile, create_profile)
+        .add(__path_list_profiles, list_profiles)
+        .add(__path_get_profile, get_profile)
+        .add(__path_update_profile, update_profile)
+        .add(__path_delete_profile, delete_profile);
 }

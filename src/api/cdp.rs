@@ -12,10 +12,27 @@ use actix_ws::AggregatedMessage;
 use futures::StreamExt;
 
 use super::AppState;
-use super::error::{ApiError, Code};
+use super::error::{ApiError, Code, ErrorBody};
+use super::routes::Routes;
 use super::sessions::session_id;
 use crate::browser::cdp_link::{self, CdpMessage};
 
+#[utoipa::path(
+    get,
+    path = "/cdp/{browser_session_id}/{token}",
+    tag = "browser sessions",
+    summary = "A browser session's CDP endpoint (WebSocket)",
+    description = "Authenticated by the token in the session's `browser_address`, not by an API key; only with `sessions.expose_cdp`.",
+    params(
+        ("browser_session_id" = String, Path, description = "The browser session's id"),
+        ("token" = String, Path, description = "The token in its `browser_address`"),
+    ),
+    responses(
+        (status = 101, description = "Switched to a WebSocket that carries CDP messages to and from the session's Chromium"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 404, description = "No such endpoint", body = ErrorBody),
+    ),
+)]
 async fn cdp_endpoint(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -67,6 +84,6 @@ async fn cdp_endpoint(
     Ok(response)
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/cdp/{session_id}/{token}").get(cdp_endpoint));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_cdp_endpoint, cdp_endpoint);
 }

@@ -10,12 +10,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Code, Location, Problem, secret_from_json};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem, secret_from_json};
 use super::query::{filter_values, number_in, single_query_value};
+use super::routes::Routes;
 use crate::ids::CredentialId;
 use crate::store::CredentialFilter;
 use crate::vault::{CredentialType, CredentialValues, PushedCodeRequest};
-use crate::views::{VAULT_TYPE, credential_json, pushed_code_json};
+use crate::views::{CredentialBody, PushedCodeBody, VAULT_TYPE, credential_json, pushed_code_json};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -26,10 +27,16 @@ const OTHER_VAULTS: &[&str] = &["bitwarden", "1password", "azure_vault", "gcp", 
 
 /// The body of a create or an update, as Skyvern's `CreateCredentialRequest`; `credential` is
 /// read once its type is known.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateCredentialRequest)]
 struct CredentialRequest {
     name: String,
+    /// `password`, `credit_card` or `secret`.
     credential_type: String,
+    /// A password's `username`, `password` and optional `totp` seed; a card's `card_number`,
+    /// `card_cvv`, `card_exp_month`, `card_exp_year`, `card_brand`, `card_holder_name`; a secret's
+    /// `secret_value` and optional `secret_label`.
+    #[schema(value_type = Object)]
     credential: Value,
     vault_type: Option<String>,
 }
@@ -80,6 +87,14 @@ fn credential_id(text: &str) -> Result<CredentialId, ApiError> {
         .map_err(|_| ApiError::not_found(format!("credential {}", text.chars().take(64).collect::<String>())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/credentials",
+    tag = "credentials",
+    summary = "Create a credential",
+    request_body = CredentialRequest,
+    responses((status = 201, description = "The credential, without its values", body = CredentialBody)),
+)]
 async fn create_credential(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let (name, values) = credential_request(body.into_inner())?;
     let credential = state.vault.create(&name, &values).await?;
@@ -88,6 +103,18 @@ async fn create_credential(state: web::Data<AppState>, body: web::Json<Value>) -
     Ok(HttpResponse::Created().json(credential_json(&credential)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/credentials/{credential_id}/update",
+    tag = "credentials",
+    summary = "Replace a credential",
+    params(("credential_id" = String, Path, description = "The credential's id")),
+    request_body = CredentialRequest,
+    responses(
+        (status = 200, description = "The credential, without its values", body = CredentialBody),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
+)]
 async fn update_credential(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -101,11 +128,33 @@ async fn update_credential(
     Ok(HttpResponse::Ok().json(credential_json(&credential)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/credentials/{credential_id}",
+    tag = "credentials",
+    summary = "Get a credential",
+    params(("credential_id" = String, Path, description = "The credential's id")),
+    responses(
+        (status = 200, description = "The credential, without its values", body = CredentialBody),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
+)]
 async fn get_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let credential = state.vault.credential(&credential_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(credential_json(&credential)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/credentials/{credential_id}/delete",
+    tag = "credentials",
+    summary = "Delete a credential",
+    params(("credential_id" = String, Path, description = "The credential's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such credential", body = ErrorBody),
+    ),
+)]
 async fn delete_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = credential_id(&path)?;
     state.vault.delete(&id).await?;
@@ -115,6 +164,20 @@ async fn delete_credential(state: web::Data<AppState>, path: web::Path<String>) 
 
 /// `page`, `page_size`, `credential_type`, `search` and `vault_type` as Skyvern reads them; a
 /// listing of another vault is empty.
+#[utoipa::path(
+    get,
+    path = "/v1/credentials",
+    tag = "credentials",
+    summary = "List credentials",
+    params(
+        ("vault_type" = Option<Vec<String>>, Query, description = "Credentials in these vaults (only `skyvern` holds any)"),
+        ("credential_type" = Option<String>, Query, description = "`password`, `credit_card` or `secret`"),
+        ("search" = Option<String>, Query, description = "Credentials whose name contains this (at most 200 characters)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, description = "The credentials, without their values", body = Vec<CredentialBody>)),
+)]
 async fn list_credentials(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ours = |text: &str| (text == VAULT_TYPE).then_some(());
     if filter_values(&request, "vault_type", ours, OTHER_VAULTS)?.is_none() {
@@ -147,6 +210,14 @@ async fn list_credentials(state: web::Data<AppState>, request: HttpRequest) -> R
 }
 
 /// A code pushed by a person or a relay: found in `content`, kept until a run takes it.
+#[utoipa::path(
+    post,
+    path = "/v1/credentials/totp",
+    tag = "credentials",
+    summary = "Push a one-time code",
+    request_body = PushedCodeRequest,
+    responses((status = 200, description = "The code found in `content`", body = PushedCodeBody)),
+)]
 async fn push_totp_code(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let request: PushedCodeRequest = secret_from_json(body.into_inner(), Location::body())?;
     let content = request.content.clone();
@@ -159,6 +230,17 @@ async fn push_totp_code(state: web::Data<AppState>, body: web::Json<Value>) -> R
 }
 
 /// The code a login's seed makes now: `{code, seconds_remaining}`.
+#[utoipa::path(
+    get,
+    path = "/v1/credentials/{credential_id}/totp-code",
+    tag = "credentials",
+    summary = "The code a login's TOTP seed makes now",
+    params(("credential_id" = String, Path, description = "The credential's id")),
+    responses(
+        (status = 200, description = "The current code", body = TotpNow),
+        (status = 404, description = "No such credential, or it has no TOTP seed", body = ErrorBody),
+    ),
+)]
 async fn current_totp_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = credential_id(&path)?;
     let Some((code, seconds_remaining)) = state.vault.totp_code(&id).await? else {
@@ -167,9 +249,14 @@ async fn current_totp_code(state: web::Data<AppState>, path: web::Path<String>) 
             format!("credential {id} has no TOTP secret; codes sent to its totp_identifier are pushed instead"),
         ));
     };
-    Ok(HttpResponse::Ok()
-        .insert_header(no_store())
-        .json(json!({ "code": code, "seconds_remaining": seconds_remaining })))
+    Ok(HttpResponse::Ok().insert_header(no_store()).json(TotpNow { code, seconds_remaining }))
+}
+
+/// The code a TOTP seed makes now.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct TotpNow {
+    code: String,
+    seconds_remaining: u64,
 }
 
 /// A one-time code is kept by no cache.
@@ -177,12 +264,13 @@ fn no_store() -> CacheControl {
     CacheControl(vec![CacheDirective::NoStore])
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/credentials").post(create_credential).get(list_credentials))
-        .service(web::resource("/credentials/totp").post(push_totp_code))
-        .service(web::resource("/credentials/{credential_id}").get(get_credential))
-        .service(web::resource("/credentials/{credential_id}/update").post(update_credential))
-        .service(web::resource("/credentials/{credential_id}/delete").post(delete_credential))
-        .service(web::resource("/credentials/{credential_id}/totp-code").get(current_totp_code));
+pub(super) fn routes(routes: &mut Routes) {
+    routes
+        .add(__path_create_credential, create_credential)
+        .add(__path_list_credentials, list_credentials)
+        .add(__path_push_totp_code, push_totp_code)
+        .add(__path_get_credential, get_credential)
+        .add(__path_update_credential, update_credential)
+        .add(__path_delete_credential, delete_credential)
+        .add(__path_current_totp_code, current_totp_code);
 }

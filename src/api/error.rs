@@ -7,7 +7,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::scheduler::CancelError;
 use crate::schedules::ScheduleError;
@@ -186,6 +188,35 @@ struct Refusal {
     reason: String,
 }
 
+/// An error's body: its stable `code`, a `message`, and FastAPI's `detail` (the message again).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// One of the appliance's error codes, e.g. `not_found`, `run_already_finished`.
+    code: &'static str,
+    message: String,
+    detail: String,
+}
+
+/// A refused request's body (422): `detail` is FastAPI's list naming where the value was.
+#[derive(Serialize, ToSchema)]
+#[schema(as = HTTPValidationError)]
+pub struct HttpValidationError {
+    /// `invalid_request`, or `malformed_json` for a body that is not JSON.
+    code: &'static str,
+    message: String,
+    detail: Vec<ValidationError>,
+}
+
+/// One refused value, as FastAPI's: `loc` is the part of the request (`body`, `query`, `path`,
+/// `header`), then the field and any keys below it.
+#[derive(Serialize, ToSchema)]
+pub struct ValidationError {
+    loc: Vec<String>,
+    msg: String,
+    #[serde(rename = "type")]
+    problem: &'static str,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
@@ -238,17 +269,6 @@ impl ApiError {
              created, the cause is in its log",
         )
     }
-
-    fn detail(&self) -> Value {
-        match &self.refusal {
-            Some(refusal) => json!([{
-                "loc": refusal.location.0,
-                "msg": refusal.reason,
-                "type": refusal.problem.as_str(),
-            }]),
-            None => Value::String(self.message.clone()),
-        }
-    }
 }
 
 impl ResponseError for ApiError {
@@ -257,11 +277,20 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(json!({
-            "code": self.code.as_str(),
-            "message": self.message,
-            "detail": self.detail(),
-        }))
+        let (code, message) = (self.code.as_str(), self.message.clone());
+        let mut response = HttpResponse::build(self.status_code());
+        match &self.refusal {
+            Some(refusal) => response.json(HttpValidationError {
+                code,
+                message,
+                detail: vec![ValidationError {
+                    loc: refusal.location.0.clone(),
+                    msg: refusal.reason.clone(),
+                    problem: refusal.problem.as_str(),
+                }],
+            }),
+            None => response.json(ErrorBody { code, detail: message.clone(), message }),
+        }
     }
 }
 

@@ -17,18 +17,36 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem};
+use super::error::{ApiError, ErrorBody, Location, Problem};
 use super::query::{filter_values, number_in, query_values, single_query_value, statuses};
+use super::routes::Routes;
 use super::runs::existing_run_id;
 use crate::events::{EventFilter, EventTypePattern, Followed, follow};
 use crate::ids::RunId;
-use crate::runs::RunType;
+use crate::runs::{RunStatus, RunType};
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 /// How long a browser waits before reconnecting a dropped stream, in milliseconds.
 const RECONNECT_MS: u32 = 2000;
 
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "events",
+    summary = "Events of every run",
+    params(
+        ("run_id" = Option<String>, Query, description = "Events of this run only"),
+        ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"),
+        ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"),
+        ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types"),
+    ),
+    responses(
+        (status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream"))),
+    ),
+)]
 async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let run_id = match single_query_value(&request, "run_id") {
         None => None,
@@ -40,6 +58,24 @@ async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<
     respond(&state, &request, run_id).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/events",
+    tag = "events",
+    summary = "Events of a run",
+    params(
+        ("run_id" = String, Path, description = "The run's id"),
+        ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"),
+        ("event_type" = Option<Vec<String>>, Query, description = "Events of these types (`run.*` patterns)"),
+        ("run_type" = Option<Vec<String>>, Query, description = "Events of runs of these types"),
+    ),
+    responses(
+        (status = 200, description = "With `Accept: text/event-stream`, a stream that never ends on its own (`id:` and `data:` per event, heartbeats); otherwise one JSON page of events, oldest first", content((Vec<Object> = "application/json"), (String = "text/event-stream"))),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_events(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -142,20 +178,6 @@ fn filter(request: &HttpRequest, run_id: Option<RunId>) -> Result<Option<EventFi
     Ok(Some(EventFilter { run_id, statuses, run_types, event_types }))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/events").get(all_events))
-        .service(web::resource("/runs/{run_id}/events").get(run_events));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lagging_client_is_told_where_to_resume_in_the_id_its_browser_will_send_back() {
-        let frame = frame(&Followed::Lagged { resume_after: 42, reason: "slow".into() });
-        let text = std::str::from_utf8(&frame).unwrap();
-        assert_eq!(text, "id: 42\nevent: lagged\ndata: {\"reason\":\"slow\",\"resume_after\":42}\n\n");
-    }
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_all_events, all_events).add(__path_run_events, run_events);
 }

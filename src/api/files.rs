@@ -9,11 +9,12 @@ use futures::StreamExt;
 
 use super::AppState;
 use super::artifacts::served_file;
-use super::error::{ApiError, Code, Location, Problem};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem};
 use super::headers;
+use super::routes::Routes;
 use crate::files::{FileError, Received};
 use crate::ids::FileId;
-use crate::views::uploaded_file_response;
+use crate::views::{UploadForm, UploadedFileBody, uploaded_file_response};
 
 /// The form field that holds the file, as Skyvern names it.
 const FILE_FIELD: &str = "file";
@@ -39,6 +40,18 @@ async fn refuse(state: &AppState, received: Option<Received>, error: ApiError) -
     error
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/upload_file",
+    tag = "files",
+    summary = "Upload a file",
+    description = "A `multipart/form-data` body with one `file`; runs take it by its `presigned_url` or `s3_uri`.",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The kept file", body = UploadedFileBody),
+        (status = 413, description = "The file is larger than the limit", body = ErrorBody),
+    ),
+)]
 async fn upload_file(state: web::Data<AppState>, mut form: Multipart) -> Result<HttpResponse, ApiError> {
     let not_a_form = |error: actix_multipart::MultipartError| {
         ApiError::invalid(
@@ -72,6 +85,17 @@ async fn upload_file(state: web::Data<AppState>, mut form: Multipart) -> Result<
     Ok(HttpResponse::Ok().json(uploaded_file_response(&file, &state.links)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/files/{file_id}/content",
+    tag = "files",
+    summary = "An uploaded file's content",
+    params(("file_id" = String, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The file, as uploaded (range requests served)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ),
+)]
 async fn file_content(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -85,8 +109,6 @@ async fn file_content(
     served_file(&state.files.path_of(&file), content_type, disposition, &request, missing).await
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/upload_file").post(upload_file))
-        .service(web::resource("/files/{file_id}/content").get(file_content));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_upload_file, upload_file).add(__path_file_content, file_content);
 }

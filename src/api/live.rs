@@ -23,7 +23,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::AppState;
 use super::auth::{API_KEY_HEADER, Caller};
-use super::error::{ApiError, Code};
+use super::error::{ApiError, Code, ErrorBody};
+use super::routes::Routes;
 use super::runs::run_id;
 use crate::browser::PersonInput;
 use crate::events::Event;
@@ -39,6 +40,19 @@ const FAREWELL_PATIENCE: Duration = Duration::from_secs(2);
 /// The largest message a viewer may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/live",
+    tag = "events",
+    summary = "A run's live view (WebSocket)",
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 403, description = "Opened from another site", body = ErrorBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn live_view(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -52,6 +66,19 @@ async fn live_view(
     Ok(response)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/browser_sessions/{browser_session_id}/live",
+    tag = "events",
+    summary = "A browser session's live view (WebSocket)",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    responses(
+        (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
+        (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 403, description = "Opened from another site", body = ErrorBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
+)]
 async fn session_live_view(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -78,10 +105,8 @@ fn connect(
     Ok((response, state.live.new_viewer(name), socket, messages.max_frame_size(MAX_MESSAGE_BYTES)))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/runs/{run_id}/live").get(live_view))
-        .service(web::resource("/browser_sessions/{session_id}/live").get(session_live_view));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_live_view, live_view).add(__path_session_live_view, session_live_view);
 }
 
 /// A browser sends the login cookie with a WebSocket opened by any page; only the appliance's

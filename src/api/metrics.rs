@@ -3,27 +3,38 @@
 //! open a second listener that serves only this route, without a key, for a scraper on a
 //! loopback or private network (`configure_metrics_only`).
 
-use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 
 use super::AppState;
-use super::auth::require_api_key;
 use super::error::{ApiError, Code};
+use super::routes::Routes;
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "appliance",
+    summary = "Metrics in Prometheus' text exposition format",
+    responses((status = 200, description = "The metrics (text format 0.0.4)", content_type = "text/plain; version=0.0.4", body = String)),
+)]
 async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let text = state.exporter.render().await?;
     Ok(HttpResponse::Ok().content_type(crate::metrics::CONTENT_TYPE).body(text))
 }
 
-/// `/metrics` behind the API key, on the main listener.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/metrics").wrap(from_fn(require_api_key)).get(metrics));
+/// `/metrics`: behind the API key on the main listener (`super::configure`), alone and without
+/// one on the metrics listener.
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_metrics, metrics);
 }
 
 /// The metrics listener: `/metrics` without a key, and nothing else.
 pub fn configure_metrics_only(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
-        config.app_data(state).service(web::resource("/metrics").get(metrics)).default_service(web::to(not_metrics));
+        let mut table = Routes::new("");
+        routes(&mut table);
+        config.app_data(state);
+        table.register(config);
+        config.default_service(web::to(not_metrics));
     }
 }
 

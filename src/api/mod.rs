@@ -24,10 +24,12 @@ mod headers;
 mod live;
 mod metrics;
 mod model;
+mod openapi;
 mod plan_runs;
 mod query;
 mod recordings;
 mod reruns;
+mod routes;
 mod run_files;
 mod runs;
 mod schedules;
@@ -50,6 +52,7 @@ pub use error::{ApiError, Code};
 use error::{Location, Problem};
 pub use headers::security_headers;
 pub use metrics::configure_metrics_only;
+use routes::Routes;
 
 use crate::agent::llm::LlmClient;
 use crate::artifacts::ArtifactFiles;
@@ -123,41 +126,64 @@ pub fn configure(state: web::Data<AppState>, max_body_bytes: usize) -> impl FnOn
                     ApiError::invalid(Location::query_part(), Problem::Value, e.to_string()).into()
                 }),
             )
-            .service(system::healthz)
-            .configure(metrics::routes)
+            .service(
+                web::scope("/metrics")
+                    .wrap(from_fn(auth::require_api_key))
+                    .configure(|config| table(metrics::routes, "/metrics").register(config)),
+            )
             .service(ui::public_asset)
             .service(ui::login_page)
             .service(ui::login)
             .service(ui::logout)
-            .configure(cdp::routes)
+            .configure(|config| table(open_routes, "").register(config))
             .service(
                 web::scope("/v1")
                     .wrap(from_fn(json_method_not_allowed))
                     .wrap(from_fn(auth::require_api_key))
-                    .configure(runs::routes)
-                    .configure(reruns::routes)
-                    .configure(files::routes)
-                    .configure(block_runs::routes)
-                    .configure(plan_runs::routes)
-                    .configure(agents::routes)
-                    .configure(schedules::routes)
-                    .configure(credentials::routes)
-                    .configure(browser_profiles::routes)
-                    .configure(events::routes)
-                    .configure(live::routes)
-                    .configure(recordings::routes)
-                    .configure(artifacts::routes)
-                    .configure(system::routes)
-                    .configure(webhooks::routes)
-                    .configure(sessions::routes)
-                    .configure(api_keys::routes)
-                    .configure(webhook_secret::routes)
-                    .configure(model::routes)
-                    .configure(ui_session::routes)
+                    .configure(|config| table(api_routes, "/v1").register(config))
                     .default_service(web::to(unknown_api_route)),
             )
             .service(web::scope("").wrap(from_fn(auth::require_login)).default_service(web::to(ui::page)));
     }
+}
+
+fn table(routes: fn(&mut Routes), scope: &'static str) -> Routes {
+    let mut table = Routes::new(scope);
+    routes(&mut table);
+    table
+}
+
+/// Every `/v1` route, behind the API key, in the order actix matches them (a fixed path such as
+/// `/v1/agents/runs` before `/v1/agents/{id}`).
+fn api_routes(routes: &mut Routes) {
+    runs::routes(routes);
+    reruns::routes(routes);
+    files::routes(routes);
+    block_runs::routes(routes);
+    plan_runs::routes(routes);
+    agents::routes(routes);
+    schedules::routes(routes);
+    credentials::routes(routes);
+    browser_profiles::routes(routes);
+    events::routes(routes);
+    live::routes(routes);
+    recordings::routes(routes);
+    artifacts::routes(routes);
+    system::routes(routes);
+    webhooks::routes(routes);
+    sessions::routes(routes);
+    api_keys::routes(routes);
+    webhook_secret::routes(routes);
+    model::routes(routes);
+    ui_session::routes(routes);
+    routes.add(openapi::__path_openapi_document, openapi::openapi_document);
+}
+
+/// The API routes outside `/v1`, without the API key: the health check and a browser session's
+/// CDP endpoint.
+fn open_routes(routes: &mut Routes) {
+    system::open_routes(routes);
+    cdp::routes(routes);
 }
 
 async fn unknown_api_route() -> Result<HttpResponse, ApiError> {

@@ -6,12 +6,22 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use super::AppState;
+use super::routes::Routes;
 
 /// The longest reply a test shows.
 const REPLY_CHARS: usize = 200;
 
 /// The configured provider, address and model, whether screenshots are sent, and whether an API
 /// key is set (never the key).
+#[utoipa::path(
+    get,
+    path = "/v1/model",
+    tag = "appliance",
+    summary = "The model provider's settings",
+    responses(
+        (status = 200, description = "Provider, address, model, vision, and whether an API key is set (never the key)", body = Object),
+    ),
+)]
 async fn model_settings(state: web::Data<AppState>) -> HttpResponse {
     let settings = &state.llm_settings;
     HttpResponse::Ok().json(json!({
@@ -24,6 +34,15 @@ async fn model_settings(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// One small real call to the provider, without retries.
+#[utoipa::path(
+    post,
+    path = "/v1/model/test",
+    tag = "appliance",
+    summary = "Test the model provider",
+    responses(
+        (status = 200, description = "`ok` with the reply and latency, or `ok: false` with the reason", body = Object),
+    ),
+)]
 async fn test_model(state: web::Data<AppState>) -> HttpResponse {
     let settings = &state.llm_settings;
     let Some(llm) = &state.llm else {
@@ -59,6 +78,6 @@ async fn test_model(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/model").get(model_settings)).service(web::resource("/model/test").post(test_model));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_model_settings, model_settings).add(__path_test_model, test_model);
 }

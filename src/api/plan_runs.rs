@@ -9,16 +9,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Code, Location, Problem, from_body};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body};
 use super::query::{moment, number_in, single_query_value, statuses};
+use super::routes::Routes;
 use super::runs::{existing_run_id, respond_with_run, run_id};
 use crate::ids::PlanId;
-use crate::plans::{DefinitionError, Review, ReviewDecision};
+use crate::plans::{DefinitionError, PlanRunRequest, Review, ReviewDecision};
 use crate::reproduce;
 use crate::runs::{Run, RunStatus, RunType};
 use crate::scheduler::{PlanRunError, RunOrigin};
 use crate::store::RunFilter;
-use crate::views::{Include, step_tree, workflow_run_item};
+use crate::views::{Include, RunBody, WorkflowRunBody, step_tree, workflow_run_item};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -50,6 +51,18 @@ pub(super) fn run_request_body(body: Value) -> Result<Value, ApiError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/run/agents",
+    tag = "agent runs",
+    summary = "Run a plan",
+    request_body = PlanRunRequest,
+    responses(
+        (status = 200, description = "The queued run", body = RunBody),
+        (status = 400, description = "A parameter the plan cannot take", body = ErrorBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = run_request_body(body.into_inner())?;
     let run = state.scheduler.queue_plan_run(body, None, RunOrigin::Api).await?;
@@ -65,6 +78,18 @@ async fn existing_plan_run(state: &AppState, text: &str) -> Result<Run, ApiError
     Ok(run)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents/runs/{workflow_run_id}/retry",
+    tag = "agent runs",
+    summary = "Retry a plan run",
+    params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
+    responses(
+        (status = 200, description = "The new run", body = RunBody),
+        (status = 400, description = "The run has not ended", body = ErrorBody),
+        (status = 404, description = "No such plan run", body = ErrorBody),
+    ),
+)]
 async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let original = existing_plan_run(&state, &path).await?;
     if !original.status.is_terminal() {
@@ -113,10 +138,48 @@ fn bounded_text(request: &HttpRequest, key: &str) -> Result<Option<String>, ApiE
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/runs",
+    tag = "agent runs",
+    summary = "List plan runs",
+    params(
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"),
+        ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"),
+        ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"),
+        ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"),
+        ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "The plan runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match"))),
+    ),
+)]
 async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     list_plan_runs(&state, &request, None).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{workflow_permanent_id}/runs",
+    tag = "agent runs",
+    summary = "List a plan's runs",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"),
+        ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"),
+        ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"),
+        ("created_at_start" = Option<String>, Query, description = "Created at or after (RFC 3339 or a day)"),
+        ("created_at_end" = Option<String>, Query, description = "Created before (RFC 3339 or a day)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "The plan's runs, newest first", body = Vec<WorkflowRunBody>, headers(("x-total-count" = u64, description = "How many runs match"))),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn runs_of_plan(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -128,6 +191,18 @@ async fn runs_of_plan(
     list_plan_runs(&state, &request, Some(plan_id)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/steps",
+    tag = "agent runs",
+    summary = "A run's steps",
+    description = "A plan run's blocks as a tree (loops with their iterations), with the run's usage.",
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The steps", body = Object),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_steps(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     let run = state.store.run(&run_id).await?;
@@ -135,7 +210,8 @@ async fn run_steps(state: web::Data<AppState>, path: web::Path<String>) -> Resul
     Ok(HttpResponse::Ok().json(step_tree(&run, &steps)))
 }
 
-#[derive(Deserialize)]
+/// A person's decision on a run waiting for review.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ReviewBody {
     decision: ReviewDecision,
     comment: Option<String>,
@@ -163,6 +239,19 @@ async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) ->
     Ok(state.store.run(run_id).await?)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/runs/{run_id}/review",
+    tag = "agent runs",
+    summary = "Approve or reject a run waiting for review",
+    params(("run_id" = String, Path, description = "The run's id")),
+    request_body = ReviewBody,
+    responses(
+        (status = 200, description = "The run, going on or terminated", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 409, description = "The run waits for no review", body = ErrorBody),
+    ),
+)]
 async fn review_run(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -179,6 +268,18 @@ async fn review_run(
 }
 
 /// Skyvern's hidden approval route: approves a run waiting for it, else 404 as Skyvern answers.
+#[utoipa::path(
+    post,
+    path = "/v1/workflows/runs/{workflow_run_id}/continue",
+    tag = "workflows",
+    summary = "Approve a plan run waiting for review",
+    params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
+    responses(
+        (status = 200, description = "Approved", body = Object),
+        (status = 404, description = "No such plan run waiting for approval", body = ErrorBody),
+        (status = 409, description = "The run waits for no review", body = ErrorBody),
+    ),
+)]
 async fn continue_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = existing_plan_run(&state, &path).await?;
     if run.status != RunStatus::ReviewRequired {
@@ -189,17 +290,18 @@ async fn continue_run(state: web::Data<AppState>, path: web::Path<String>) -> Re
 }
 
 /// Registered before the plan routes, whose `/{plan_id}` would take `runs` for an id.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/run/agents").post(run_plan))
-        .service(web::resource("/run/workflows").post(run_plan))
-        .service(web::resource("/runs/{run_id}/steps").get(run_steps))
-        .service(web::resource("/runs/{run_id}/review").post(review_run))
-        .service(web::resource("/workflows/runs/{run_id}/continue").post(continue_run));
-    for base in ["/agents", "/workflows"] {
-        config
-            .service(web::resource(format!("{base}/runs")).get(all_plan_runs))
-            .service(web::resource(format!("{base}/runs/{{run_id}}/retry")).post(retry_plan_run))
-            .service(web::resource(format!("{base}/{{plan_id}}/runs")).get(runs_of_plan));
-    }
+pub(super) fn routes(routes: &mut Routes) {
+    routes
+        .also_under("/v1/run/agents", "/v1/run/workflows", |routes| {
+            routes.add(__path_run_plan, run_plan);
+        })
+        .add(__path_run_steps, run_steps)
+        .add(__path_review_run, review_run)
+        .add(__path_continue_run, continue_run)
+        .also_under("/v1/agents", "/v1/workflows", |routes| {
+            routes
+                .add(__path_all_plan_runs, all_plan_runs)
+                .add(__path_retry_plan_run, retry_plan_run)
+                .add(__path_runs_of_plan, runs_of_plan);
+        });
 }

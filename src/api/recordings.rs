@@ -5,11 +5,24 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::artifacts::file_response;
-use super::error::{ApiError, Code};
+use super::error::{ApiError, Code, ErrorBody};
+use super::routes::Routes;
 use super::runs::run_id;
 use crate::artifacts::ArtifactType;
 use crate::runs::Run;
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/recording",
+    tag = "artifacts",
+    summary = "A run's video",
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The run's WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>),
+        (status = 404, description = "No such run, or no recording of it", body = ErrorBody),
+        (status = 409, description = "The run is being recorded", body = ErrorBody),
+    ),
+)]
 async fn run_recording(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -46,6 +59,6 @@ fn why_none(run: &Run) -> ApiError {
     }
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/runs/{run_id}/recording").get(run_recording));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_run_recording, run_recording);
 }

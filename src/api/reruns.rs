@@ -14,21 +14,36 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem, optional_body};
+use super::error::{ApiError, ErrorBody, Location, Problem, optional_body};
 use super::plan_runs::repeat_plan_run;
+use super::routes::Routes;
 use super::run_files::upload_contents;
 use super::runs::{queue_task_run, respond_with_run, run_id};
 use crate::reproduce::{self, Format, curl_command, python_script, reproducing_body};
 use crate::runs::{Run, RunType};
-use crate::views::Include;
+use crate::views::{Include, RunBody};
 
 /// The optional body of a rerun.
-#[derive(Default, Deserialize)]
+/// The secret values a task run used, given again (they are never stored).
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 struct RerunRequest {
     /// The values of the secrets the run used, by name.
     secrets: Option<BTreeMap<String, Option<String>>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/runs/{run_id}/rerun",
+    tag = "runs",
+    summary = "Run again",
+    description = "A new run of the same request (the same plan version for a plan run); a task run's secret values are given again.",
+    params(("run_id" = String, Path, description = "The run's id")),
+    request_body = Option<RerunRequest>,
+    responses(
+        (status = 200, description = "The new run", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn rerun(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -81,6 +96,20 @@ struct FormatQuery {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/request",
+    tag = "runs",
+    summary = "The request that repeats a run",
+    params(
+        ("run_id" = String, Path, description = "The run's id"),
+        ("format" = Option<String>, Query, description = "`json` (the default), `curl` or `python`"),
+    ),
+    responses(
+        (status = 200, description = "The request body, or a command or script that sends it", body = Object),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_request(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -108,8 +137,6 @@ async fn run_request(
     })
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/runs/{run_id}/rerun").post(rerun))
-        .service(web::resource("/runs/{run_id}/request").get(run_request));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_rerun, rerun).add(__path_run_request, run_request);
 }

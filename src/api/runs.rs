@@ -1,21 +1,24 @@
 //! Run endpoints: create, read, list, cancel, artifacts, timeline.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem, from_body};
+use super::error::{ApiError, ErrorBody, Location, Problem, from_body};
 use super::query::{filter_values, moment, number_in, query_values, single_query_value, statuses};
+use super::routes::Routes;
 use super::run_files;
 use crate::artifacts::ArtifactType;
 use crate::engine::{ScriptStep, Secrets, python};
 use crate::ids::{PlanId, RunId};
-use crate::runs::{NewRun, Run, RunType, TaskRequest};
+use crate::runs::{NewRun, Run, RunStatus, RunType, TaskRequest};
 use crate::search::{SearchKey, SearchOrder};
 use crate::store::{RunFilter, StoreError};
 use crate::views::{
-    Include, artifact_response, list_item, nested_timeline, run_response, storage_response, timeline_item,
+    ArtifactBody, Include, ListItemBody, RunBody, TimelineEntry, artifact_response, list_item, nested_timeline,
+    run_response, storage_response, timeline_item,
 };
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
@@ -38,6 +41,16 @@ pub(super) async fn respond_with_run(state: &AppState, run: &Run, include: Inclu
     Ok(run_response(run, &artifacts, &state.links, include))
 }
 
+/// Starts a task run: an agent working towards `prompt` from `url`, or a `script` replayed by
+/// the `code` engine.
+#[utoipa::path(
+    post,
+    path = "/v1/run/tasks",
+    tag = "runs",
+    summary = "Run a task",
+    request_body = TaskRequest,
+    responses((status = 200, description = "The queued run", body = RunBody)),
+)]
 async fn create_task_run(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let run = queue_task_run(&state, body.into_inner(), None).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
@@ -113,6 +126,20 @@ struct IncludeQuery {
     include: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}",
+    tag = "runs",
+    summary = "Get a run",
+    params(
+        ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
+        ("include" = Option<String>, Query, description = "A comma list of input, artifacts, screenshots, storage, storage_values"),
+    ),
+    responses(
+        (status = 200, description = "The run", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn get_run(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -134,6 +161,29 @@ async fn get_run(
 /// (repeated or a comma list; not with `search_key`), `created_after` (inclusive) and
 /// `created_before` (exclusive), each RFC 3339 or a day. The body is a bare array, as Skyvern's;
 /// the number of all matches is in the `x-total-count` header.
+#[utoipa::path(
+    get,
+    path = "/v1/runs",
+    tag = "runs",
+    summary = "List runs",
+    params(
+        ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses (repeated or a comma list)"),
+        ("run_type" = Option<Vec<String>>, Query, description = "Runs of these types (`task_v1`, `workflow_run`; Skyvern's other types match nothing)"),
+        ("workflow_permanent_id" = Option<Vec<String>>, Query, description = "Runs of these plans (not with `search_key`)"),
+        ("search_key" = Option<String>, Query, description = "Words the run's prompt, title, output, errors or timeline contain"),
+        ("sort" = Option<String>, Query, description = "With `search_key`: `newest` or `relevance`"),
+        ("created_after" = Option<String>, Query, description = "Created at or after this moment (RFC 3339 or a day)"),
+        ("created_before" = Option<String>, Query, description = "Created before this moment (RFC 3339 or a day)"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((
+        status = 200,
+        description = "The runs, newest (or best) first",
+        body = Vec<ListItemBody>,
+        headers(("x-total-count" = u64, description = "How many runs match")),
+    )),
+)]
 async fn list_runs(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let statuses = statuses(&request)?;
     let run_types = filter_values(&request, "run_type", RunType::parse, &RunType::SKYVERN_ONLY)?;
@@ -223,16 +273,39 @@ async fn found_runs(
     Ok((list_items(state, &in_order, matches).await?, found.total))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/runs/{run_id}/cancel",
+    tag = "runs",
+    summary = "Cancel a run",
+    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    responses(
+        (status = 200, description = "The run, canceled or canceling", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 409, description = "The run already ended", body = ErrorBody),
+    ),
+)]
 async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.scheduler.cancel(&run_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
-#[derive(Deserialize)]
+/// Runs to cancel at once.
+#[derive(Deserialize, ToSchema)]
 struct BulkCancel {
     run_ids: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/runs/cancel",
+    tag = "runs",
+    summary = "Cancel runs",
+    request_body = BulkCancel,
+    responses(
+        (status = 200, description = "Which runs were canceled, and which were not (unknown or ended)", body = BulkCancelOutcome),
+    ),
+)]
 async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body: BulkCancel = from_body(body.into_inner())?;
     if body.run_ids.len() > MAX_BULK_CANCEL {
@@ -251,9 +324,30 @@ async fn bulk_cancel_runs(state: web::Data<AppState>, body: web::Json<Value>) ->
             Err(_) => failed.push(text.clone()),
         }
     }
-    Ok(HttpResponse::Ok().json(json!({ "cancelled": cancelled, "failed": failed })))
+    Ok(HttpResponse::Ok().json(BulkCancelOutcome { cancelled, failed }))
 }
 
+/// What `POST /v1/runs/cancel` answers.
+#[derive(Serialize, ToSchema)]
+struct BulkCancelOutcome {
+    cancelled: Vec<String>,
+    failed: Vec<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/artifacts",
+    tag = "artifacts",
+    summary = "List a run's artifacts",
+    params(
+        ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
+        ("artifact_type" = Option<Vec<String>>, Query, description = "Artifacts of these types (repeated or a comma list)"),
+    ),
+    responses(
+        (status = 200, description = "The run's artifacts", body = Vec<ArtifactBody>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_artifacts(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -270,6 +364,18 @@ async fn run_artifacts(
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/timeline",
+    tag = "runs",
+    summary = "A run's timeline",
+    description = "Thoughts, actions, hand-overs and blocks, in order; a plan run's block items nest their own.",
+    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    responses(
+        (status = 200, description = "The timeline", body = Vec<TimelineEntry>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.store.run(&run_id(&path)?).await?;
     let items = state.store.timeline(&run.id).await?;
@@ -280,13 +386,27 @@ async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Re
     Ok(HttpResponse::Ok().json(items.iter().map(timeline_item).collect::<Vec<Value>>()))
 }
 
-#[derive(Deserialize)]
+/// A person's answer to a run's question (`answer` and `value` are read as `response` too).
+#[derive(Deserialize, ToSchema)]
 struct InteractionAnswer {
     #[serde(alias = "answer", alias = "value")]
     response: String,
 }
 
 /// A person's answer to a run waiting in `interaction_required`; the run resumes.
+#[utoipa::path(
+    post,
+    path = "/v1/runs/{run_id}/interactions",
+    tag = "runs",
+    summary = "Answer a run's question",
+    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    request_body = InteractionAnswer,
+    responses(
+        (status = 200, description = "The run, resumed", body = RunBody),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 409, description = "The run is not waiting for an answer", body = ErrorBody),
+    ),
+)]
 async fn answer_interaction(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -307,6 +427,17 @@ async fn answer_interaction(
 
 /// Every model call of the run: messages sent (screenshots as artifact ids), raw answer, parsed
 /// actions, tokens, cost and latency.
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/traces",
+    tag = "artifacts",
+    summary = "A run's model calls",
+    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    responses(
+        (status = 200, description = "Every model call of the run", body = Vec<Object>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     Ok(HttpResponse::Ok().json(state.store.traces(&run_id).await?))
@@ -314,6 +445,17 @@ async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Resu
 
 /// The run as a standalone Python Playwright script: the code run's script, or the script an
 /// agent run left when it completed.
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/code",
+    tag = "runs",
+    summary = "A run as a Playwright script",
+    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    responses(
+        (status = 200, description = "A standalone Python Playwright script", content_type = "text/x-python", body = String),
+        (status = 404, description = "No such run, or it left no script", body = ErrorBody),
+    ),
+)]
 async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run = state.store.run(&run_id(&path)?).await?;
     let run_id = run.id.clone();
@@ -327,17 +469,16 @@ async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result
     Ok(HttpResponse::Ok().content_type("text/x-python; charset=utf-8").body(python))
 }
 
-/// Each path is one resource, so a method it does not serve gets 405 with `Allow`.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/run/tasks").post(create_task_run))
-        .service(web::resource("/runs/cancel").post(bulk_cancel_runs))
-        .service(web::resource("/runs").get(list_runs))
-        .service(web::resource("/runs/{run_id}").get(get_run))
-        .service(web::resource("/runs/{run_id}/cancel").post(cancel_run))
-        .service(web::resource("/runs/{run_id}/artifacts").get(run_artifacts))
-        .service(web::resource("/runs/{run_id}/timeline").get(run_timeline))
-        .service(web::resource("/runs/{run_id}/traces").get(run_traces))
-        .service(web::resource("/runs/{run_id}/interactions").post(answer_interaction))
-        .service(web::resource("/runs/{run_id}/code").get(run_code));
+pub(super) fn routes(routes: &mut Routes) {
+    routes
+        .add(__path_create_task_run, create_task_run)
+        .add(__path_bulk_cancel_runs, bulk_cancel_runs)
+        .add(__path_list_runs, list_runs)
+        .add(__path_get_run, get_run)
+        .add(__path_cancel_run, cancel_run)
+        .add(__path_run_artifacts, run_artifacts)
+        .add(__path_run_timeline, run_timeline)
+        .add(__path_run_traces, run_traces)
+        .add(__path_answer_interaction, answer_interaction)
+        .add(__path_run_code, run_code);
 }

@@ -5,20 +5,47 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem, from_body};
+use super::error::{ApiError, ErrorBody, Location, Problem, from_body};
 use super::query::{number_in, single_query_value};
+use super::routes::Routes;
 use crate::ids::{PlanId, ScheduleId};
 use crate::schedules::{Schedule, ScheduleRequest};
 use crate::store::ScheduleFilter;
-use crate::views::{listed_schedule_json, schedule_json, schedule_response};
+use crate::views::{
+    ListedScheduleBody, ScheduleBody, ScheduleResponseBody, listed_schedule_json, schedule_json, schedule_response,
+};
 
 /// How many next firings a schedule response shows, as Skyvern.
 const NEXT_RUNS: usize = 5;
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
+
+/// A plan's schedules.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PlanSchedules {
+    #[schema(value_type = Vec<ScheduleBody>)]
+    schedules: Vec<Value>,
+}
+
+/// A page of every plan's schedules (Skyvern's `OrganizationScheduleListResponse`).
+#[derive(Serialize, utoipa::ToSchema)]
+struct SchedulePage {
+    #[schema(value_type = Vec<ListedScheduleBody>)]
+    schedules: Vec<Value>,
+    total_count: u64,
+    page: u32,
+    page_size: u32,
+}
+
+/// What a delete answers.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Deleted {
+    ok: bool,
+}
 
 fn plan_id(text: &str) -> Result<PlanId, ApiError> {
     PlanId::parse(text)
@@ -37,6 +64,19 @@ fn with_next_runs(schedule: &Schedule) -> HttpResponse {
     HttpResponse::Ok().json(schedule_response(schedule, &schedule.upcoming(Utc::now(), NEXT_RUNS)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{workflow_permanent_id}/schedules",
+    tag = "schedules",
+    summary = "Create a schedule",
+    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn create_schedule(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -49,17 +89,58 @@ async fn create_schedule(
     Ok(with_next_runs(&schedule))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{workflow_permanent_id}/schedules",
+    tag = "schedules",
+    summary = "List a plan's schedules",
+    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    responses(
+        (status = 200, description = "The plan's schedules", body = PlanSchedules),
+        (status = 404, description = "No such plan", body = ErrorBody),
+    ),
+)]
 async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let schedules = state.schedules.of_plan(&plan_id(&path)?).await?;
     let schedules: Vec<Value> = schedules.iter().map(schedule_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "schedules": schedules })))
+    Ok(HttpResponse::Ok().json(PlanSchedules { schedules }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
+    tag = "schedules",
+    summary = "Get a schedule",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
+)]
 async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(&path)?;
     Ok(with_next_runs(&state.schedules.get(&plan_id, &schedule_id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
+    tag = "schedules",
+    summary = "Replace a schedule",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 400, description = "The schedule cannot fire as asked (Skyvern's message in `detail`)", body = ErrorBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
+)]
 async fn update_schedule(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -72,6 +153,20 @@ async fn update_schedule(
     Ok(with_next_runs(&schedule))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
+    tag = "schedules",
+    summary = "Delete a schedule",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
+)]
 async fn delete_schedule(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -79,7 +174,7 @@ async fn delete_schedule(
     let (plan_id, schedule_id) = ids(&path)?;
     state.schedules.delete(&plan_id, &schedule_id).await?;
     tracing::info!(%plan_id, %schedule_id, "schedule deleted");
-    Ok(HttpResponse::Ok().json(json!({ "ok": true })))
+    Ok(HttpResponse::Ok().json(Deleted { ok: true }))
 }
 
 async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -> Result<HttpResponse, ApiError> {
@@ -89,6 +184,20 @@ async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -
     Ok(with_next_runs(&schedule))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/enable",
+    tag = "schedules",
+    summary = "Enable a schedule",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
+)]
 async fn enable_schedule(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -96,6 +205,20 @@ async fn enable_schedule(
     set_enabled(&state, &path, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/disable",
+    tag = "schedules",
+    summary = "Pause a schedule",
+    params(
+        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
+    ),
+    responses(
+        (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
+        (status = 404, description = "No such plan or schedule", body = ErrorBody),
+    ),
+)]
 async fn disable_schedule(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -113,6 +236,19 @@ fn enabled_filter(request: &HttpRequest) -> Result<Option<bool>, ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/schedules",
+    tag = "schedules",
+    summary = "List every plan's schedules",
+    params(
+        ("status" = Option<String>, Query, description = "`active` or `paused`"),
+        ("search" = Option<String>, Query, description = "Schedules whose name or plan title contains this"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, description = "A page of schedules", body = SchedulePage)),
+)]
 async fn list_schedules(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let filter = ScheduleFilter {
         enabled: enabled_filter(&request)?,
@@ -131,28 +267,19 @@ async fn list_schedules(state: web::Data<AppState>, request: HttpRequest) -> Res
             listed_schedule_json(listed, next_run)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "schedules": schedules,
-        "total_count": found.total_count,
-        "page": page,
-        "page_size": page_size,
-    })))
+    Ok(HttpResponse::Ok().json(SchedulePage { schedules, total_count: found.total_count, page, page_size }))
 }
 
 /// The schedule routes under both of Skyvern's names for plans, and the list of all schedules.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/schedules").get(list_schedules));
-    for base in ["/agents", "/workflows"] {
-        let schedules = format!("{base}/{{plan_id}}/schedules");
-        config
-            .service(web::resource(schedules.clone()).post(create_schedule).get(plan_schedules))
-            .service(
-                web::resource(format!("{schedules}/{{schedule_id}}"))
-                    .get(get_schedule)
-                    .put(update_schedule)
-                    .delete(delete_schedule),
-            )
-            .service(web::resource(format!("{schedules}/{{schedule_id}}/enable")).post(enable_schedule))
-            .service(web::resource(format!("{schedules}/{{schedule_id}}/disable")).post(disable_schedule));
-    }
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_list_schedules, list_schedules).also_under("/v1/agents", "/v1/workflows", |routes| {
+        routes
+            .add(__path_create_schedule, create_schedule)
+            .add(__path_plan_schedules, plan_schedules)
+            .add(__path_get_schedule, get_schedule)
+            .add(__path_update_schedule, update_schedule)
+            .add(__path_delete_schedule, delete_schedule)
+            .add(__path_enable_schedule, enable_schedule)
+            .add(__path_disable_schedule, disable_schedule);
+    });
 }

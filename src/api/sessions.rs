@@ -9,10 +9,11 @@ use serde_json::Value;
 
 use super::AppState;
 use super::artifacts::served_file;
-use super::error::{ApiError, Code, Location, Problem, from_body, optional_body};
+use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body, optional_body};
+use super::routes::Routes;
 use crate::ids::{ArtifactId, SessionId};
 use crate::sessions::{Session, SessionError, SessionRequest};
-use crate::views::{SessionState, downloaded_files, session_response};
+use crate::views::{FileInfo, SessionBody, SessionState, downloaded_files, session_response};
 
 impl From<SessionError> for ApiError {
     fn from(error: SessionError) -> ApiError {
@@ -50,6 +51,18 @@ async fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> 
     Ok(session_response(session, &now, &state.links, warning))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/browser_sessions",
+    tag = "browser sessions",
+    summary = "Open a browser session",
+    request_body = Option<SessionRequest>,
+    responses(
+        (status = 200, description = "The open session", body = SessionBody),
+        (status = 404, description = "No such browser profile to start from", body = ErrorBody),
+        (status = 429, description = "No browser slot is free", body = ErrorBody),
+    ),
+)]
 async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     // Every field may be left out, and so may the body.
     let request: SessionRequest = optional_body(&body)?.unwrap_or_default();
@@ -60,6 +73,13 @@ async fn open_session(state: web::Data<AppState>, body: web::Bytes) -> Result<Ht
     Ok(HttpResponse::Ok().json(respond(&state, &session, spec.warning.as_deref()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/browser_sessions",
+    tag = "browser sessions",
+    summary = "List open browser sessions",
+    responses((status = 200, description = "The open sessions", body = Vec<SessionBody>)),
+)]
 async fn list_sessions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut sessions = Vec::new();
     for session in state.store.open_sessions().await? {
@@ -68,11 +88,33 @@ async fn list_sessions(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     Ok(HttpResponse::Ok().json(sessions))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/browser_sessions/{browser_session_id}",
+    tag = "browser sessions",
+    summary = "Get a browser session",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
+)]
 async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let session = state.store.session(&session_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/browser_sessions/{browser_session_id}/close",
+    tag = "browser sessions",
+    summary = "Close a browser session",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    responses(
+        (status = 200, description = "The closed session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
+)]
 async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = session_id(&path)?;
     state.store.session(&id).await?;
@@ -82,11 +124,25 @@ async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> R
 }
 
 /// Skyvern's `UpdateBrowserSessionRequest`.
-#[derive(Deserialize)]
+/// Whether the session's storage becomes a browser profile when it ends.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SessionUpdate {
     generate_browser_profile: bool,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/browser_sessions/{browser_session_id}",
+    tag = "browser sessions",
+    summary = "Keep a session's storage as a profile when it ends",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    request_body = SessionUpdate,
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+        (status = 409, description = "The session has ended", body = ErrorBody),
+    ),
+)]
 async fn update_session(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -99,13 +155,27 @@ async fn update_session(
     Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
-#[derive(Deserialize)]
+/// Minutes to add to a session's timeout (`minutes` is read too).
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Extension {
     /// As the SDK sends it.
     #[serde(alias = "minutes")]
     additional_minutes: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/browser_sessions/{browser_session_id}/extend",
+    tag = "browser sessions",
+    summary = "Extend a browser session",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    request_body = Extension,
+    responses(
+        (status = 200, description = "The session", body = SessionBody),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+        (status = 409, description = "The session has ended", body = ErrorBody),
+    ),
+)]
 async fn extend_session(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -123,6 +193,20 @@ async fn extend_session(
 }
 
 /// One of the session's recordings (range requests, so a `<video>` seeks).
+#[utoipa::path(
+    get,
+    path = "/v1/browser_sessions/{browser_session_id}/recordings/{recording_id}",
+    tag = "browser sessions",
+    summary = "One of a session's recordings",
+    params(
+        ("browser_session_id" = String, Path, description = "The browser session's id"),
+        ("recording_id" = String, Path, description = "The recording's id"),
+    ),
+    responses(
+        (status = 200, description = "The WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>),
+        (status = 404, description = "No such session or recording", body = ErrorBody),
+    ),
+)]
 async fn session_recording(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -141,18 +225,31 @@ async fn session_recording(
 }
 
 /// The files the runs on the session downloaded (Skyvern's `FileInfo`s; each URL serves one).
+#[utoipa::path(
+    get,
+    path = "/v1/browser_sessions/{browser_session_id}/downloads",
+    tag = "browser sessions",
+    summary = "A session's downloaded files",
+    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    responses(
+        (status = 200, description = "The files", body = Vec<FileInfo>),
+        (status = 404, description = "No such browser session", body = ErrorBody),
+    ),
+)]
 async fn session_downloads(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let session = state.store.session(&session_id(&path)?).await?;
     let downloads = state.store.session_downloads(&session.id).await?;
     Ok(HttpResponse::Ok().json(downloaded_files(&downloads, &state.links)))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/browser_sessions").post(open_session).get(list_sessions))
-        .service(web::resource("/browser_sessions/{session_id}").get(get_session).patch(update_session))
-        .service(web::resource("/browser_sessions/{session_id}/close").post(close_session))
-        .service(web::resource("/browser_sessions/{session_id}/extend").post(extend_session))
-        .service(web::resource("/browser_sessions/{session_id}/recordings/{recording_id}").get(session_recording))
-        .service(web::resource("/browser_sessions/{session_id}/downloads").get(session_downloads));
+pub(super) fn routes(routes: &mut Routes) {
+    routes
+        .add(__path_open_session, open_session)
+        .add(__path_list_sessions, list_sessions)
+        .add(__path_get_session, get_session)
+        .add(__path_update_session, update_session)
+        .add(__path_close_session, close_session)
+        .add(__path_extend_session, extend_session)
+        .add(__path_session_recording, session_recording)
+        .add(__path_session_downloads, session_downloads);
 }

@@ -1,19 +1,34 @@
 //! The appliance itself: version, health, and its status for the UI (browser pool, queue,
 //! disk, and whether new runs are refused for want of free space).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
+use super::routes::Routes;
 use crate::runs::RunStatus;
 use crate::store::RunFilter;
 
+#[utoipa::path(
+    get,
+    path = "/v1/version",
+    tag = "appliance",
+    summary = "The appliance's version",
+    responses((status = 200, description = "Its version and name", body = Object)),
+)]
 async fn version() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "version": env!("CARGO_PKG_VERSION"), "name": "skyvern-appliance" }))
 }
 
 /// Detailed health: the browser pool's state. Authenticated like the rest of `/v1`.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "appliance",
+    summary = "Health, with the browser pool",
+    responses((status = 200, description = "`ok` and the browser pool's state", body = Object)),
+)]
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok", "browser_pool": state.pool.stats().await }))
 }
@@ -21,6 +36,15 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// The browser pool (as `/health`), how many runs wait and run, what the data directory holds
 /// and the room left on its disk; `disk.low` while new runs are refused for want of free space
 /// (`retention.min_free_gb`), with `disk.detail` saying what to free.
+#[utoipa::path(
+    get,
+    path = "/v1/system/status",
+    tag = "appliance",
+    summary = "The appliance's status",
+    responses(
+        (status = 200, description = "The browser pool, the queue, the data directory's disk and whether it is too full for new runs, the version", body = Object),
+    ),
+)]
 async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let queued = runs_with_status(&state, RunStatus::Queued).await?;
     let running = runs_with_status(&state, RunStatus::Running).await?;
@@ -52,14 +76,22 @@ async fn runs_with_status(state: &AppState, status: RunStatus) -> Result<u64, Ap
 }
 
 /// Liveness for process supervisors and load balancers: says only that the server answers.
-#[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "appliance",
+    summary = "Liveness (no API key)",
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Object)),
+)]
+async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/version").get(version))
-        .service(web::resource("/health").get(health))
-        .service(web::resource("/system/status").get(status));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_version, version).add(__path_health, health).add(__path_status, status);
+}
+
+/// The routes outside `/v1`.
+pub(super) fn open_routes(routes: &mut Routes) {
+    routes.add(__path_healthz, healthz);
 }

@@ -1,12 +1,22 @@
 //! `GET /v1/ui/session`: who the UI is signed in as, and the CSRF token its changes carry.
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::auth::Caller;
+use super::routes::Routes;
 
 /// With the sign-in cookie: the key's name, the CSRF token and when the session ends. With the
 /// `x-api-key` header: the key's name, and `null` for the rest.
+#[utoipa::path(
+    get,
+    path = "/v1/ui/session",
+    tag = "appliance",
+    summary = "Who the UI is signed in as",
+    responses(
+        (status = 200, description = "The key's name, and with the sign-in cookie the CSRF token and when the session ends", body = Object),
+    ),
+)]
 async fn current_session(request: HttpRequest) -> HttpResponse {
     let caller = request.extensions().get::<Caller>().cloned();
     let key_name = caller.as_ref().map(|caller| caller.key_name.clone());
@@ -18,6 +28,6 @@ async fn current_session(request: HttpRequest) -> HttpResponse {
     }))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.service(web::resource("/ui/session").get(current_session));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_current_session, current_session);
 }

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Code};
+use super::error::{ApiError, Code, ErrorBody};
+use super::routes::Routes;
 use crate::webhooks::secrets::{self, ActiveSecret, RotateError};
 
 /// The newest secret, whether the configuration sets it, and the older ones still signing in
@@ -22,6 +23,15 @@ fn secrets_json(active: &[ActiveSecret], configured: bool) -> Value {
     json!({ "secret": newest, "configured": configured, "older": older })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/webhook_secret",
+    tag = "appliance",
+    summary = "The webhook signing secret",
+    responses(
+        (status = 200, description = "The newest secret, whether the configuration sets it, and older ones still signing", body = Object),
+    ),
+)]
 async fn show_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.webhooks.config();
     let active = secrets::current(&state.store, config).await?;
@@ -29,6 +39,16 @@ async fn show_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
 }
 
 /// A new secret; the one it replaces keeps signing for `webhooks.rotation_overlap_hours`.
+#[utoipa::path(
+    post,
+    path = "/v1/webhook_secret/rotate",
+    tag = "appliance",
+    summary = "Rotate the webhook signing secret",
+    responses(
+        (status = 200, description = "The new secret and the older ones still signing", body = Object),
+        (status = 409, description = "The configuration sets the secret", body = ErrorBody),
+    ),
+)]
 async fn rotate_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.webhooks.config();
     match secrets::rotate_if_not_configured(&state.store, config).await {
@@ -41,8 +61,6 @@ async fn rotate_secret(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     }
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/webhook_secret").get(show_secret))
-        .service(web::resource("/webhook_secret/rotate").post(rotate_secret));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_show_secret, show_secret).add(__path_rotate_secret, rotate_secret);
 }

@@ -6,17 +6,29 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::{ApiError, Location, Problem, optional_body};
+use super::error::{ApiError, ErrorBody, Location, Problem, optional_body};
+use super::routes::Routes;
 use super::runs::{existing_run_id, run_id};
-use crate::webhooks::ReplayError;
+use crate::webhooks::{Replay, ReplayError};
 
-/// Skyvern's `RetryRunWebhookRequest`.
-#[derive(Deserialize)]
+/// Skyvern's `RetryRunWebhookRequest`: where to send it, instead of the run's own target.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RetryRunWebhookRequest {
     webhook_url: Option<String>,
 }
 
 /// The run's deliveries, oldest first, each with its attempts.
+#[utoipa::path(
+    get,
+    path = "/v1/runs/{run_id}/webhooks",
+    tag = "webhooks",
+    summary = "A run's webhook deliveries",
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "Its deliveries, oldest first, each with its `attempts`", body = Vec<Object>),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn run_webhooks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     let deliveries: Vec<Value> = state
@@ -43,6 +55,18 @@ fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
     Ok(request.webhook_url)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/runs/{run_id}/retry_webhook",
+    tag = "webhooks",
+    summary = "Send a run's webhook again",
+    params(("run_id" = String, Path, description = "The run's id")),
+    request_body = Option<RetryRunWebhookRequest>,
+    responses(
+        (status = 200, description = "What was sent and answered", body = Replay),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ),
+)]
 async fn retry_webhook(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -59,8 +83,6 @@ async fn retry_webhook(
     Ok(HttpResponse::Ok().json(replay))
 }
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/runs/{run_id}/webhooks").get(run_webhooks))
-        .service(web::resource("/runs/{run_id}/retry_webhook").post(retry_webhook));
+pub(super) fn routes(routes: &mut Routes) {
+    routes.add(__path_run_webhooks, run_webhooks).add(__path_retry_webhook, retry_webhook);
 }

@@ -26,7 +26,7 @@ pub struct BlockRun {
 }
 
 /// The options every one-block request shares with a run.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 struct RunOptions {
     url: Option<String>,
     webhook_url: Option<Value>,
@@ -39,8 +39,9 @@ struct RunOptions {
     extra_http_headers: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
-struct LoginRequest {
+/// Skyvern's `LoginRequest`: a run of one login block.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
     #[serde(flatten)]
     options: RunOptions,
     credential_type: Option<String>,
@@ -48,8 +49,9 @@ struct LoginRequest {
     credential_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct DownloadFilesRequest {
+/// Skyvern's `DownloadFilesRequest`: a run of one file download block.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DownloadFilesRequest {
     #[serde(flatten)]
     options: RunOptions,
     navigation_goal: Option<String>,

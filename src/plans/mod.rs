@@ -21,7 +21,7 @@ mod stored;
 mod templates;
 mod validate;
 
-pub use block_runs::BlockRun;
+pub use block_runs::{BlockRun, DownloadFilesRequest, LoginRequest};
 pub use blocks::{
     Block, BlockCommon, BlockKind, BranchCondition, BranchCriteria, BrowserTaskBlock, CodeBlock, ConditionalBlock,
     CriteriaType, ForLoopBlock, GotoUrlBlock, HttpMethod, HttpRequestBlock, HumanInteractionBlock, TaskV2Block,
@@ -34,7 +34,7 @@ pub use order::{Chain, Graph, Order};
 pub use parameters::{
     ContextParameter, CredentialParameter, Parameter, ParameterKind, WorkflowParameter, WorkflowParameterType,
 };
-pub use request::{PlanRequest, PlanStatus};
+pub use request::{PlanRequest, PlanRequestBody, PlanStatus};
 pub use run_request::{PlanRunRequest, PlanRunSpec};
 pub use stored::StoredPlan;
 pub use templates::{RenderError, Templates};

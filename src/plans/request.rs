@@ -50,6 +50,18 @@ pub struct PlanRequest {
     pub other_fields: Map<String, Value>,
 }
 
+/// The body of a plan's create or update, as Skyvern's `WorkflowRequest`: the plan as JSON
+/// (`json_definition`, a `WorkflowCreateYAMLRequest`: `title`, `workflow_definition` with its
+/// `parameters` and `blocks`…) or as YAML (`yaml_definition`). The definition object may also be
+/// sent bare. `PlanRequest::from_request` reads it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = WorkflowRequest)]
+pub struct PlanRequestBody {
+    #[schema(value_type = Option<Object>)]
+    pub json_definition: Option<Map<String, Value>>,
+    pub yaml_definition: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {

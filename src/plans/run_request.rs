@@ -16,12 +16,14 @@ use crate::ids::{BrowserProfileId, PlanId, SessionId};
 use crate::runs::TotpSettings;
 
 /// The body as Skyvern's SDK sends it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = WorkflowRunRequest)]
 pub struct PlanRunRequest {
     /// The plan's permanent id (`wpid_…`), Skyvern's current name for it.
     pub agent_id: Option<String>,
     /// The same, as older SDKs name it.
     pub workflow_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub parameters: Option<Map<String, Value>>,
     pub title: Option<String>,
     pub proxy_location: Option<Value>,
@@ -37,6 +39,7 @@ pub struct PlanRunRequest {
     pub browser_address: Option<String>,
     pub ai_fallback: Option<bool>,
     pub run_with: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub run_metadata: Option<Map<String, Value>>,
 }
 

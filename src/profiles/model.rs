@@ -54,13 +54,15 @@ fn invalid<T>(field: &'static str, message: impl Into<String>) -> Result<T, Inva
 }
 
 /// The body of `POST /v1/browser_profiles`, as the SDK sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateBrowserProfileRequest)]
 pub struct CreateProfileRequest {
     pub name: String,
     pub description: Option<String>,
     pub browser_session_id: Option<String>,
     /// A plan run (`wr_…`) or, on this appliance, a task run (`tsk_…`) too.
     pub workflow_run_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub proxy_location: Option<Value>,
     pub proxy_session_id: Option<String>,
 }
@@ -122,10 +124,12 @@ impl CreateProfileRequest {
 }
 
 /// The body of `PATCH /v1/browser_profiles/{id}`: what is left out stays.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = UpdateBrowserProfileRequest)]
 pub struct UpdateProfileRequest {
     pub name: Option<String>,
     pub description: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub proxy_location: Option<Value>,
     pub proxy_session_id: Option<String>,
     pub rotate_proxy_session_id: Option<bool>,

@@ -15,14 +15,17 @@ use super::Engine;
 use crate::engine::{ScriptStep, script};
 use crate::ids::{BrowserProfileId, SessionId};
 
-/// The body as the SDK sends it.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The body as the SDK sends it (Skyvern's `TaskRunRequest`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = TaskRunRequest)]
 pub struct TaskRequest {
     pub prompt: Option<String>,
     pub url: Option<String>,
     pub engine: Option<String>,
     pub title: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub proxy_location: Option<Value>,
+    #[schema(value_type = Option<Object>)]
     pub data_extraction_schema: Option<Value>,
     pub error_code_mapping: Option<BTreeMap<String, Option<String>>>,
     pub max_steps: Option<i64>,
@@ -40,6 +43,7 @@ pub struct TaskRequest {
     pub browser_address: Option<String>,
     pub run_with: Option<String>,
     /// Extension: the actions the `code` engine replays.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub script: Option<Vec<ScriptStep>>,
     /// Extension: secret values by name; actions and the agent use them as `{{secret.NAME}}`.
     /// Kept in memory only, never stored or shown to a model.

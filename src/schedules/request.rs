@@ -12,12 +12,14 @@ use crate::ids::PlanId;
 use crate::plans::Definition;
 
 /// The body as Skyvern's clients send it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = WorkflowScheduleUpsertRequest)]
 pub struct ScheduleRequest {
     pub cron_expression: String,
     pub timezone: String,
     /// `None`: enabled on create, unchanged on update.
     pub enabled: Option<bool>,
+    #[schema(value_type = Option<Object>)]
     pub parameters: Option<Map<String, Value>>,
     pub name: Option<String>,
     pub description: Option<String>,

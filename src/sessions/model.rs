@@ -71,14 +71,18 @@ pub struct Session {
 }
 
 /// The body of `POST /v1/browser_sessions`, as the SDK sends it (every field may be `null`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateBrowserSessionRequest)]
 pub struct SessionRequest {
     pub url: Option<String>,
+    /// Minutes.
     pub timeout: Option<i64>,
+    #[schema(value_type = Option<Object>)]
     pub proxy_location: Option<Value>,
     pub browser_profile_id: Option<String>,
     pub generate_browser_profile: Option<bool>,
     pub browser_type: Option<String>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub extensions: Option<Value>,
 }
 

@@ -45,7 +45,8 @@ const WORDS_AFTER: usize = 40;
 
 /// The body as Skyvern's `TOTPCodeCreate`; the deprecated `type` is ignored, as Skyvern finds
 /// the kind of code itself.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = TOTPCodeCreate)]
 pub struct PushedCodeRequest {
     pub totp_identifier: String,
     pub content: String,

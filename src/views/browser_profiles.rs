@@ -88,3 +88,24 @@ mod tests {
         );
     }
 }
+
+/// Skyvern's `BrowserProfile`, as `profile_response` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = BrowserProfile)]
+pub struct ProfileBody {
+    pub browser_profile_id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub source_browser_type: Option<String>,
+    pub proxy_location: Option<Value>,
+    pub proxy_session_id: Option<String>,
+    pub is_managed: bool,
+    pub workflow_permanent_id: Option<String>,
+    pub browser_profile_key_digest: Option<String>,
+    /// The browser session or run it was made from.
+    pub source_id: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub deleted_at: Option<String>,
+}

@@ -60,3 +60,46 @@ pub fn pushed_code_json(code: &PushedCode, content: &str) -> Value {
         "modified_at": code.modified_at,
     })
 }
+
+/// Skyvern's `CredentialResponse`, as `credential_json` makes it: `credential` shows no value.
+#[derive(utoipa::ToSchema)]
+#[schema(as = CredentialResponse)]
+pub struct CredentialBody {
+    pub credential_id: String,
+    /// A password's username and TOTP settings, a card's last four digits and brand, or a
+    /// secret's label.
+    pub credential: Value,
+    /// `password`, `credit_card` or `secret`.
+    pub credential_type: String,
+    pub name: String,
+    pub vault_type: String,
+    pub browser_profile_id: Option<String>,
+    pub tested_url: Option<String>,
+    pub user_context: Option<String>,
+    pub save_browser_session_intent: Option<bool>,
+    pub folder_id: Option<String>,
+    pub proxy_location: Option<Value>,
+    pub proxy_session_id: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+}
+
+/// Skyvern's `TOTPCode`, as `pushed_code_json` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = TOTPCode)]
+pub struct PushedCodeBody {
+    pub totp_code_id: String,
+    pub totp_identifier: String,
+    pub task_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub workflow_run_id: Option<String>,
+    pub source: Option<String>,
+    pub content: String,
+    pub code: String,
+    pub expired_at: Option<String>,
+    pub r#type: String,
+    pub otp_type: String,
+    pub organization_id: String,
+    pub created_at: String,
+    pub modified_at: String,
+}

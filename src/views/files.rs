@@ -18,3 +18,25 @@ pub fn uploaded_file_response(file: &UploadedFile, links: &Links) -> Value {
         "created_at": file.created_at,
     })
 }
+
+/// Skyvern's `UploadFileResponse`, as `uploaded_file_response` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UploadFileResponse)]
+pub struct UploadedFileBody {
+    pub s3_uri: String,
+    /// Where the file's content is served (the API key opens it).
+    pub presigned_url: String,
+    pub file_id: String,
+    pub filename: Option<String>,
+    pub size: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub created_at: String,
+}
+
+/// The form `POST /v1/upload_file` reads: one `file`.
+#[derive(utoipa::ToSchema)]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}

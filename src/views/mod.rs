@@ -11,15 +11,18 @@ mod plans;
 mod schedules;
 mod sessions;
 
-pub use browser_profiles::{profile_response, storage_response};
-pub use credentials::{VAULT_TYPE, credential_json, pushed_code_json};
-pub use files::uploaded_file_response;
-pub use plan_runs::{nested_timeline, step_tree, workflow_run_item};
-pub use plans::plan_response;
-pub use schedules::{listed_schedule_json, schedule_json, schedule_response};
-pub use sessions::{SessionState, session_response};
+pub use browser_profiles::{ProfileBody, profile_response, storage_response};
+pub use credentials::{CredentialBody, PushedCodeBody, VAULT_TYPE, credential_json, pushed_code_json};
+pub use files::{UploadForm, UploadedFileBody, uploaded_file_response};
+pub use plan_runs::{WorkflowRunBody, nested_timeline, step_tree, workflow_run_item};
+pub use plans::{PlanBody, plan_response};
+pub use schedules::{
+    ListedScheduleBody, ScheduleBody, ScheduleResponseBody, listed_schedule_json, schedule_json, schedule_response,
+};
+pub use sessions::{SessionBody, SessionState, session_response};
 
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::artifacts::{Artifact, ArtifactType};
 use crate::ids::FileId;
@@ -99,6 +102,55 @@ impl Include {
     }
 }
 
+/// The body `run_response` makes: Skyvern's `TaskRunResponse` (for a plan run its
+/// `WorkflowRunResponse`, with `run_with`, `ai_fallback`, `workflow_id` and
+/// `workflow_version_id`), and this appliance's extensions (`engine`, `title`, moments, counts,
+/// `usage`, `rerun_of`, and what `include=` adds: `input`, `artifacts`, `storage`).
+#[derive(ToSchema)]
+#[schema(as = RunResponse)]
+pub struct RunBody {
+    pub run_id: String,
+    /// `task_v1` or `workflow_run`.
+    pub run_type: String,
+    pub status: crate::runs::RunStatus,
+    pub engine: String,
+    pub title: Option<String>,
+    pub output: Option<Value>,
+    pub downloaded_files: Vec<FileInfo>,
+    pub recording_url: Option<String>,
+    /// The newest first; the ten newest unless `include=screenshots`.
+    pub screenshot_urls: Vec<String>,
+    pub failure_reason: Option<String>,
+    pub errors: Option<Vec<Value>>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub queued_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The run's page in the UI.
+    pub app_url: String,
+    pub browser_session_id: Option<String>,
+    pub browser_profile_id: Option<String>,
+    /// The run this one repeats.
+    pub rerun_of: Option<String>,
+    pub step_count: Option<i64>,
+    pub action_count: Option<i64>,
+    /// Tokens and cost of the model calls.
+    pub usage: Option<Value>,
+    /// The request as asked (secret values and file contents left out).
+    pub run_request: Option<Value>,
+    pub run_with: Option<String>,
+    pub ai_fallback: Option<bool>,
+    pub workflow_id: Option<String>,
+    pub workflow_version_id: Option<String>,
+    /// With `include=input`: the stored request.
+    pub input: Option<Value>,
+    /// With `include=artifacts` (or `storage`).
+    pub artifacts: Option<Vec<ArtifactBody>>,
+    /// With `include=storage`: the cookies and local storage the run left.
+    pub storage: Option<Value>,
+}
+
 /// A run, as `GET /v1/runs/{id}` and `POST /v1/run/tasks` return it.
 pub fn run_response(run: &Run, artifacts: &[Artifact], links: &Links, include: Include) -> Value {
     let mut screenshot_urls: Vec<String> =
@@ -165,6 +217,18 @@ pub fn downloaded_files(artifacts: &[Artifact], links: &Links) -> Vec<Value> {
         .collect()
 }
 
+/// Skyvern's `FileInfo`, as `file_info` makes it.
+#[derive(ToSchema)]
+pub struct FileInfo {
+    pub url: String,
+    /// The file's SHA-256.
+    pub checksum: Option<String>,
+    pub filename: Option<String>,
+    pub file_size: Option<i64>,
+    pub modified_at: Option<String>,
+    pub artifact_id: Option<String>,
+}
+
 /// Skyvern's `FileInfo`: a file the appliance serves at `url`.
 fn file_info(
     url: String,
@@ -195,6 +259,35 @@ fn run_request(request: &Value) -> Value {
     request
 }
 
+/// The body `list_item` makes (with the caller's `workflow_title` and, from a search,
+/// `matches`).
+#[derive(ToSchema)]
+#[schema(as = RunListItem)]
+pub struct ListItemBody {
+    pub task_run_id: String,
+    pub run_id: String,
+    pub task_run_type: String,
+    pub status: crate::runs::RunStatus,
+    pub title: Option<String>,
+    pub engine: String,
+    pub url: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub created_at: String,
+    pub workflow_permanent_id: Option<String>,
+    pub script_run: bool,
+    pub prompt: Option<String>,
+    pub step_count: Option<i64>,
+    pub action_count: Option<i64>,
+    pub usage: Option<Value>,
+    pub failure_reason: Option<String>,
+    pub queued_at: Option<String>,
+    pub modified_at: String,
+    pub workflow_title: Option<String>,
+    /// From a search: where the words were found.
+    pub matches: Option<Vec<Value>>,
+}
+
 /// A run in `GET /v1/runs`: Skyvern's fields, then this appliance's extensions for the UI's
 /// list (the run's goal, counts, usage as the run response gives it, the reason it failed, its
 /// other moments). `workflow_title`, its plan's title, is added by the caller, who looks the
@@ -223,6 +316,25 @@ pub fn list_item(run: &Run) -> Value {
     })
 }
 
+/// Skyvern's `Artifact`, as `artifact_response` makes it.
+#[derive(ToSchema)]
+#[schema(as = Artifact)]
+pub struct ArtifactBody {
+    pub artifact_id: String,
+    pub artifact_type: ArtifactType,
+    /// Where its content is served.
+    pub uri: String,
+    pub organization_id: String,
+    pub run_id: String,
+    pub step_id: Option<String>,
+    pub content_type: String,
+    pub filename: Option<String>,
+    pub file_size: i64,
+    pub checksum: String,
+    pub created_at: String,
+    pub modified_at: String,
+}
+
 pub fn artifact_response(artifact: &Artifact, links: &Links) -> Value {
     json!({
         "artifact_id": artifact.id,
@@ -238,6 +350,19 @@ pub fn artifact_response(artifact: &Artifact, links: &Links) -> Value {
         "created_at": artifact.created_at,
         "modified_at": artifact.created_at,
     })
+}
+
+/// A timeline item as `timeline_item` makes it; a plan run's timeline nests its blocks' items
+/// in `children`.
+#[derive(ToSchema)]
+pub struct TimelineEntry {
+    /// `thought`, `block`, `action` or `control`.
+    pub r#type: String,
+    pub label: Option<String>,
+    pub status: Option<String>,
+    pub detail: Option<Value>,
+    pub created_at: Option<String>,
+    pub modified_at: Option<String>,
 }
 
 /// A timeline item, with the `type`, `created_at` and `modified_at` that the SDK's timeline model

@@ -195,3 +195,29 @@ pub fn nested_timeline(items: &[TimelineItem], steps: &[StepRecord]) -> Vec<Valu
     }
     (0..items.len()).filter(|&index| homes[index].is_none()).map(|index| build(index, items, &homes)).collect()
 }
+
+/// Skyvern's `WorkflowRun`, as `workflow_run_item` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = WorkflowRun)]
+pub struct WorkflowRunBody {
+    pub workflow_run_id: String,
+    pub workflow_id: Option<String>,
+    pub workflow_permanent_id: Option<String>,
+    pub organization_id: String,
+    pub status: crate::runs::RunStatus,
+    pub failure_reason: Option<String>,
+    pub webhook_callback_url: Option<String>,
+    pub workflow_title: Option<String>,
+    pub max_elapsed_time_minutes: Option<i64>,
+    pub extra_http_headers: Option<Value>,
+    pub browser_session_id: Option<String>,
+    pub run_with: String,
+    /// `api`, `manual`, `scheduled` or `rerun`.
+    pub trigger_type: String,
+    pub workflow_schedule_id: Option<String>,
+    pub queued_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+}

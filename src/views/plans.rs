@@ -70,3 +70,27 @@ fn with_output_parameters(blocks: &mut [Value], plan: &StoredPlan, stamp: &dyn F
         }
     }
 }
+
+/// Skyvern's `Workflow`, as `plan_response` makes it: the plan's fields as sent, then its ids,
+/// version and saved definition.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Workflow)]
+pub struct PlanBody {
+    /// The version's id (`w_…`).
+    pub workflow_id: String,
+    /// The plan's id (`wpid_…`), the same across versions.
+    pub workflow_permanent_id: String,
+    pub agent_id: String,
+    pub organization_id: String,
+    pub title: String,
+    pub version: i64,
+    pub is_template: bool,
+    pub is_saved_task: bool,
+    pub status: String,
+    /// Parameters and blocks, with the ids and output parameters of a saved definition.
+    pub workflow_definition: Value,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub deleted_at: Option<String>,
+}

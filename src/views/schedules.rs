@@ -56,3 +56,54 @@ pub fn listed_schedule_json(listed: &ListedSchedule, next_run: Option<DateTime<U
         "modified_at": schedule.modified_at,
     })
 }
+
+/// Skyvern's `WorkflowSchedule`, as `schedule_json` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = WorkflowSchedule)]
+pub struct ScheduleBody {
+    pub workflow_schedule_id: String,
+    pub organization_id: String,
+    pub workflow_permanent_id: String,
+    pub cron_expression: String,
+    pub timezone: String,
+    pub enabled: bool,
+    pub parameters: Option<Value>,
+    pub temporal_schedule_id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Whether a firing starts a run while the last one still runs.
+    pub allow_overlap: bool,
+    pub created_at: String,
+    pub modified_at: String,
+    pub deleted_at: Option<String>,
+}
+
+/// Skyvern's `WorkflowScheduleResponse`, as `schedule_response` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = WorkflowScheduleResponse)]
+pub struct ScheduleResponseBody {
+    pub schedule: ScheduleBody,
+    /// The next firings, UTC.
+    pub next_runs: Vec<String>,
+}
+
+/// Skyvern's `OrganizationScheduleItem`, as `listed_schedule_json` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = OrganizationScheduleItem)]
+pub struct ListedScheduleBody {
+    pub workflow_schedule_id: String,
+    pub organization_id: String,
+    pub workflow_permanent_id: String,
+    pub workflow_title: Option<String>,
+    pub cron_expression: String,
+    pub timezone: String,
+    pub enabled: bool,
+    pub parameters: Option<Value>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub allow_overlap: bool,
+    /// `null` for a paused schedule.
+    pub next_run: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+}

@@ -81,3 +81,35 @@ pub fn session_response(session: &Session, state: &SessionState<'_>, links: &Lin
     }
     body
 }
+
+/// Skyvern's `BrowserSessionResponse`, as `session_response` makes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = BrowserSessionResponse)]
+pub struct SessionBody {
+    pub browser_session_id: String,
+    pub organization_id: String,
+    pub status: String,
+    pub runnable_type: Option<String>,
+    pub runnable_id: Option<String>,
+    /// Minutes.
+    pub timeout: Option<i64>,
+    /// The session's CDP endpoint (`ws://…/cdp/{id}/{token}`) while it is open.
+    pub browser_address: Option<String>,
+    pub app_url: String,
+    pub browser_profile_id: Option<String>,
+    pub generate_browser_profile: bool,
+    pub vnc_streaming_supported: bool,
+    pub download_path: String,
+    pub downloaded_files: Vec<super::FileInfo>,
+    pub recordings: Vec<super::FileInfo>,
+    pub url: Option<String>,
+    pub expires_at: Option<String>,
+    pub ended_reason: Option<String>,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub deleted_at: Option<String>,
+    /// Something the appliance changed in what was asked.
+    pub warning: Option<String>,
+}

@@ -160,8 +160,10 @@ pub struct Attempt {
 }
 
 /// What `POST /v1/runs/{id}/retry_webhook` answers: Skyvern's `RunWebhookReplayResponse`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RunWebhookReplayResponse)]
 pub struct Replay {
+    #[schema(value_type = String)]
     pub run_id: RunId,
     pub run_type: String,
     /// Where the run's milestones go (its `webhook_url`, else `webhooks.default_url`).

@@ -19,6 +19,7 @@ mod hit_testing;
 mod live_view;
 mod metrics;
 mod observation;
+mod openapi;
 mod plan_runs;
 mod plans;
 mod process;

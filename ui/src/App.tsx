@@ -13,6 +13,7 @@ import { Sessions } from './screens/Sessions';
 import { SessionLive } from './screens/SessionLive';
 import { Credentials } from './screens/Credentials';
 import { Settings } from './screens/Settings';
+import { ApiReference } from './screens/ApiReference';
 
 type Screen = (params: Record<string, string>) => JSX.Element;
 
@@ -30,6 +31,7 @@ const ROUTES: [string, Screen][] = [
   ['/sessions/:id', ({ id }) => <SessionLive sessionId={id} />],
   ['/credentials', () => <Credentials />],
   ['/settings', () => <Settings />],
+  ['/api', () => <ApiReference />],
 ];
 
 const NAV = [
@@ -38,6 +40,7 @@ const NAV = [
   { href: '/sessions', label: 'Sessions', active: (path: string) => path.startsWith('/sessions') },
   { href: '/credentials', label: 'Credentials', active: (path: string) => path.startsWith('/credentials') },
   { href: '/settings', label: 'Settings', active: (path: string) => path.startsWith('/settings') },
+  { href: '/api', label: 'API', active: (path: string) => path.startsWith('/api') },
 ];
 
 function screenFor(path: string): JSX.Element {

@@ -51,6 +51,7 @@ const screens = () => [
   ['session', `/sessions/${ids.session}`],
   ['credentials', '/credentials'],
   ['settings', '/settings'],
+  ['api', '/api'],
   ['not-found', '/no/such/screen'],
 ];
 

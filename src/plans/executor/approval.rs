@@ -17,7 +17,7 @@ use crate::runs::{ItemOutcome, ItemStatus, RunStatus, StepStatus, TimelineKind};
 use crate::store::{StatusChange, Transition};
 
 /// A reviewer's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     Approve,
