@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::sessions::{chromium_pss_mib, pss_mib};
-use crate::{percentile, small_page_script};
+use crate::{milliseconds_between, percentile, small_page_script};
 
 /// Milliseconds of every `GET /v1/runs/{id}` made over `runs` in turn until `stop` is set.
 async fn poll_runs(app: &TestApp, runs: &[String], stop: &tokio::sync::watch::Receiver<bool>) -> Vec<f64> {
@@ -49,11 +49,6 @@ fn appliance_mib(app: &TestApp) -> f64 {
     let recordings = app.data_dir.path().join("recordings");
     let encoders: f64 = skyvern::processes::mentioning(&recordings.to_string_lossy()).into_iter().map(pss_mib).sum();
     chromium_pss_mib(app.data_dir.path()) + encoders + own_memory_mib("VmRSS:")
-}
-
-fn seconds_between(from: &Value, to: &Value) -> f64 {
-    let parse = |at: &Value| skyvern::clock::parse(at.as_str().unwrap()).unwrap();
-    (parse(to) - parse(from)).as_seconds_f64()
 }
 
 pub async fn load(runs: usize) {
@@ -96,7 +91,7 @@ pub async fn load(runs: usize) {
     let listed = app.get("/v1/runs?page_size=1").send().await.unwrap();
     let listed: usize = listed.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
     let mut waits: Vec<f64> =
-        finished.iter().map(|run| seconds_between(&run["queued_at"], &run["started_at"])).collect();
+        finished.iter().map(|run| milliseconds_between(&run["queued_at"], &run["started_at"]) / 1000.0).collect();
     waits.sort_by(f64::total_cmp);
 
     println!("load: {runs} code runs (4 actions on a small page) queued at once, pool size {POOL_SIZE}:");
