@@ -4,6 +4,7 @@ a known API key, and the fixture pages of tests/fixtures served by a local HTTP 
 import contextlib
 import functools
 import http.server
+import json
 import os
 import socket
 import subprocess
@@ -78,3 +79,22 @@ def wait_for_run(client, run_id, until=FINAL, timeout=60):
             return run
         assert time.time() < deadline, f"run {run_id} stayed {run.status}"
         time.sleep(0.2)
+
+
+def answer_chat_completion(handler: http.server.BaseHTTPRequestHandler, actions: list, usage: dict) -> None:
+    """Answers a scripted model's request as OpenAI's chat completions would: the agent's
+    reasoning and `actions` as the message, and the token counts of `usage`."""
+    answer = json.dumps({"reasoning": "scripted", "actions": actions})
+    reply = json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": usage,
+        }
+    ).encode()
+    handler.send_response(200)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(reply)))
+    handler.end_headers()
+    handler.wfile.write(reply)

@@ -5,13 +5,12 @@ agent's model is played by a small local server that speaks OpenAI's chat comple
 webhook goes to a local receiver."""
 
 import http.server
-import json
 import threading
 import time
 
 import httpx
 import pytest
-from conftest import appliance, free_port, wait_for_run
+from conftest import answer_chat_completion, appliance, free_port, wait_for_run
 from prometheus_client.parser import text_string_to_metric_families
 from skyvern.client import Skyvern as SkyvernClient
 
@@ -27,20 +26,8 @@ class Model(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers["content-length"]))
-        answer = json.dumps({"reasoning": "scripted", "actions": [{"action": "complete"}]})
-        reply = json.dumps(
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 20}},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
+        usage = {"prompt_tokens": 100, "completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 20}}
+        answer_chat_completion(self, [{"action": "complete"}], usage)
 
     def log_message(self, *args):
         pass

@@ -10,7 +10,7 @@ import re
 import threading
 
 import pytest
-from conftest import appliance, wait_for_run
+from conftest import answer_chat_completion, appliance, wait_for_run
 from skyvern.client import NonEmptyPasswordCredential
 from skyvern.client import Skyvern as SkyvernClient
 from skyvern.client.core.api_error import ApiError
@@ -49,20 +49,7 @@ class Model(http.server.BaseHTTPRequestHandler):
         content = body["messages"][-1]["content"]
         prompt = content if isinstance(content, str) else "\n".join(p.get("text", "") for p in content)
         Model.prompts.append(json.dumps(body))
-        answer = json.dumps({"reasoning": "scripted", "actions": decide(prompt)})
-        reply = json.dumps(
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 10},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
+        answer_chat_completion(self, decide(prompt), {"prompt_tokens": 100, "completion_tokens": 10})
 
     def log_message(self, *args):
         pass
