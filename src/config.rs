@@ -91,6 +91,8 @@ pub struct BrowserConfig {
     pub remote_slots: usize,
     /// How often each remote endpoint is checked (and a down one tried again).
     pub remote_check_seconds: u64,
+    /// How much lower local Chromium's CPU priority is than the appliance's (0-19).
+    pub nice: u8,
 }
 
 /// A remote CDP endpoint: its address alone (`"http://host:9222"`, which has
@@ -157,6 +159,8 @@ pub struct RecordingConfig {
     pub ffmpeg: PathBuf,
     pub max_fps: u32,
     pub crf: u32,
+    /// How much lower the encoders' CPU priority is than the appliance's (0-19).
+    pub nice: u8,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -362,6 +366,9 @@ impl Config {
         if self.browser.viewport_width < 200 || self.browser.viewport_height < 200 {
             return invalid("browser.viewport_width and viewport_height must be at least 200".into());
         }
+        if self.browser.nice > 19 || self.recording.nice > 19 {
+            return invalid("browser.nice and recording.nice must be between 0 and 19".into());
+        }
         if !(1..=100).contains(&self.live.jpeg_quality) {
             return invalid("live.jpeg_quality must be between 1 and 100".into());
         }
@@ -522,6 +529,8 @@ mod tests {
         assert!(Config::load(None, env(&[("SKYVERN__LLM__PROVIDER", "openia")])).is_err());
         assert!(Config::load(None, env(&[("SKYVERN__BROWSER__POOL_SIZE", "0")])).is_err());
         assert!(Config::load(None, env(&[("SKYVERN__SERVER__LISTEN", "nowhere")])).is_err());
+        assert!(Config::load(None, env(&[("SKYVERN__BROWSER__NICE", "20")])).is_err());
+        assert!(Config::load(None, env(&[("SKYVERN__RECORDING__NICE", "-1")])).is_err());
     }
 
     #[test]

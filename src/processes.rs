@@ -1,6 +1,7 @@
 //! Finding this appliance's own child processes by their command line: Chromium names its
 //! profile directory there and ffmpeg its output file, both under the data directory, which is
-//! how processes a previous appliance process left behind are recognised.
+//! how processes a previous appliance process left behind are recognised. Both are started at a
+//! lower CPU priority than the appliance's own threads (`started_lowered`).
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -45,6 +46,42 @@ fn switch_values<'a>(cmdline: &'a str, switch: &'a str) -> impl Iterator<Item = 
         let piece = if index == 0 { piece.strip_prefix("--")? } else { piece };
         piece.strip_prefix(switch)?.strip_prefix('=')
     })
+}
+
+/// Runs `start` on a short-lived thread whose CPU priority is lowered by `nice` (0 leaves it),
+/// so that every process it starts, and every process those start, runs at that priority: on
+/// Linux a priority belongs to a thread and passes to what it forks. The thread also gives up
+/// the right to raise a priority again (`CAP_SYS_NICE`, which only root holds), or Chromium run
+/// as root would set its own. With Chromium and ffmpeg below it, the appliance answers its API
+/// and drives its runs promptly on a busy machine.
+pub fn started_lowered<T: Send>(nice: u8, start: impl FnOnce() -> T + Send) -> std::io::Result<T> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().name("lowered-start".into());
+        let lowered = thread.spawn_scoped(scope, || {
+            if nice > 0 {
+                lower_this_thread(nice);
+            }
+            start()
+        });
+        Ok(lowered?.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+/// Lowers the calling thread's priority by `nice` and drops its right to raise it, from its
+/// capability sets and from its bounding set, which is what root regains on `exec`. Without
+/// the right to begin with (not root), dropping it is refused and not needed.
+fn lower_this_thread(nice: u8) {
+    use rustix::thread::CapabilitySet;
+    if let Err(error) = rustix::process::nice(i32::from(nice)) {
+        tracing::warn!(%error, nice, "cannot lower the priority of a process about to start");
+    }
+    let _ = rustix::thread::remove_capability_from_bounding_set(CapabilitySet::SYS_NICE);
+    if let Ok(mut sets) = rustix::thread::capabilities(None) {
+        for set in [&mut sets.effective, &mut sets.permitted, &mut sets.inheritable] {
+            set.remove(CapabilitySet::SYS_NICE);
+        }
+        let _ = rustix::thread::set_capabilities(None, sets);
+    }
 }
 
 /// Sends SIGKILL; whether the signal was delivered.

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use chromiumoxide::async_process::Child;
+use chromiumoxide::handler::HandlerConfig;
 use chromiumoxide::{Browser, BrowserConfig, Handler};
 use futures::StreamExt;
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::watch;
 
 use super::BrowserError;
@@ -109,7 +110,7 @@ pub struct Launcher {
 pub struct LocalChromium {
     /// Shared with the run's page, which opens tabs through it.
     pub browser: Arc<Browser>,
-    pid: Option<u32>,
+    process: Child,
     pub liveness: Liveness,
     pub profile_dir: PathBuf,
 }
@@ -152,12 +153,53 @@ impl Launcher {
             builder = builder.with_head();
         }
         let config = builder.build().map_err(BrowserError::Launch)?;
-        let (mut browser, handler) = Browser::launch(config).await.map_err(|e| {
+        let cannot_start = |e: &dyn std::fmt::Display| {
             BrowserError::Launch(format!("{} could not be started: {e}", settings.executable.display()))
-        })?;
-        let pid = browser.get_mut_child().and_then(|child| child.inner.id());
-        Ok(LocalChromium { browser: Arc::new(browser), pid, liveness: drive_connection(handler), profile_dir })
+        };
+        // Started from a thread of lowered priority (`browser.nice`), which it inherits, and
+        // connected to afterwards: chromiumoxide's own launch would do its other work on that
+        // thread too, and threads it started there would keep the lowered priority.
+        let runtime = tokio::runtime::Handle::current();
+        let nice = settings.nice;
+        let mut process = tokio::task::spawn_blocking(move || {
+            crate::processes::started_lowered(nice, || {
+                let _in_runtime = runtime.enter();
+                config.launch()
+            })
+        })
+        .await
+        .map_err(|e| cannot_start(&e))?
+        .and_then(|launched| launched)
+        .map_err(|e| cannot_start(&e))?;
+        let patience = Duration::from_secs(settings.launch_timeout_seconds);
+        let address = match tokio::time::timeout(patience, devtools_address(&mut process)).await {
+            Ok(Ok(address)) => address,
+            Ok(Err(said)) => return Err(cannot_start(&said)),
+            Err(_) => return Err(cannot_start(&format!("no DevTools address within {patience:?}"))),
+        };
+        let handler =
+            HandlerConfig { viewport: None, request_timeout: Duration::from_secs(30), ..HandlerConfig::default() };
+        let (browser, handler) = Browser::connect_with_config(address, handler).await.map_err(|e| cannot_start(&e))?;
+        Ok(LocalChromium { browser: Arc::new(browser), process, liveness: drive_connection(handler), profile_dir })
     }
+}
+
+/// The browser's DevTools WebSocket address, from the line Chromium prints on its standard error
+/// once it listens; or what it printed before it exited without one.
+async fn devtools_address(process: &mut Child) -> Result<String, String> {
+    let stderr = process.stderr.take().ok_or("its standard error is not a pipe")?;
+    let mut lines = BufReader::new(stderr.into_inner()).lines();
+    let mut printed = Vec::new();
+    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+        if let Some((_, address)) = line.rsplit_once("listening on ")
+            && address.starts_with("ws")
+            && address.contains("/devtools/browser/")
+        {
+            return Ok(address.trim().to_owned());
+        }
+        printed.push(line);
+    }
+    Err(format!("it exited: {}", printed.join("\n").trim()))
 }
 
 /// What `<executable> --version` answers (e.g. `Chromium 131.0.6778.85 built on Debian …`), or
@@ -197,21 +239,14 @@ fn write_preferences(profile_dir: &Path) -> std::io::Result<()> {
 impl LocalChromium {
     /// Closes the browser, waits for the process, and removes its profile.
     pub async fn shut_down(mut self) {
-        match Arc::get_mut(&mut self.browser) {
-            Some(browser) => {
-                if self.liveness.is_alive() {
-                    let _ = tokio::time::timeout(Duration::from_secs(3), browser.close()).await;
-                }
-                if tokio::time::timeout(Duration::from_secs(3), browser.wait()).await.is_err() {
-                    let _ = browser.kill().await;
-                }
-            }
-            // A page still holds the browser (it should not): end the process all the same.
-            None => {
-                if let Some(pid) = self.pid {
-                    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
-                }
-            }
+        if self.liveness.is_alive()
+            && let Some(browser) = Arc::get_mut(&mut self.browser)
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(3), browser.close()).await;
+        }
+        // A page still holding the browser (it should not) does not keep the process alive.
+        if tokio::time::timeout(Duration::from_secs(3), self.process.inner.wait()).await.is_err() {
+            let _ = self.process.inner.kill().await;
         }
         let _ = tokio::fs::remove_dir_all(&self.profile_dir).await;
     }

@@ -75,7 +75,7 @@ impl Encoder {
             .args(["-video_track_timescale", &(settings.max_fps * 1000).to_string(), "-an"])
             .overwrite()
             .output(part);
-        let mut child = command.spawn()?;
+        let mut child = crate::processes::started_lowered(settings.nice, || command.spawn())??;
         cpu.started(child.as_inner().id());
         let mut stdin = child.take_stdin().ok_or_else(|| std::io::Error::other("ffmpeg's input is not a pipe"))?;
         let errors = collect_errors(&mut child)?;

@@ -22,6 +22,7 @@ mod observation;
 mod openapi;
 mod plan_runs;
 mod plans;
+mod priority;
 mod process;
 mod receiver;
 mod recording;

@@ -1,0 +1,55 @@
+//! Chromium and the recording encoders run at a lower CPU priority than the appliance
+//! (`browser.nice`, `recording.nice`), so that on a busy machine the API and run control answer
+//! first.
+
+use std::time::Duration;
+
+use crate::helpers::{PATIENCE, TestApp, a_long_wait};
+
+/// The nice value of every thread of process `pid`.
+fn thread_nice_values(pid: u32) -> Vec<i32> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    tasks
+        .filter_map(|task| {
+            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            // After the command name (in parentheses, which may hold spaces) come the fields
+            // from the third, the state, on; the nice value is the nineteenth.
+            let fields = &stat[stat.rfind(')')? + 2..];
+            fields.split(' ').nth(19 - 3)?.parse().ok()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn chromium_and_the_encoders_run_below_the_appliances_priority() {
+    let app = TestApp::spawn_with(|config| {
+        config.browser.nice = 7;
+        config.recording.nice = 12;
+    })
+    .await;
+    let run = app.create_script_run("small.html", a_long_wait()).await;
+    app.wait_for_status(&run, "running").await;
+    let data_dir = app.data_dir.path();
+    let chromium = skyvern::processes::mentioning(&data_dir.join("browser-profiles").to_string_lossy());
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let encoders = loop {
+        let encoders = skyvern::processes::mentioning(&data_dir.join("recordings").to_string_lossy());
+        if !encoders.is_empty() {
+            break encoders;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the run's recording never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The browser, its zygote and the page's renderer at least.
+    assert!(chromium.len() >= 3, "only {} Chromium processes found", chromium.len());
+    for (pids, nice) in [(&chromium, 7), (&encoders, 12)] {
+        for pid in pids {
+            let values = thread_nice_values(*pid);
+            assert!(!values.is_empty() && values.iter().all(|value| *value == nice), "process {pid}: {values:?}");
+        }
+    }
+    assert!(thread_nice_values(std::process::id()).iter().all(|value| *value == 0), "the appliance was lowered too");
+    app.post(&format!("/v1/runs/{run}/cancel")).send().await.unwrap();
+    app.wait_until_final(&run).await;
+    app.stop().await;
+}
