@@ -49,6 +49,10 @@
 //!   run's storage before it gives the browser back, and a session's keeper its session's before
 //!   it closes the context.
 //!
+//! Chromium and ffmpeg processes are started from a short-lived thread of lowered CPU priority
+//! (`processes::started_lowered`), whose priority they and everything they start inherit; the
+//! appliance's own threads keep theirs, so on a busy machine they run first.
+//!
 //! Handlers never hold a run: they write the request to the store, enqueue its id, and read the
 //! store to answer; a live-view connection holds only its side of the run's channels. Cancel
 //! reaches a worker through the run's cancel token.
