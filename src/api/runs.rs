@@ -147,8 +147,8 @@ async fn get_run(
 ) -> Result<HttpResponse, ApiError> {
     let include = Include::parse(query.include.as_deref())
         .map_err(|reason| ApiError::invalid(Location::query("include"), Problem::Enum, reason))?;
-    let run = state.store.run(&run_id(&path)?).await?;
-    let mut body = respond_with_run(&state, &run, include).await?;
+    let (run, artifacts) = state.store.run_with_artifacts(&run_id(&path)?).await?;
+    let mut body = run_response(&run, &artifacts, &state.links, include);
     if include.storage {
         let storage = state.profiles.final_storage(run.id.as_str()).await?;
         body["storage"] = storage.map_or(Value::Null, |storage| storage_response(&storage, include.storage_values));

@@ -26,6 +26,14 @@ fn artifact_from_row(row: &Row<'_>) -> rusqlite::Result<Artifact> {
     })
 }
 
+/// Every artifact of a run, oldest first.
+pub(super) fn of_run(connection: &Connection, run_id: &RunId) -> Result<Vec<Artifact>, StoreError> {
+    let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE run_id = ?1 ORDER BY created_at, id");
+    let mut statement = connection.prepare_cached(&sql)?;
+    let all = statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
+    Ok(all)
+}
+
 fn load_artifact(connection: &Connection, id: &ArtifactId) -> Result<Artifact, StoreError> {
     let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE id = ?1");
     rows::found(connection.query_row(&sql, [id.as_str()], artifact_from_row), || format!("artifact {id}"))
@@ -82,10 +90,7 @@ impl Store {
     pub async fn run_artifacts(&self, run_id: &RunId, types: Vec<ArtifactType>) -> Result<Vec<Artifact>, StoreError> {
         let run_id = run_id.clone();
         self.read(move |connection| {
-            let sql = format!("SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE run_id = ?1 ORDER BY created_at, id");
-            let mut statement = connection.prepare_cached(&sql)?;
-            let all: Vec<Artifact> =
-                statement.query_map([run_id.as_str()], artifact_from_row)?.collect::<Result<_, _>>()?;
+            let all = of_run(connection, &run_id)?;
             Ok(all.into_iter().filter(|a| types.is_empty() || types.contains(&a.artifact_type)).collect())
         })
         .await

@@ -109,6 +109,17 @@ pub(super) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
     })
 }
 
+/// The run, or `RunRemoved` with its tombstone when retention removed it.
+fn load_run_or_removed(connection: &Connection, run_id: &RunId) -> Result<Run, StoreError> {
+    match load_run(connection, run_id) {
+        Err(StoreError::NotFound(what)) => match super::retention::removed(connection, run_id)? {
+            Some(removed) => Err(StoreError::RunRemoved(Box::new(removed))),
+            None => Err(StoreError::NotFound(what)),
+        },
+        found => found,
+    }
+}
+
 fn load_run(connection: &Connection, run_id: &RunId) -> Result<Run, StoreError> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
     rows::found(connection.query_row(&sql, [run_id.as_str()], run_from_row), || format!("run {run_id}"))
@@ -218,12 +229,16 @@ impl Store {
     /// The run; for one that retention removed, `RunRemoved` with its tombstone.
     pub async fn run(&self, run_id: &RunId) -> Result<Run, StoreError> {
         let run_id = run_id.clone();
-        self.read(move |connection| match load_run(connection, &run_id) {
-            Err(StoreError::NotFound(what)) => match super::retention::removed(connection, &run_id)? {
-                Some(removed) => Err(StoreError::RunRemoved(Box::new(removed))),
-                None => Err(StoreError::NotFound(what)),
-            },
-            found => found,
+        self.read(move |connection| load_run_or_removed(connection, &run_id)).await
+    }
+
+    /// A run with all its artifacts, oldest first, in one trip to the database's thread (what
+    /// `GET /v1/runs/{id}` shows, which clients poll).
+    pub async fn run_with_artifacts(&self, run_id: &RunId) -> Result<(Run, Vec<Artifact>), StoreError> {
+        let run_id = run_id.clone();
+        self.read(move |connection| {
+            let run = load_run_or_removed(connection, &run_id)?;
+            Ok((run, super::artifacts::of_run(connection, &run_id)?))
         })
         .await
     }
