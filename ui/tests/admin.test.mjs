@@ -338,6 +338,38 @@ test('settings: revoking the key of the current login warns that it signs you ou
   await close();
 });
 
+test('settings: a remote browser endpoint that does not answer is shown down, with why', async () => {
+  const port = await closedPort();
+  const fleet = await startAppliance({
+    ...model.settings,
+    BROWSER__REMOTE: `http://127.0.0.1:${port}`,
+    BROWSER__REMOTE_CHECK_SECONDS: 1,
+  });
+  try {
+    const endpoint = async () => (await fleet.api('/system/status')).body.browser_pool.remote_endpoints[0];
+    for (let tries = 0; (await endpoint()).up || !(await endpoint()).error; tries++) {
+      assert.ok(tries < 100, 'the endpoint was never found down');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { page, close } = await openBrowser();
+    await signIn(page, fleet);
+    await page.goto(`${fleet.url}/settings`);
+    const row = page.getByTestId('remote-endpoints').getByRole('row').filter({ hasText: `127.0.0.1:${port}` });
+    await row.getByText('Down').waitFor();
+    assert.match(await row.innerText(), /0 of 2/);
+    const slots = await page.getByTestId('pool-slots').innerText();
+    assert.match(slots, /0 of 3 in use/);
+    assert.match(slots, /2 on remote browsers that are down/);
+    const error = (await endpoint()).error;
+    assert.ok((await row.innerText()).includes(error), `the row says why: ${error}`);
+    await assertAccessible(page, 'settings-remote-down');
+    await screenshot(page, 'settings-remote-down');
+    await close();
+  } finally {
+    await fleet.stop();
+  }
+});
+
 test('settings: the connection test against a closed port says what went wrong', async () => {
   const port = await closedPort();
   const offline = await startAppliance({ ...model.settings, LLM__BASE_URL: `http://127.0.0.1:${port}/v1` });

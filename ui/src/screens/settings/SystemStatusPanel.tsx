@@ -1,15 +1,19 @@
-// The appliance now: browser pool slots in use, the run queue, the data folder's disk, the version.
+// The appliance now: browser pool slots in use, each remote browser endpoint's health, the run
+// queue, the data folder's disk, the version.
 import { api } from '../../api';
 import { ErrorBox, Loading } from '../../components/Notice';
 import { useLoad } from '../../components/useLoad';
+import { formatTime } from '../../format';
 import { formatBytes } from '../sessions/model';
-import type { SystemStatus } from './model';
+import type { RemoteEndpoint, SystemStatus } from './model';
 
 export function SystemStatusPanel() {
   const status = useLoad(() => api<SystemStatus>('/system/status'), []);
   const data = status.data;
   const pool = data?.browser_pool;
-  const used = pool ? pool.slots - pool.free_slots : 0;
+  // Slots of an endpoint that is down are neither free nor in use.
+  const down = (pool?.remote_endpoints ?? []).filter((e) => !e.up).reduce((sum, e) => sum + Math.max(0, e.slots - e.busy), 0);
+  const used = pool ? pool.slots - pool.free_slots - down : 0;
   const disk = data?.disk;
   const diskShare = disk && disk.total_bytes > 0 ? Math.round(((disk.total_bytes - disk.free_bytes) / disk.total_bytes) * 100) : null;
 
@@ -36,6 +40,7 @@ export function SystemStatusPanel() {
               </meter>
             )}
             <ul class="stat-more muted">
+              {down > 0 && <li>{down} on remote browsers that are down</li>}
               {pool.idle_browsers != null && <li>{pool.idle_browsers} warm browsers waiting</li>}
               {pool.browsers_launched != null && <li>{pool.browsers_launched} browsers launched since start</li>}
               {pool.contexts_opened != null && <li>{pool.contexts_opened} run contexts opened</li>}
@@ -74,6 +79,49 @@ export function SystemStatusPanel() {
           </div>
         </div>
       )}
+      {pool?.remote_endpoints && pool.remote_endpoints.length > 0 && <RemoteEndpoints endpoints={pool.remote_endpoints} />}
     </section>
+  );
+}
+
+/** The remote endpoints (`browser.remote`): runs on each, and whether it takes new ones. */
+function RemoteEndpoints({ endpoints }: { endpoints: RemoteEndpoint[] }) {
+  return (
+    <div class="table-wrap" data-testid="remote-endpoints">
+      <h3 id="remote-heading">Remote browsers</h3>
+      <table class="stacking-table" aria-labelledby="remote-heading">
+        <thead>
+          <tr>
+            <th scope="col">Address</th>
+            <th scope="col">Runs</th>
+            <th scope="col">State</th>
+            <th scope="col">Checked</th>
+          </tr>
+        </thead>
+        <tbody>
+          {endpoints.map((endpoint) => (
+            <tr key={endpoint.address}>
+              <td data-label="Address">
+                <code>{endpoint.address}</code>
+              </td>
+              <td data-label="Runs">
+                {endpoint.busy} of {endpoint.slots}
+              </td>
+              <td data-label="State">
+                {endpoint.up ? (
+                  <span class="badge badge-completed">Up</span>
+                ) : (
+                  <>
+                    <span class="badge badge-failed">Down</span> <span class="muted">takes no new runs</span>
+                    {endpoint.error && <p class="small-text">{endpoint.error}</p>}
+                  </>
+                )}
+              </td>
+              <td data-label="Checked">{endpoint.checked_at ? formatTime(endpoint.checked_at) : 'not yet'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -40,10 +40,24 @@ export type ModelTest =
   | { ok: true; provider: string; model: string; latency_ms: number; reply: string }
   | { ok: false; provider: string | null; model: string; error: string };
 
+/** A remote CDP endpoint of the pool (`browser.remote`) and its health. */
+export interface RemoteEndpoint {
+  /** Without user name, password or query, where a token may be. */
+  address: string;
+  slots: number;
+  busy: number;
+  /** Whether it takes new runs. */
+  up: boolean;
+  checked_at: string | null;
+  error: string | null;
+}
+
 export interface SystemStatus {
   browser_pool: {
     slots: number;
     free_slots: number;
+    local_slots?: number;
+    remote_endpoints?: RemoteEndpoint[];
     idle_browsers?: number;
     browsers_launched?: number;
     contexts_opened?: number;
