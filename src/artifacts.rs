@@ -169,6 +169,17 @@ impl ArtifactFiles {
         self.root.join(run_id.as_str())
     }
 
+    /// The runs that have a folder of files, read off the async threads.
+    pub async fn runs_with_folders(&self) -> Vec<RunId> {
+        let root = self.root.clone();
+        let names = tokio::task::spawn_blocking(move || {
+            let entries = std::fs::read_dir(root).into_iter().flatten().flatten();
+            entries.filter_map(|entry| entry.file_name().into_string().ok()).collect::<Vec<_>>()
+        });
+        let names = names.await.unwrap_or_default();
+        names.iter().filter_map(|name| RunId::parse(name).ok()).collect()
+    }
+
     /// Where a browser session's recordings go.
     pub fn session_dir(&self, session_id: &SessionId) -> PathBuf {
         self.root.join("sessions").join(session_id.as_str())

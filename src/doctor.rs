@@ -6,7 +6,9 @@
 //! a failure (no `--version` of a missing executable). The checks use the appliance's own parts:
 //! Chromium is started by the browser pool's launcher and opens a page as a run's would, ffmpeg is
 //! asked through `recording`, the database through `store`, the data directory's lock through
-//! `data_dir`, and the model provider through the agent's client.
+//! `data_dir`, each remote browser endpoint (`browser.remote`) with the pool's own health check,
+//! the free space against `retention.min_free_gb` (below which runs are refused), and the model
+//! provider through the agent's client.
 //!
 //! The doctor changes nothing that `skyvern serve` keeps: it creates no data directory and no
 //! database, migrates nothing, and only asks whether another process holds the data directory.
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 use crate::agent::llm::{LlmClient, LlmError};
 use crate::app::DataPaths;
 use crate::browser::{self, BrowserLocation, BrowserPool, Launcher, PageSettings};
-use crate::config::{BrowserConfig, Config, LlmConfig, RecordingConfig};
+use crate::config::{BrowserConfig, Config, LlmConfig, RecordingConfig, RetentionConfig};
 use crate::data_dir;
 use crate::recording;
 use crate::store::Store;
@@ -122,10 +124,24 @@ pub async fn run(config: &Config, mut report: impl FnMut(&Finding)) -> Vec<Findi
     if exists {
         note(check_data_dir_writable(&data_dir));
     }
-    note(check_free_space(&data_dir));
+    note(check_free_space(&data_dir, RetentionConfig::bytes(config.retention.min_free_gb)));
     if exists {
         note(check_database(&DataPaths::of(config).database));
         note(check_data_dir_lock(&data_dir));
+    }
+
+    let endpoints = config.browser.remote_endpoints();
+    if !endpoints.is_empty() {
+        let http = reqwest::Client::new();
+        let mut answers = Vec::new();
+        for (address, _) in &endpoints {
+            answers.push((browser::shown_address(address), browser::check_remote_endpoint(&http, address).await));
+        }
+        let none_answers = answers.iter().all(|(_, answer)| answer.is_err());
+        let only_remote = config.browser.pool_size == 0;
+        for (shown, answer) in answers {
+            note(remote_endpoint_finding(&shown, answer, only_remote && none_answers));
+        }
     }
 
     note(check_model_provider(&config.llm).await);
@@ -287,23 +303,33 @@ fn check_data_dir_writable(dir: &Path) -> Finding {
     }
 }
 
-/// Free space in the data directory's file system (or where it will be created).
-fn check_free_space(dir: &Path) -> Finding {
+/// Free space in the data directory's file system (or where it will be created), against
+/// `retention.min_free_gb` (`min_free_bytes`), below which new runs are refused.
+fn check_free_space(dir: &Path, min_free_bytes: u64) -> Finding {
     let place = existing_ancestor(dir);
     match data_dir::free_bytes(&place) {
-        Ok(free) => free_space_finding(free, &place),
+        Ok(free) => free_space_finding(free, &place, min_free_bytes),
         Err(error) => {
             Finding::warn("free space", format!("cannot read the free space of {}: {error}", place.display()))
         }
     }
 }
 
-/// Ok with at least `LOW_SPACE_BYTES` free, a warning below.
-fn free_space_finding(free_bytes: u64, place: &Path) -> Finding {
-    let free = format!("{:.1} GB free in {}", free_bytes as f64 / 1e9, place.display());
-    if free_bytes >= LOW_SPACE_BYTES {
-        Finding::ok("free space", free)
-    } else {
+/// A failure below `min_free_bytes` (runs would be refused), a warning below `LOW_SPACE_BYTES`,
+/// ok otherwise.
+fn free_space_finding(free_bytes: u64, place: &Path, min_free_bytes: u64) -> Finding {
+    let gb = |bytes: u64| format!("{:.1} GB", bytes as f64 / 1e9);
+    let free = format!("{} free in {}", gb(free_bytes), place.display());
+    if free_bytes < min_free_bytes {
+        Finding::fail(
+            "free space",
+            format!(
+                "only {free}: below retention.min_free_gb ({}) new runs are refused; free some space, lower \
+                 retention.max_disk_gb or max_age_days so old runs go, or move storage.data_dir to a larger disk",
+                gb(min_free_bytes)
+            ),
+        )
+    } else if free_bytes < LOW_SPACE_BYTES {
         Finding::warn(
             "free space",
             format!(
@@ -311,6 +337,24 @@ fn free_space_finding(free_bytes: u64, place: &Path) -> Finding {
                  or move storage.data_dir to a larger disk"
             ),
         )
+    } else {
+        Finding::ok("free space", free)
+    }
+}
+
+/// Whether a remote endpoint (`browser.remote`) answers. One that does not takes no runs; that
+/// fails the doctor only when no browser at all is left (`no_browser_left`).
+fn remote_endpoint_finding(shown: &str, answer: Result<(), String>, no_browser_left: bool) -> Finding {
+    const CHECK: &str = "remote browser";
+    match answer {
+        Ok(()) => Finding::ok(CHECK, format!("{shown} answers")),
+        Err(error) => {
+            let message = format!(
+                "{shown} does not answer ({error}): it takes no runs until it does; start the browser \
+                 there, check the address and the network, or remove it from browser.remote"
+            );
+            if no_browser_left { Finding::fail(CHECK, message) } else { Finding::warn(CHECK, message) }
+        }
     }
 }
 
@@ -470,13 +514,29 @@ mod tests {
     }
 
     #[test]
-    fn less_than_two_gigabytes_free_is_a_warning() {
+    fn less_than_two_gigabytes_free_is_a_warning_and_less_than_min_free_gb_a_failure() {
         let place = Path::new("/var/lib/skyvern");
-        assert_eq!(free_space_finding(LOW_SPACE_BYTES, place).level, Level::Ok);
-        let low = free_space_finding(LOW_SPACE_BYTES - 1, place);
+        let min_free = 1_000_000_000;
+        assert_eq!(free_space_finding(LOW_SPACE_BYTES, place, min_free).level, Level::Ok);
+        let low = free_space_finding(LOW_SPACE_BYTES - 1, place, min_free);
         assert_eq!(low.level, Level::Warn);
         assert!(low.message.contains("2.1 GB free in /var/lib/skyvern"), "{}", low.message);
-        assert!(free_space_finding(0, place).message.contains("storage.data_dir"));
+        assert!(low.message.contains("storage.data_dir"));
+        let short = free_space_finding(min_free - 1, place, min_free);
+        assert_eq!(short.level, Level::Fail);
+        assert!(short.message.contains("retention.min_free_gb (1.0 GB)"), "{}", short.message);
+        assert_eq!(free_space_finding(0, place, 0).level, Level::Warn, "no minimum: only the warning");
+    }
+
+    #[test]
+    fn a_remote_browser_that_does_not_answer_fails_only_when_no_browser_is_left() {
+        let address = "http://10.0.0.5:9222/";
+        assert_eq!(remote_endpoint_finding(address, Ok(()), false).level, Level::Ok);
+        let down = remote_endpoint_finding(address, Err("connection refused".into()), false);
+        assert_eq!(down.level, Level::Warn);
+        assert!(down.message.contains("10.0.0.5:9222/ does not answer (connection refused)"), "{}", down.message);
+        assert!(down.message.contains("browser.remote"));
+        assert_eq!(remote_endpoint_finding(address, Err("refused".into()), true).level, Level::Fail);
     }
 
     #[test]

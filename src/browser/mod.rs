@@ -31,6 +31,7 @@ pub use launch::{Launcher, LocalChromium, executable_version};
 pub use off_limits::OffLimits;
 pub use page::{OptionChoice, PageSettings, RunPage};
 pub use pool::{BrowserLocation, BrowserPool, EndpointStats, PoolStats, RemoteEndpoints, RunBrowser};
+pub use remote::{check as check_remote_endpoint, shown as shown_address};
 pub use screencast::ScreencastFrame;
 pub use slots::Slot;
 pub use storage::{BrowserStorage, StoredCookie};

@@ -69,7 +69,7 @@ pub(super) async fn connect(http: &reqwest::Client, address: &str) -> Result<Rem
 /// Whether the endpoint at `address` answers: an `http(s)` one with its browser's WebSocket
 /// address, a `ws(s)` one by accepting a TCP connection (a WebSocket would start a browser on
 /// services that start one per connection).
-pub(super) async fn check(http: &reqwest::Client, address: &str) -> Result<(), String> {
+pub async fn check(http: &reqwest::Client, address: &str) -> Result<(), String> {
     let checked = async {
         let url = Url::parse(address).map_err(|e| e.to_string())?;
         match url.scheme() {

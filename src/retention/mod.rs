@@ -6,6 +6,8 @@
 //! oldest end first, and when that is not enough are removed whole, oldest first. A run that has
 //! not ended is never touched. A removed run leaves a tombstone in the store (its routes answer
 //! 410) and is taken out of the search index. A panicking pass is caught and the task goes on.
+//! The store forgets a run's files before their folder is removed; at start-up the task removes
+//! the folders that a stop in between left behind.
 //!
 //! `room` is the other half: below `min_free_gb` free on the data directory's disk, no new run
 //! starts.
@@ -66,6 +68,11 @@ async fn run(
     interval: Duration,
     shutdown: CancellationToken,
 ) {
+    match sweeper.remove_leftovers().await {
+        Ok(0) => {}
+        Ok(folders) => tracing::info!(folders, "removed the folders of removed runs that an earlier stop left"),
+        Err(error) => tracing::warn!(%error, "the folders of removed runs could not be looked for"),
+    }
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,

@@ -108,6 +108,17 @@ impl Sweeper {
         Ok(outcome)
     }
 
+    /// Removes the folders of runs whose files the store no longer keeps (removed whole, or their
+    /// files removed): the store forgets them first, so a stop before their folder went leaves
+    /// it behind. How many were removed.
+    pub async fn remove_leftovers(&self) -> Result<usize, SweepError> {
+        let leftovers = self.store.runs_without_files(self.artifacts.runs_with_folders().await).await?;
+        for run_id in &leftovers {
+            remove_folder(&self.artifacts.run_dir(run_id)).await;
+        }
+        Ok(leftovers.len())
+    }
+
     /// Removes every finished run that ended before `cutoff`.
     async fn remove_old(&self, cutoff: &str, outcome: &mut PassOutcome) -> Result<(), SweepError> {
         loop {

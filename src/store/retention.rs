@@ -154,6 +154,23 @@ impl Store {
         .await
     }
 
+    /// Which of `run_ids` no longer have files: removed whole, or their files removed.
+    pub async fn runs_without_files(&self, run_ids: Vec<RunId>) -> Result<Vec<RunId>, StoreError> {
+        self.read(move |connection| {
+            let mut removed = connection.prepare_cached("SELECT 1 FROM removed_runs WHERE id = ?1")?;
+            let mut stripped =
+                connection.prepare_cached("SELECT 1 FROM runs WHERE id = ?1 AND artifacts_removed_at IS NOT NULL")?;
+            let mut found = Vec::new();
+            for run_id in run_ids {
+                if removed.exists([run_id.as_str()])? || stripped.exists([run_id.as_str()])? {
+                    found.push(run_id);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     /// The runs removed since the event `cursor` was the newest (at it included), for the search
     /// index to forget after a stop that may have come before it did.
     pub async fn runs_removed_since_event(&self, cursor: i64) -> Result<Vec<RunId>, StoreError> {

@@ -100,6 +100,29 @@ async fn a_wrong_chromium_path_fails_the_doctor_and_it_says_what_to_fix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_below_min_free_gb_fails_and_a_remote_browser_that_does_not_answer_is_a_warning() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (output, lines) = doctor(
+        data_dir.path(),
+        &[
+            ("SKYVERN__RETENTION__MIN_FREE_GB", "1000000000".into()),
+            ("SKYVERN__BROWSER__REMOTE", format!("http://127.0.0.1:{closed}?token=secret")),
+        ],
+    )
+    .await;
+
+    let report = lines.join("\n");
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    let space = line(&lines, "free space");
+    assert!(space.starts_with("FAIL ") && space.contains("retention.min_free_gb"), "{report}");
+    let remote = line(&lines, "remote browser");
+    assert!(remote.starts_with("warn "), "local slots are left: {report}");
+    assert!(remote.contains(&format!("http://127.0.0.1:{closed}/ does not answer")), "{report}");
+    assert!(!report.contains("secret"), "the address is shown without its token: {report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_doctor_reports_the_running_appliance_that_holds_the_data_directory() {
     let app = TestApp::spawn().await;
     let (output, lines) = doctor(app.data_dir.path(), &[]).await;

@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use skyvern::ids::RunId;
+use skyvern::store::RemovalReason;
+
 use crate::helpers::{PATIENCE, TestApp, a_long_wait, files_below, test_config};
 use crate::search::search_until;
 
@@ -90,6 +93,38 @@ async fn over_the_disk_quota_the_oldest_finished_runs_lose_their_files_first_and
         app.cancel(run_id).await;
         app.wait_until_final(run_id).await;
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folders_of_removed_runs_left_by_a_stop_are_removed_at_the_next_start() {
+    let limits = |config: &mut skyvern::config::Config| config.retention.max_age_days = 3650.0;
+    let app = TestApp::spawn_with(limits).await;
+    let (removed, stripped, kept) = (
+        a_finished_run_with_pictures(&app).await,
+        a_finished_run_with_pictures(&app).await,
+        a_finished_run_with_pictures(&app).await,
+    );
+    let folder = |run: &str| app.data_dir.path().join("artifacts").join(run);
+    // What a pass does in the store, with the process stopping before the folders go.
+    let id = |run: &str| RunId::parse(run).unwrap();
+    assert!(app.store.remove_run(&id(&removed), RemovalReason::MaxAge).await.unwrap());
+    assert!(app.store.remove_run_artifacts(&id(&stripped)).await.unwrap());
+    let folders = [folder(&removed), folder(&stripped), folder(&kept)];
+    assert!(folders.iter().all(|folder| folder.exists()));
+    let kept_bytes = bytes_below(&folders[2]);
+    let data_dir = app.stop().await;
+
+    let mut config = test_config(data_dir.path());
+    limits(&mut config);
+    let app = TestApp::spawn_in(data_dir, config).await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while folders[0].exists() || folders[1].exists() {
+        assert!(tokio::time::Instant::now() < deadline, "the left folders were never removed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bytes_below(&folders[2]), kept_bytes, "a kept run keeps its files");
+    assert!(!app.artifacts(&kept).await.is_empty());
     app.stop().await;
 }
 
