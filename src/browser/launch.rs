@@ -142,9 +142,6 @@ impl Launcher {
             .chrome_executable(&settings.executable)
             .user_data_dir(&profile_dir)
             .no_sandbox()
-            .launch_timeout(Duration::from_secs(settings.launch_timeout_seconds))
-            .request_timeout(Duration::from_secs(30))
-            .viewport(None)
             .window_size(settings.viewport_width, settings.viewport_height)
             .disable_default_args()
             .args(SWITCHES.iter().copied())
@@ -169,7 +166,7 @@ impl Launcher {
         })
         .await
         .map_err(|e| cannot_start(&e))?
-        .and_then(|launched| launched)
+        .flatten()
         .map_err(|e| cannot_start(&e))?;
         let patience = Duration::from_secs(settings.launch_timeout_seconds);
         let address = match tokio::time::timeout(patience, devtools_address(&mut process)).await {
@@ -177,6 +174,7 @@ impl Launcher {
             Ok(Err(said)) => return Err(cannot_start(&said)),
             Err(_) => return Err(cannot_start(&format!("no DevTools address within {patience:?}"))),
         };
+        // The connection's settings, which chromiumoxide's launch would take from the builder.
         let handler =
             HandlerConfig { viewport: None, request_timeout: Duration::from_secs(30), ..HandlerConfig::default() };
         let (browser, handler) = Browser::connect_with_config(address, handler).await.map_err(|e| cannot_start(&e))?;
