@@ -395,15 +395,25 @@ pub fn files_below(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     found
 }
 
-/// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`.
+/// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`. A
+/// helper is named by its `--type=`, or, just forked and not yet started as itself, by its
+/// parent: the browser.
 pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
     let marker = data_dir.join("browser-profiles").to_string_lossy().into_owned();
-    skyvern::processes::mentioning(&marker)
-        .into_iter()
+    let chromium = skyvern::processes::mentioning(&marker);
+    let parent = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // After the command name (in parentheses) come the state and then the parent's PID.
+        stat.rfind(')').and_then(|end| stat[end + 2..].split(' ').nth(1)?.parse::<u32>().ok())
+    };
+    chromium
+        .iter()
+        .copied()
         .filter(|pid| {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             !String::from_utf8_lossy(&cmdline).contains("--type=")
         })
+        .filter(|pid| parent(*pid).is_none_or(|parent| !chromium.contains(&parent)))
         .collect()
 }
 

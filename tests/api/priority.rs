@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use crate::helpers::{PATIENCE, TestApp, a_long_wait};
 
-/// The nice value of every thread of process `pid`.
-fn thread_nice_values(pid: u32) -> Vec<i32> {
+/// The name and nice value of every thread of process `pid`.
+fn thread_priorities(pid: u32) -> Vec<(String, i32)> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
     tasks
         .filter_map(|task| {
             let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            let name = std::fs::read_to_string(task.path().join("comm")).ok()?;
             // After the command name (in parentheses, which may hold spaces) come the fields
             // from the third, the state, on; the nice value is the nineteenth.
             let fields = &stat[stat.rfind(')')? + 2..];
-            fields.split(' ').nth(19 - 3)?.parse().ok()
+            Some((name.trim_end().to_owned(), fields.split(' ').nth(19 - 3)?.parse().ok()?))
         })
         .collect()
 }
@@ -44,11 +45,18 @@ async fn chromium_and_the_encoders_run_below_the_appliances_priority() {
     assert!(chromium.len() >= 3, "only {} Chromium processes found", chromium.len());
     for (pids, nice) in [(&chromium, 7), (&encoders, 12)] {
         for pid in pids {
-            let values = thread_nice_values(*pid);
-            assert!(!values.is_empty() && values.iter().all(|value| *value == nice), "process {pid}: {values:?}");
+            let threads = thread_priorities(*pid);
+            assert!(
+                !threads.is_empty() && threads.iter().all(|(_, value)| *value == nice),
+                "process {pid}: {threads:?}"
+            );
         }
     }
-    assert!(thread_nice_values(std::process::id()).iter().all(|value| *value == 0), "the appliance was lowered too");
+    // Only the short-lived thread that starts a process is lowered; on a busy machine it may
+    // not have ended yet.
+    let appliance = thread_priorities(std::process::id());
+    let lowered = appliance.iter().filter(|(name, value)| *value != 0 && name != "lowered-start");
+    assert_eq!(lowered.count(), 0, "the appliance was lowered too: {appliance:?}");
     app.post(&format!("/v1/runs/{run}/cancel")).send().await.unwrap();
     app.wait_until_final(&run).await;
     app.stop().await;
