@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem};
+use super::path_ids::PlanPath;
 use super::query::{number_in, single_query_value};
 use super::routes::Routes;
-use crate::ids::PlanId;
 use crate::plans::PlanRequestBody;
 use crate::plans::{DefinitionError, PlanRequest, StoredPlan};
 use crate::store::PlanFilter;
@@ -17,10 +17,6 @@ use crate::views::{PlanBody, plan_response};
 
 const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
-
-fn plan_id(text: &str) -> Result<PlanId, ApiError> {
-    PlanId::parse(text).map_err(|_| ApiError::not_found(format!("plan {}", text.chars().take(64).collect::<String>())))
-}
 
 impl From<DefinitionError> for ApiError {
     /// A 422 naming the place in the body.
@@ -66,7 +62,7 @@ async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Resu
     path = "/v1/agents/{workflow_permanent_id}",
     tag = "agents",
     summary = "Save a new version of a plan",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    params(PlanPath),
     request_body = PlanRequestBody,
     responses(
         (status = 200, description = "The plan's new version", body = PlanBody),
@@ -75,10 +71,10 @@ async fn create_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Resu
 )]
 async fn update_plan(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = plan_id(&path)?;
+    let plan_id = path.id()?;
     let request = validated(body.into_inner())?;
     let plan = state.store.update_plan(&plan_id, request.title.clone(), canonical(&request)?).await?;
     tracing::info!(plan_id = %plan.plan_id, version = plan.version, "plan updated");
@@ -91,7 +87,7 @@ async fn update_plan(
     tag = "agents",
     summary = "Get a plan",
     params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        PlanPath,
         ("version" = Option<u32>, Query, minimum = 1, description = "A version (1 or more); the latest if left out"),
     ),
     responses(
@@ -101,10 +97,10 @@ async fn update_plan(
 )]
 async fn get_plan(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = plan_id(&path)?;
+    let plan_id = path.id()?;
     let version = match single_query_value(&request, "version") {
         None => None,
         Some(text) => Some(text.parse::<i64>().ok().filter(|v| *v >= 1).ok_or_else(|| {
@@ -144,14 +140,14 @@ async fn list_plans(state: web::Data<AppState>, request: HttpRequest) -> Result<
     path = "/v1/agents/{workflow_permanent_id}/versions",
     tag = "agents",
     summary = "List a plan's versions",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    params(PlanPath),
     responses(
         (status = 200, description = "Every version, newest first", body = Vec<PlanBody>),
         (status = 404, description = "No such plan", body = ErrorBody),
     ),
 )]
-async fn plan_versions(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let versions: Vec<Value> = state.store.plan_versions(&plan_id(&path)?).await?.iter().map(plan_response).collect();
+async fn plan_versions(state: web::Data<AppState>, path: web::Path<PlanPath>) -> Result<HttpResponse, ApiError> {
+    let versions: Vec<Value> = state.store.plan_versions(&path.id()?).await?.iter().map(plan_response).collect();
     Ok(HttpResponse::Ok().json(versions))
 }
 
@@ -167,14 +163,14 @@ struct DeletedPlan {
     path = "/v1/agents/{workflow_permanent_id}/delete",
     tag = "agents",
     summary = "Delete a plan",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    params(PlanPath),
     responses(
         (status = 200, description = "The plan is deleted", body = DeletedPlan),
         (status = 404, description = "No such plan", body = ErrorBody),
     ),
 )]
-async fn delete_plan(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let plan_id = plan_id(&path)?;
+async fn delete_plan(state: web::Data<AppState>, path: web::Path<PlanPath>) -> Result<HttpResponse, ApiError> {
+    let plan_id = path.id()?;
     state.store.delete_plan(&plan_id).await?;
     tracing::info!(%plan_id, "plan deleted");
     Ok(HttpResponse::Ok().json(DeletedPlan { workflow_permanent_id: plan_id.to_string(), deleted: true }))

@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::AppState;
 use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body};
+use super::path_ids::ProfilePath;
 use super::query::{number_in, single_query_value};
 use super::routes::Routes;
 use crate::browser::BrowserStorage;
-use crate::ids::BrowserProfileId;
 use crate::profiles::{CreateProfileRequest, InvalidProfile, ProfileError, ProfileSource, UpdateProfileRequest};
 use crate::store::ProfileFilter;
 use crate::views::{ProfileBody, profile_response};
@@ -31,11 +31,6 @@ impl From<InvalidProfile> for ApiError {
     fn from(invalid: InvalidProfile) -> ApiError {
         ApiError::invalid(Location::body_field(invalid.field), Problem::Value, invalid.message)
     }
-}
-
-fn profile_id(text: &str) -> Result<BrowserProfileId, ApiError> {
-    BrowserProfileId::parse(text)
-        .map_err(|_| ApiError::not_found(format!("browser profile {}", text.chars().take(64).collect::<String>())))
 }
 
 /// The storage a new profile starts with: none, an open session's now, or what a session or run
@@ -137,14 +132,14 @@ async fn list_profiles(state: web::Data<AppState>, request: HttpRequest) -> Resu
     path = "/v1/browser_profiles/{profile_id}",
     tag = "browser profiles",
     summary = "Get a browser profile",
-    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    params(ProfilePath),
     responses(
         (status = 200, description = "The profile", body = ProfileBody),
         (status = 404, description = "No such browser profile", body = ErrorBody),
     ),
 )]
-async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let profile = state.store.profile(&profile_id(&path)?).await?;
+async fn get_profile(state: web::Data<AppState>, path: web::Path<ProfilePath>) -> Result<HttpResponse, ApiError> {
+    let profile = state.store.profile(&path.id()?).await?;
     Ok(HttpResponse::Ok().json(profile_response(&profile)))
 }
 
@@ -153,7 +148,7 @@ async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Res
     path = "/v1/browser_profiles/{profile_id}",
     tag = "browser profiles",
     summary = "Rename or describe a browser profile",
-    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    params(ProfilePath),
     request_body = UpdateProfileRequest,
     responses(
         (status = 200, description = "The profile", body = ProfileBody),
@@ -163,10 +158,10 @@ async fn get_profile(state: web::Data<AppState>, path: web::Path<String>) -> Res
 )]
 async fn update_profile(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ProfilePath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = profile_id(&path)?;
+    let id = path.id()?;
     state.store.profile(&id).await?;
     let request: UpdateProfileRequest = from_body(body.into_inner())?;
     let profile = state.profiles.change(&id, request.into_change()?).await?;
@@ -178,14 +173,14 @@ async fn update_profile(
     path = "/v1/browser_profiles/{profile_id}",
     tag = "browser profiles",
     summary = "Delete a browser profile",
-    params(("profile_id" = String, Path, description = "The browser profile's id")),
+    params(ProfilePath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such browser profile", body = ErrorBody),
     ),
 )]
-async fn delete_profile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = profile_id(&path)?;
+async fn delete_profile(state: web::Data<AppState>, path: web::Path<ProfilePath>) -> Result<HttpResponse, ApiError> {
+    let id = path.id()?;
     state.store.delete_profile(&id).await?;
     tracing::info!(browser_profile_id = %id, "browser profile deleted");
     Ok(HttpResponse::NoContent().finish())

@@ -14,8 +14,8 @@ use futures::StreamExt;
 use super::AppState;
 use super::error::{ApiError, Code, ErrorBody};
 use super::routes::Routes;
-use super::sessions::session_id;
 use crate::browser::cdp_link::{self, CdpMessage};
+use crate::ids::SessionId;
 
 #[utoipa::path(
     get,
@@ -41,7 +41,7 @@ async fn cdp_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let (session, token) = path.into_inner();
     let no_such = || ApiError::not_found("a CDP endpoint at this address");
-    let id = session_id(&session).map_err(|_| no_such())?;
+    let id = SessionId::parse(&session).map_err(|_| no_such())?;
     let address = state.sessions.cdp_address(&id, &token).ok_or_else(no_such)?;
     let mut link = cdp_link::connect(&address).await.map_err(|error| ApiError::internal(&error))?;
     let (response, mut client, messages) = actix_ws::handle(&request, body).map_err(|error| {

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Code, ErrorBody, Location, Problem, secret_from_json};
+use super::path_ids::CredentialPath;
 use super::query::{filter_values, number_in, single_query_value};
 use super::routes::Routes;
-use crate::ids::CredentialId;
 use crate::store::CredentialFilter;
 use crate::vault::{CredentialType, CredentialValues, PushedCodeRequest};
 use crate::views::{CredentialBody, PushedCodeBody, VAULT_TYPE, credential_json, pushed_code_json};
@@ -82,11 +82,6 @@ fn check_vault_type(vault_type: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-fn credential_id(text: &str) -> Result<CredentialId, ApiError> {
-    CredentialId::parse(text)
-        .map_err(|_| ApiError::not_found(format!("credential {}", text.chars().take(64).collect::<String>())))
-}
-
 #[utoipa::path(
     post,
     path = "/v1/credentials",
@@ -108,7 +103,7 @@ async fn create_credential(state: web::Data<AppState>, body: web::Json<Value>) -
     path = "/v1/credentials/{credential_id}/update",
     tag = "credentials",
     summary = "Replace a credential",
-    params(("credential_id" = String, Path, description = "The credential's id")),
+    params(CredentialPath),
     request_body = CredentialRequest,
     responses(
         (status = 200, description = "The credential, without its values", body = CredentialBody),
@@ -117,10 +112,10 @@ async fn create_credential(state: web::Data<AppState>, body: web::Json<Value>) -
 )]
 async fn update_credential(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<CredentialPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = credential_id(&path)?;
+    let id = path.id()?;
     let (name, values) = credential_request(body.into_inner())?;
     let credential = state.vault.update(&id, &name, &values).await?;
     let credential_type = values.credential_type().as_str();
@@ -133,14 +128,14 @@ async fn update_credential(
     path = "/v1/credentials/{credential_id}",
     tag = "credentials",
     summary = "Get a credential",
-    params(("credential_id" = String, Path, description = "The credential's id")),
+    params(CredentialPath),
     responses(
         (status = 200, description = "The credential, without its values", body = CredentialBody),
         (status = 404, description = "No such credential", body = ErrorBody),
     ),
 )]
-async fn get_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let credential = state.vault.credential(&credential_id(&path)?).await?;
+async fn get_credential(state: web::Data<AppState>, path: web::Path<CredentialPath>) -> Result<HttpResponse, ApiError> {
+    let credential = state.vault.credential(&path.id()?).await?;
     Ok(HttpResponse::Ok().json(credential_json(&credential)))
 }
 
@@ -149,14 +144,17 @@ async fn get_credential(state: web::Data<AppState>, path: web::Path<String>) -> 
     path = "/v1/credentials/{credential_id}/delete",
     tag = "credentials",
     summary = "Delete a credential",
-    params(("credential_id" = String, Path, description = "The credential's id")),
+    params(CredentialPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such credential", body = ErrorBody),
     ),
 )]
-async fn delete_credential(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = credential_id(&path)?;
+async fn delete_credential(
+    state: web::Data<AppState>,
+    path: web::Path<CredentialPath>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.id()?;
     state.vault.delete(&id).await?;
     tracing::info!(credential_id = %id, "credential deleted");
     Ok(HttpResponse::NoContent().finish())
@@ -235,14 +233,17 @@ async fn push_totp_code(state: web::Data<AppState>, body: web::Json<Value>) -> R
     path = "/v1/credentials/{credential_id}/totp-code",
     tag = "credentials",
     summary = "The code a login's TOTP seed makes now",
-    params(("credential_id" = String, Path, description = "The credential's id")),
+    params(CredentialPath),
     responses(
         (status = 200, description = "The current code", body = TotpNow),
         (status = 404, description = "No such credential, or it has no TOTP seed", body = ErrorBody),
     ),
 )]
-async fn current_totp_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = credential_id(&path)?;
+async fn current_totp_code(
+    state: web::Data<AppState>,
+    path: web::Path<CredentialPath>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.id()?;
     let Some((code, seconds_remaining)) = state.vault.totp_code(&id).await? else {
         return Err(ApiError::new(
             Code::NotFound,

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem};
+use super::path_ids::RunPath;
 use super::query::{filter_values, number_in, query_values, single_query_value, statuses};
 use super::routes::Routes;
 use super::runs::existing_run_id;
@@ -64,7 +65,7 @@ async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<
     tag = "events",
     summary = "Events of a run",
     params(
-        ("run_id" = String, Path, description = "The run's id"),
+        RunPath,
         ("after" = Option<String>, Query, description = "Events after this id, or `now` (`Last-Event-ID` wins)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Without a stream: at most this many events"),
         ("status" = Option<Vec<RunStatus>>, Query, description = "Events of runs in these statuses"),
@@ -78,7 +79,7 @@ async fn all_events(state: web::Data<AppState>, request: HttpRequest) -> Result<
 )]
 async fn run_events(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;

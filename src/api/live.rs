@@ -24,8 +24,8 @@ use tokio::sync::{broadcast, mpsc};
 use super::AppState;
 use super::auth::{API_KEY_HEADER, Caller};
 use super::error::{ApiError, Code, ErrorBody};
+use super::path_ids::{RunPath, SessionPath};
 use super::routes::Routes;
-use super::runs::run_id;
 use crate::browser::PersonInput;
 use crate::events::Event;
 use crate::ids::RunId;
@@ -45,7 +45,7 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
     path = "/v1/runs/{run_id}/live",
     tag = "events",
     summary = "A run's live view (WebSocket)",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     responses(
         (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
         (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
@@ -55,12 +55,12 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 )]
 async fn live_view(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     refuse_other_sites(&request)?;
-    let run = state.store.run(&run_id(&path)?).await?;
+    let run = state.store.run(&path.id()?).await?;
     let (response, viewer, socket, messages) = connect(&state, &request, body)?;
     actix_web::rt::spawn(watch(state.into_inner(), run.id, viewer, socket, messages));
     Ok(response)
@@ -71,7 +71,7 @@ async fn live_view(
     path = "/v1/browser_sessions/{browser_session_id}/live",
     tag = "events",
     summary = "A browser session's live view (WebSocket)",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     responses(
         (status = 101, description = "Switched to a WebSocket: frames, status and control changes to the viewer; acknowledgements, control requests and input from it"),
         (status = 400, description = "Not a WebSocket upgrade", body = ErrorBody),
@@ -81,12 +81,12 @@ async fn live_view(
 )]
 async fn session_live_view(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<SessionPath>,
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     refuse_other_sites(&request)?;
-    let session = state.store.session(&super::sessions::session_id(&path)?).await?;
+    let session = state.store.session(&path.id()?).await?;
     let (response, viewer, socket, messages) = connect(&state, &request, body)?;
     actix_web::rt::spawn(watch_session(state.into_inner(), session, viewer, socket, messages));
     Ok(response)

@@ -25,6 +25,7 @@ mod live;
 mod metrics;
 mod model;
 mod openapi;
+mod path_ids;
 mod plan_runs;
 mod query;
 mod recordings;

@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body};
+use super::path_ids::{PlanPath, PlanRunPath, RunPath};
 use super::query::{moment, number_in, single_query_value, statuses};
 use super::routes::Routes;
-use super::runs::{existing_run_id, respond_with_run, run_id};
+use super::runs::{existing_run_id, respond_with_run};
 use crate::ids::PlanId;
 use crate::plans::{DefinitionError, PlanRunRequest, Review, ReviewDecision};
 use crate::reproduce;
@@ -70,8 +71,8 @@ async fn run_plan(state: web::Data<AppState>, body: web::Json<Value>) -> Result<
 }
 
 /// A plan run that exists (404 otherwise, and for a task run).
-async fn existing_plan_run(state: &AppState, text: &str) -> Result<Run, ApiError> {
-    let run = state.store.run(&run_id(text)?).await?;
+async fn existing_plan_run(state: &AppState, path: &PlanRunPath) -> Result<Run, ApiError> {
+    let run = state.store.run(&path.id()?).await?;
     if run.run_type != RunType::WorkflowRun {
         return Err(ApiError::not_found(format!("plan run {}", run.id)));
     }
@@ -83,14 +84,14 @@ async fn existing_plan_run(state: &AppState, text: &str) -> Result<Run, ApiError
     path = "/v1/agents/runs/{workflow_run_id}/retry",
     tag = "agent runs",
     summary = "Retry a plan run",
-    params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
+    params(PlanRunPath),
     responses(
         (status = 200, description = "The new run", body = RunBody),
         (status = 400, description = "The run has not ended", body = ErrorBody),
         (status = 404, description = "No such plan run", body = ErrorBody),
     ),
 )]
-async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn retry_plan_run(state: web::Data<AppState>, path: web::Path<PlanRunPath>) -> Result<HttpResponse, ApiError> {
     let original = existing_plan_run(&state, &path).await?;
     if !original.status.is_terminal() {
         return Err(ApiError::new(Code::BadRequest, "Only terminal workflow runs can be retried"));
@@ -166,7 +167,7 @@ async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Resu
     tag = "agent runs",
     summary = "List a plan's runs",
     params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
+        PlanPath,
         ("status" = Option<Vec<RunStatus>>, Query, description = "Runs in these statuses"),
         ("search_key" = Option<String>, Query, description = "Text the run's request contains (at most 500 characters)"),
         ("error_code" = Option<String>, Query, description = "Runs that failed with this error code"),
@@ -182,11 +183,10 @@ async fn all_plan_runs(state: web::Data<AppState>, request: HttpRequest) -> Resu
 )]
 async fn runs_of_plan(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = PlanId::parse(&path)
-        .map_err(|_| ApiError::not_found(format!("plan {}", path.chars().take(64).collect::<String>())))?;
+    let plan_id = path.id()?;
     state.store.plan(&plan_id, None).await?;
     list_plan_runs(&state, &request, Some(plan_id)).await
 }
@@ -197,13 +197,13 @@ async fn runs_of_plan(
     tag = "agent runs",
     summary = "A run's steps",
     description = "A plan run's blocks as a tree (loops with their iterations), with the run's usage.",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     responses(
         (status = 200, description = "The steps", body = Object),
         (status = 404, description = "No such run", body = ErrorBody),
     ),
 )]
-async fn run_steps(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn run_steps(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     let run = state.store.run(&run_id).await?;
     let steps = state.store.run_steps(&run_id).await?;
@@ -244,7 +244,7 @@ async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) ->
     path = "/v1/runs/{run_id}/review",
     tag = "agent runs",
     summary = "Approve or reject a run waiting for review",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     request_body = ReviewBody,
     responses(
         (status = 200, description = "The run, going on or terminated", body = RunBody),
@@ -254,7 +254,7 @@ async fn decide(state: &AppState, run_id: &crate::ids::RunId, review: Review) ->
 )]
 async fn review_run(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
@@ -273,14 +273,14 @@ async fn review_run(
     path = "/v1/workflows/runs/{workflow_run_id}/continue",
     tag = "workflows",
     summary = "Approve a plan run waiting for review",
-    params(("workflow_run_id" = String, Path, description = "The plan run's id (`wr_…`)")),
+    params(PlanRunPath),
     responses(
         (status = 200, description = "Approved", body = Object),
         (status = 404, description = "No such plan run waiting for approval", body = ErrorBody),
         (status = 409, description = "The run waits for no review", body = ErrorBody),
     ),
 )]
-async fn continue_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn continue_run(state: web::Data<AppState>, path: web::Path<PlanRunPath>) -> Result<HttpResponse, ApiError> {
     let run = existing_plan_run(&state, &path).await?;
     if run.status != RunStatus::ReviewRequired {
         return Err(ApiError::not_found(format!("Workflow run {} waiting for approval", run.id)));

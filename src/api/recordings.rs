@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::AppState;
 use super::artifacts::file_response;
 use super::error::{ApiError, Code, ErrorBody};
+use super::path_ids::RunPath;
 use super::routes::Routes;
-use super::runs::run_id;
 use crate::artifacts::ArtifactType;
 use crate::runs::Run;
 
@@ -16,7 +16,7 @@ use crate::runs::Run;
     path = "/v1/runs/{run_id}/recording",
     tag = "artifacts",
     summary = "A run's video",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     responses(
         (status = 200, description = "The run's WebM video (range requests served)", content_type = "video/webm", body = Vec<u8>),
         (status = 404, description = "No such run, or no recording of it", body = ErrorBody),
@@ -25,10 +25,10 @@ use crate::runs::Run;
 )]
 async fn run_recording(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let run = state.store.run(&run_id(&path)?).await?;
+    let run = state.store.run(&path.id()?).await?;
     let recordings = state.store.run_artifacts(&run.id, vec![ArtifactType::Recording]).await?;
     match recordings.last() {
         Some(recording) => file_response(&state, recording, &request).await,

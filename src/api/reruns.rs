@@ -15,10 +15,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem, optional_body};
+use super::path_ids::RunPath;
 use super::plan_runs::repeat_plan_run;
 use super::routes::Routes;
 use super::run_files::upload_contents;
-use super::runs::{queue_task_run, respond_with_run, run_id};
+use super::runs::{queue_task_run, respond_with_run};
 use crate::reproduce::{self, Format, curl_command, python_script, reproducing_body};
 use crate::runs::{Run, RunType};
 use crate::views::{Include, RunBody};
@@ -37,7 +38,7 @@ struct RerunRequest {
     tag = "runs",
     summary = "Run again",
     description = "A new run of the same request (the same plan version for a plan run); a task run's secret values are given again.",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     request_body = Option<RerunRequest>,
     responses(
         (status = 200, description = "The new run", body = RunBody),
@@ -46,10 +47,10 @@ struct RerunRequest {
 )]
 async fn rerun(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let original = state.store.run(&run_id(&path)?).await?;
+    let original = state.store.run(&path.id()?).await?;
     let given = optional_body::<RerunRequest>(&body)?.unwrap_or_default().secrets.unwrap_or_default();
     let run = match original.run_type {
         RunType::TaskV1 => {
@@ -102,7 +103,7 @@ struct FormatQuery {
     tag = "runs",
     summary = "The request that repeats a run",
     params(
-        ("run_id" = String, Path, description = "The run's id"),
+        RunPath,
         ("format" = Option<String>, Query, description = "`json` (the default), `curl` or `python`"),
     ),
     responses(
@@ -112,7 +113,7 @@ struct FormatQuery {
 )]
 async fn run_request(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     query: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = match query.format.as_deref() {
@@ -122,7 +123,7 @@ async fn run_request(
             ApiError::invalid(Location::query("format"), Problem::Enum, reason)
         })?,
     };
-    let run = state.store.run(&run_id(&path)?).await?;
+    let run = state.store.run(&path.id()?).await?;
     let body = reproducing_body(&run, &upload_contents(&state, &run.id).await?);
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(body),

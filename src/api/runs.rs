@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem, from_body};
+use super::path_ids::RunPath;
 use super::query::{filter_values, moment, number_in, query_values, single_query_value, statuses};
 use super::routes::Routes;
 use super::run_files;
@@ -25,13 +26,9 @@ const DEFAULT_PAGE_SIZE: u32 = 10;
 const MAX_PAGE_SIZE: u32 = 100;
 const MAX_BULK_CANCEL: usize = 1000;
 
-pub(super) fn run_id(text: &str) -> Result<RunId, ApiError> {
-    RunId::parse(text).map_err(|_| ApiError::not_found(format!("run {}", text.chars().take(64).collect::<String>())))
-}
-
 /// The id of a run that exists (404 otherwise), for endpoints that read what belongs to it.
-pub(super) async fn existing_run_id(state: &AppState, text: &str) -> Result<RunId, ApiError> {
-    let run_id = run_id(text)?;
+pub(super) async fn existing_run_id(state: &AppState, path: &RunPath) -> Result<RunId, ApiError> {
+    let run_id = path.id()?;
     state.store.run(&run_id).await?;
     Ok(run_id)
 }
@@ -132,7 +129,7 @@ struct IncludeQuery {
     tag = "runs",
     summary = "Get a run",
     params(
-        ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
+        RunPath,
         ("include" = Option<String>, Query, description = "A comma list of input, artifacts, screenshots, storage, storage_values"),
     ),
     responses(
@@ -142,12 +139,12 @@ struct IncludeQuery {
 )]
 async fn get_run(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     query: web::Query<IncludeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let include = Include::parse(query.include.as_deref())
         .map_err(|reason| ApiError::invalid(Location::query("include"), Problem::Enum, reason))?;
-    let (run, artifacts) = state.store.run_with_artifacts(&run_id(&path)?).await?;
+    let (run, artifacts) = state.store.run_with_artifacts(&path.id()?).await?;
     let mut body = run_response(&run, &artifacts, &state.links, include);
     if include.storage {
         let storage = state.profiles.final_storage(run.id.as_str()).await?;
@@ -278,15 +275,15 @@ async fn found_runs(
     path = "/v1/runs/{run_id}/cancel",
     tag = "runs",
     summary = "Cancel a run",
-    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    params(RunPath),
     responses(
         (status = 200, description = "The run, canceled or canceling", body = RunBody),
         (status = 404, description = "No such run", body = ErrorBody),
         (status = 409, description = "The run already ended", body = ErrorBody),
     ),
 )]
-async fn cancel_run(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run = state.scheduler.cancel(&run_id(&path)?).await?;
+async fn cancel_run(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
+    let run = state.scheduler.cancel(&path.id()?).await?;
     Ok(HttpResponse::Ok().json(respond_with_run(&state, &run, Include::default()).await?))
 }
 
@@ -340,7 +337,7 @@ struct BulkCancelOutcome {
     tag = "artifacts",
     summary = "List a run's artifacts",
     params(
-        ("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)"),
+        RunPath,
         ("artifact_type" = Option<Vec<String>>, Query, description = "Artifacts of these types (repeated or a comma list)"),
     ),
     responses(
@@ -350,7 +347,7 @@ struct BulkCancelOutcome {
 )]
 async fn run_artifacts(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
@@ -370,14 +367,14 @@ async fn run_artifacts(
     tag = "runs",
     summary = "A run's timeline",
     description = "Thoughts, actions, hand-overs and blocks, in order; a plan run's block items nest their own.",
-    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    params(RunPath),
     responses(
         (status = 200, description = "The timeline", body = Vec<TimelineEntry>),
         (status = 404, description = "No such run", body = ErrorBody),
     ),
 )]
-async fn run_timeline(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run = state.store.run(&run_id(&path)?).await?;
+async fn run_timeline(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
+    let run = state.store.run(&path.id()?).await?;
     let items = state.store.timeline(&run.id).await?;
     if run.run_type == RunType::WorkflowRun {
         let steps = state.store.run_steps(&run.id).await?;
@@ -399,7 +396,7 @@ struct InteractionAnswer {
     path = "/v1/runs/{run_id}/interactions",
     tag = "runs",
     summary = "Answer a run's question",
-    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    params(RunPath),
     request_body = InteractionAnswer,
     responses(
         (status = 200, description = "The run, resumed", body = RunBody),
@@ -409,7 +406,7 @@ struct InteractionAnswer {
 )]
 async fn answer_interaction(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
@@ -432,13 +429,13 @@ async fn answer_interaction(
     path = "/v1/runs/{run_id}/traces",
     tag = "artifacts",
     summary = "A run's model calls",
-    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    params(RunPath),
     responses(
         (status = 200, description = "Every model call of the run", body = Vec<Object>),
         (status = 404, description = "No such run", body = ErrorBody),
     ),
 )]
-async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn run_traces(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     Ok(HttpResponse::Ok().json(state.store.traces(&run_id).await?))
 }
@@ -450,14 +447,14 @@ async fn run_traces(state: web::Data<AppState>, path: web::Path<String>) -> Resu
     path = "/v1/runs/{run_id}/code",
     tag = "runs",
     summary = "A run as a Playwright script",
-    params(("run_id" = String, Path, description = "The run's id (`tsk_…` or `wr_…`)")),
+    params(RunPath),
     responses(
         (status = 200, description = "A standalone Python Playwright script", content_type = "text/x-python", body = String),
         (status = 404, description = "No such run, or it left no script", body = ErrorBody),
     ),
 )]
-async fn run_code(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let run = state.store.run(&run_id(&path)?).await?;
+async fn run_code(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
+    let run = state.store.run(&path.id()?).await?;
     let run_id = run.id.clone();
     let scripts = state.store.run_artifacts(&run_id, vec![ArtifactType::ScriptFile]).await?;
     let Some(script) = scripts.last() else {

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem, from_body};
+use super::path_ids::{PlanPath, SchedulePath, found};
 use super::query::{number_in, single_query_value};
 use super::routes::Routes;
 use crate::ids::{PlanId, ScheduleId};
@@ -47,16 +48,15 @@ struct Deleted {
     ok: bool,
 }
 
+/// The plan's id, or Skyvern's 404 for a schedule's plan.
 fn plan_id(text: &str) -> Result<PlanId, ApiError> {
-    PlanId::parse(text)
-        .map_err(|_| ApiError::not_found(format!("Workflow {}", text.chars().take(64).collect::<String>())))
+    found(PlanId::parse(text), "Workflow", text)
 }
 
 /// The plan and schedule ids of a schedule's path.
-fn ids((plan, schedule): &(String, String)) -> Result<(PlanId, ScheduleId), ApiError> {
-    let plan_id = plan_id(plan)?;
-    let schedule_id = ScheduleId::parse(schedule)
-        .map_err(|_| ApiError::not_found(format!("Schedule {}", schedule.chars().take(64).collect::<String>())))?;
+fn ids(path: &SchedulePath) -> Result<(PlanId, ScheduleId), ApiError> {
+    let plan_id = plan_id(&path.workflow_permanent_id)?;
+    let schedule_id = found(ScheduleId::parse(&path.workflow_schedule_id), "Schedule", &path.workflow_schedule_id)?;
     Ok((plan_id, schedule_id))
 }
 
@@ -69,7 +69,7 @@ fn with_next_runs(schedule: &Schedule) -> HttpResponse {
     path = "/v1/agents/{workflow_permanent_id}/schedules",
     tag = "schedules",
     summary = "Create a schedule",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    params(PlanPath),
     request_body = ScheduleRequest,
     responses(
         (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
@@ -79,10 +79,10 @@ fn with_next_runs(schedule: &Schedule) -> HttpResponse {
 )]
 async fn create_schedule(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan_id = plan_id(&path)?;
+    let plan_id = plan_id(&path.workflow_permanent_id)?;
     let request: ScheduleRequest = from_body(body.into_inner())?;
     let schedule = state.schedules.create(&plan_id, request).await?;
     tracing::info!(%plan_id, schedule_id = %schedule.id, cron = schedule.cron_expression, "schedule created");
@@ -94,14 +94,14 @@ async fn create_schedule(
     path = "/v1/agents/{workflow_permanent_id}/schedules",
     tag = "schedules",
     summary = "List a plan's schedules",
-    params(("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)")),
+    params(PlanPath),
     responses(
         (status = 200, description = "The plan's schedules", body = PlanSchedules),
         (status = 404, description = "No such plan", body = ErrorBody),
     ),
 )]
-async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let schedules = state.schedules.of_plan(&plan_id(&path)?).await?;
+async fn plan_schedules(state: web::Data<AppState>, path: web::Path<PlanPath>) -> Result<HttpResponse, ApiError> {
+    let schedules = state.schedules.of_plan(&plan_id(&path.workflow_permanent_id)?).await?;
     let schedules: Vec<Value> = schedules.iter().map(schedule_json).collect();
     Ok(HttpResponse::Ok().json(PlanSchedules { schedules }))
 }
@@ -111,16 +111,13 @@ async fn plan_schedules(state: web::Data<AppState>, path: web::Path<String>) -> 
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Get a schedule",
-    params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
-        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
-    ),
+    params(SchedulePath),
     responses(
         (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
         (status = 404, description = "No such plan or schedule", body = ErrorBody),
     ),
 )]
-async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+async fn get_schedule(state: web::Data<AppState>, path: web::Path<SchedulePath>) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(&path)?;
     Ok(with_next_runs(&state.schedules.get(&plan_id, &schedule_id).await?))
 }
@@ -130,10 +127,7 @@ async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, Strin
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Replace a schedule",
-    params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
-        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
-    ),
+    params(SchedulePath),
     request_body = ScheduleRequest,
     responses(
         (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
@@ -143,7 +137,7 @@ async fn get_schedule(state: web::Data<AppState>, path: web::Path<(String, Strin
 )]
 async fn update_schedule(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<SchedulePath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(&path)?;
@@ -158,26 +152,20 @@ async fn update_schedule(
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}",
     tag = "schedules",
     summary = "Delete a schedule",
-    params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
-        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
-    ),
+    params(SchedulePath),
     responses(
         (status = 200, description = "Deleted", body = Deleted),
         (status = 404, description = "No such plan or schedule", body = ErrorBody),
     ),
 )]
-async fn delete_schedule(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+async fn delete_schedule(state: web::Data<AppState>, path: web::Path<SchedulePath>) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(&path)?;
     state.schedules.delete(&plan_id, &schedule_id).await?;
     tracing::info!(%plan_id, %schedule_id, "schedule deleted");
     Ok(HttpResponse::Ok().json(Deleted { ok: true }))
 }
 
-async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -> Result<HttpResponse, ApiError> {
+async fn set_enabled(state: &AppState, path: &SchedulePath, enabled: bool) -> Result<HttpResponse, ApiError> {
     let (plan_id, schedule_id) = ids(path)?;
     let schedule = state.schedules.set_enabled(&plan_id, &schedule_id, enabled).await?;
     tracing::info!(%plan_id, %schedule_id, enabled, "schedule enabled state changed");
@@ -189,19 +177,13 @@ async fn set_enabled(state: &AppState, path: &(String, String), enabled: bool) -
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/enable",
     tag = "schedules",
     summary = "Enable a schedule",
-    params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
-        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
-    ),
+    params(SchedulePath),
     responses(
         (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
         (status = 404, description = "No such plan or schedule", body = ErrorBody),
     ),
 )]
-async fn enable_schedule(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+async fn enable_schedule(state: web::Data<AppState>, path: web::Path<SchedulePath>) -> Result<HttpResponse, ApiError> {
     set_enabled(&state, &path, true).await
 }
 
@@ -210,19 +192,13 @@ async fn enable_schedule(
     path = "/v1/agents/{workflow_permanent_id}/schedules/{workflow_schedule_id}/disable",
     tag = "schedules",
     summary = "Pause a schedule",
-    params(
-        ("workflow_permanent_id" = String, Path, description = "The plan's id (`wpid_…`)"),
-        ("workflow_schedule_id" = String, Path, description = "The schedule's id"),
-    ),
+    params(SchedulePath),
     responses(
         (status = 200, description = "The schedule and its next firings", body = ScheduleResponseBody),
         (status = 404, description = "No such plan or schedule", body = ErrorBody),
     ),
 )]
-async fn disable_schedule(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+async fn disable_schedule(state: web::Data<AppState>, path: web::Path<SchedulePath>) -> Result<HttpResponse, ApiError> {
     set_enabled(&state, &path, false).await
 }
 

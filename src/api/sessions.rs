@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::AppState;
 use super::artifacts::served_file;
 use super::error::{ApiError, Code, ErrorBody, Location, Problem, from_body, optional_body};
+use super::path_ids::{SessionPath, found};
 use super::routes::Routes;
 use crate::ids::{ArtifactId, SessionId};
 use crate::sessions::{Session, SessionError, SessionRequest};
@@ -30,11 +31,6 @@ impl From<SessionError> for ApiError {
             SessionError::Browser(browser) => ApiError::internal(&browser),
         }
     }
-}
-
-pub(super) fn session_id(text: &str) -> Result<SessionId, ApiError> {
-    SessionId::parse(text)
-        .map_err(|_| ApiError::not_found(format!("browser session {}", text.chars().take(64).collect::<String>())))
 }
 
 async fn respond(state: &AppState, session: &Session, warning: Option<&str>) -> Result<Value, ApiError> {
@@ -93,14 +89,14 @@ async fn list_sessions(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
     path = "/v1/browser_sessions/{browser_session_id}",
     tag = "browser sessions",
     summary = "Get a browser session",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     responses(
         (status = 200, description = "The session", body = SessionBody),
         (status = 404, description = "No such browser session", body = ErrorBody),
     ),
 )]
-async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let session = state.store.session(&session_id(&path)?).await?;
+async fn get_session(state: web::Data<AppState>, path: web::Path<SessionPath>) -> Result<HttpResponse, ApiError> {
+    let session = state.store.session(&path.id()?).await?;
     Ok(HttpResponse::Ok().json(respond(&state, &session, None).await?))
 }
 
@@ -109,14 +105,14 @@ async fn get_session(state: web::Data<AppState>, path: web::Path<String>) -> Res
     path = "/v1/browser_sessions/{browser_session_id}/close",
     tag = "browser sessions",
     summary = "Close a browser session",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     responses(
         (status = 200, description = "The closed session", body = SessionBody),
         (status = 404, description = "No such browser session", body = ErrorBody),
     ),
 )]
-async fn close_session(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = session_id(&path)?;
+async fn close_session(state: web::Data<AppState>, path: web::Path<SessionPath>) -> Result<HttpResponse, ApiError> {
+    let id = path.id()?;
     state.store.session(&id).await?;
     let session = state.sessions.close(&id).await?;
     tracing::info!(session_id = %id, "browser session closed");
@@ -135,7 +131,7 @@ struct SessionUpdate {
     path = "/v1/browser_sessions/{browser_session_id}",
     tag = "browser sessions",
     summary = "Keep a session's storage as a profile when it ends",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     request_body = SessionUpdate,
     responses(
         (status = 200, description = "The session", body = SessionBody),
@@ -145,10 +141,10 @@ struct SessionUpdate {
 )]
 async fn update_session(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<SessionPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = session_id(&path)?;
+    let id = path.id()?;
     state.store.session(&id).await?;
     let SessionUpdate { generate_browser_profile } = from_body(body.into_inner())?;
     let session = state.sessions.keep_storage_at_end(&id, generate_browser_profile).await?;
@@ -168,7 +164,7 @@ struct Extension {
     path = "/v1/browser_sessions/{browser_session_id}/extend",
     tag = "browser sessions",
     summary = "Extend a browser session",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     request_body = Extension,
     responses(
         (status = 200, description = "The session", body = SessionBody),
@@ -178,10 +174,10 @@ struct Extension {
 )]
 async fn extend_session(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<SessionPath>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = session_id(&path)?;
+    let id = path.id()?;
     state.store.session(&id).await?;
     let Extension { additional_minutes } = from_body(body.into_inner())?;
     if !(1..=crate::sessions::MAX_TIMEOUT_MINUTES).contains(&additional_minutes) {
@@ -199,7 +195,7 @@ async fn extend_session(
     tag = "browser sessions",
     summary = "One of a session's recordings",
     params(
-        ("browser_session_id" = String, Path, description = "The browser session's id"),
+        SessionPath,
         ("recording_id" = String, Path, description = "The recording's id"),
     ),
     responses(
@@ -215,7 +211,8 @@ async fn session_recording(
     let (session, recording) = path.into_inner();
     let missing = || ApiError::not_found(format!("recording {}", recording.chars().take(64).collect::<String>()));
     let id = ArtifactId::parse(&recording).map_err(|_| missing())?;
-    let recording = state.store.session_recording(&session_id(&session)?, &id).await?;
+    let recording =
+        state.store.session_recording(&found(SessionId::parse(&session), "browser session", &session)?, &id).await?;
     let file = state.artifacts.session_recording_path(&recording);
     let disposition = actix_web::http::header::ContentDisposition {
         disposition: actix_web::http::header::DispositionType::Inline,
@@ -230,14 +227,14 @@ async fn session_recording(
     path = "/v1/browser_sessions/{browser_session_id}/downloads",
     tag = "browser sessions",
     summary = "A session's downloaded files",
-    params(("browser_session_id" = String, Path, description = "The browser session's id")),
+    params(SessionPath),
     responses(
         (status = 200, description = "The files", body = Vec<FileInfo>),
         (status = 404, description = "No such browser session", body = ErrorBody),
     ),
 )]
-async fn session_downloads(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let session = state.store.session(&session_id(&path)?).await?;
+async fn session_downloads(state: web::Data<AppState>, path: web::Path<SessionPath>) -> Result<HttpResponse, ApiError> {
+    let session = state.store.session(&path.id()?).await?;
     let downloads = state.store.session_downloads(&session.id).await?;
     Ok(HttpResponse::Ok().json(downloaded_files(&downloads, &state.links)))
 }

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody, Location, Problem, optional_body};
+use super::path_ids::RunPath;
 use super::routes::Routes;
-use super::runs::{existing_run_id, run_id};
+use super::runs::existing_run_id;
 use crate::webhooks::{Replay, ReplayError};
 
 /// Skyvern's `RetryRunWebhookRequest`: where to send it, instead of the run's own target.
@@ -23,13 +24,13 @@ struct RetryRunWebhookRequest {
     path = "/v1/runs/{run_id}/webhooks",
     tag = "webhooks",
     summary = "A run's webhook deliveries",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     responses(
         (status = 200, description = "Its deliveries, oldest first, each with its `attempts`", body = Vec<Object>),
         (status = 404, description = "No such run", body = ErrorBody),
     ),
 )]
-async fn run_webhooks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn run_webhooks(state: web::Data<AppState>, path: web::Path<RunPath>) -> Result<HttpResponse, ApiError> {
     let run_id = existing_run_id(&state, &path).await?;
     let deliveries: Vec<Value> = state
         .store
@@ -60,7 +61,7 @@ fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
     path = "/v1/runs/{run_id}/retry_webhook",
     tag = "webhooks",
     summary = "Send a run's webhook again",
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(RunPath),
     request_body = Option<RetryRunWebhookRequest>,
     responses(
         (status = 200, description = "What was sent and answered", body = Replay),
@@ -69,10 +70,10 @@ fn replay_target(body: &[u8]) -> Result<Option<String>, ApiError> {
 )]
 async fn retry_webhook(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<RunPath>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let run = state.store.run(&run_id(&path)?).await?;
+    let run = state.store.run(&path.id()?).await?;
     let target = replay_target(&body)?;
     let replay = state.webhooks.replay(&run, target).await.map_err(|error| match error {
         ReplayError::NoTarget => {
