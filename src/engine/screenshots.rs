@@ -1,8 +1,9 @@
 //! Each action's screenshot is a picture the live view already has: the first frame the page
 //! painted after the action (it shows what the action did), or the latest one if the page did
-//! not repaint within `FRAME_PATIENCE` or the next action began first. Nothing is captured on
-//! the run's path: the picture is chosen and kept in the background, and a run ends only once
-//! the pictures of its actions are kept.
+//! not repaint within `FRAME_PATIENCE` or the next action began first; if the page had not
+//! painted at all yet (a slow first paint), its first frame within `FIRST_PAINT_PATIENCE`.
+//! Nothing is captured on the run's path: the picture is chosen and kept in the background, and
+//! a run ends only once the pictures of its actions are kept.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,8 @@ use crate::ids::StepRunId;
 
 /// How long an action's picture waits for the page to repaint.
 const FRAME_PATIENCE: Duration = Duration::from_millis(250);
+/// How long an action's picture waits for a page that had not painted at all yet.
+const FIRST_PAINT_PATIENCE: Duration = Duration::from_secs(2);
 /// How long the end of a run waits for pictures still being kept.
 const FLUSH_PATIENCE: Duration = Duration::from_secs(5);
 
@@ -51,7 +54,14 @@ impl RunRecorder {
                 let enough = async {
                     let _ = moved_on.changed().await;
                 };
-                let Some(frame) = recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await else { return };
+                let frame = match recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await {
+                    Some(frame) => frame,
+                    None => {
+                        let first_paint = recorder.live.frame_after(0, FIRST_PAINT_PATIENCE, std::future::pending());
+                        let Some(frame) = first_paint.await else { return };
+                        frame
+                    }
+                };
                 let jpeg = frame.frame.jpeg.to_vec();
                 let saved = recorder.artifacts.save(
                     &recorder.run_id,
