@@ -55,13 +55,11 @@ impl RunRecorder {
                     let _ = moved_on.changed().await;
                 };
                 let frame = match recorder.live.frame_after(seen, FRAME_PATIENCE, enough).await {
-                    Some(frame) => frame,
-                    None => {
-                        let first_paint = recorder.live.frame_after(0, FIRST_PAINT_PATIENCE, std::future::pending());
-                        let Some(frame) = first_paint.await else { return };
-                        frame
-                    }
+                    Some(frame) => Some(frame),
+                    // The page had not painted at all yet: its first frame, if it comes in time.
+                    None => recorder.live.frame_after(0, FIRST_PAINT_PATIENCE, std::future::pending()).await,
                 };
+                let Some(frame) = frame else { return };
                 let jpeg = frame.frame.jpeg.to_vec();
                 let saved = recorder.artifacts.save(
                     &recorder.run_id,

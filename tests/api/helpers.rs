@@ -395,17 +395,22 @@ pub fn files_below(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     found
 }
 
+/// Field `number` (counted from 1, as `proc(5)` does: 4 is the parent's PID, 19 the nice value)
+/// of a process's or thread's `stat` file at `path`.
+pub fn stat_field<T: std::str::FromStr>(path: &Path, number: usize) -> Option<T> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // After the command name (in parentheses, which may hold spaces) come the fields from the
+    // third, the state, on.
+    stat[stat.rfind(')')? + 2..].split(' ').nth(number - 3)?.parse().ok()
+}
+
 /// PIDs of Chromium browser processes (not their helpers) whose profile is under `data_dir`. A
 /// helper is named by its `--type=`, or, just forked and not yet started as itself, by its
 /// parent: the browser.
 pub fn chromium_browser_pids(data_dir: &Path) -> Vec<u32> {
     let marker = data_dir.join("browser-profiles").to_string_lossy().into_owned();
     let chromium = skyvern::processes::mentioning(&marker);
-    let parent = |pid: u32| {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // After the command name (in parentheses) come the state and then the parent's PID.
-        stat.rfind(')').and_then(|end| stat[end + 2..].split(' ').nth(1)?.parse::<u32>().ok())
-    };
+    let parent = |pid: u32| stat_field::<u32>(Path::new(&format!("/proc/{pid}/stat")), 4);
     chromium
         .iter()
         .copied()

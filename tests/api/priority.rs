@@ -4,19 +4,15 @@
 
 use std::time::Duration;
 
-use crate::helpers::{PATIENCE, TestApp, a_long_wait};
+use crate::helpers::{PATIENCE, TestApp, a_long_wait, stat_field};
 
 /// The name and nice value of every thread of process `pid`.
 fn thread_priorities(pid: u32) -> Vec<(String, i32)> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
     tasks
         .filter_map(|task| {
-            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
             let name = std::fs::read_to_string(task.path().join("comm")).ok()?;
-            // After the command name (in parentheses, which may hold spaces) come the fields
-            // from the third, the state, on; the nice value is the nineteenth.
-            let fields = &stat[stat.rfind(')')? + 2..];
-            Some((name.trim_end().to_owned(), fields.split(' ').nth(19 - 3)?.parse().ok()?))
+            Some((name.trim_end().to_owned(), stat_field(&task.path().join("stat"), 19)?))
         })
         .collect()
 }
